@@ -1,0 +1,178 @@
+// The only importer of onnxruntime-web. It picks the backend (WebGPU, falling back to wasm) and reports
+// it, decides every session option, and serialises run() calls: onnxruntime-web sessions share one wasm
+// instance, and concurrent runs fail with "Session already started".
+//
+// 'onnxruntime-web/webgpu' is the native C++ WebGPU EP (it has PRelu, which the e4e encoder needs; the
+// default JSEP build would run PRelu on the CPU). Under Node it runs the wasm EP. See spec/runtime.md §1–2.
+import * as ort from 'onnxruntime-web/webgpu';
+import type { Tensor } from 'onnxruntime-web/webgpu';
+
+export type Backend = 'webgpu' | 'wasm';
+export type OrtTensor = Tensor;
+
+export const BACKENDS: readonly Backend[] = ['webgpu', 'wasm'];
+
+export interface RuntimeOptions {
+  /** Order of preference. Default: ['webgpu', 'wasm'] where navigator.gpu exists, else ['wasm']. */
+  backends?: Backend[];
+  /** ORT's .wasm bytes when they are not fetched by URL (the plugin inlines them). */
+  wasmBinary?: ArrayBuffer;
+  /** Default: 1 unless crossOriginIsolated (Figma's iframe is not; Node gets 1 too, like Figma). */
+  numThreads?: number;
+}
+
+export interface GraphSession {
+  readonly name: string;
+  /** The backend this session runs on (a WebGPU session that failed to build runs on wasm). */
+  readonly backend: Backend;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  release(): Promise<void>;
+}
+
+// ORT's env is process-wide and read once, when the first session initialises the wasm backend.
+let configuredEnv: { wasmBinary: ArrayBuffer | undefined; numThreads: number } | undefined;
+
+export class OrtRuntime {
+  private queue: Promise<unknown> = Promise.resolve();
+  private currentBackend: Backend;
+  private fallback: string | undefined;
+
+  private constructor(backend: Backend, fallbackReason: string | undefined) {
+    this.currentBackend = backend;
+    this.fallback = fallbackReason;
+  }
+
+  /** Configures ort.env (once per process), probes WebGPU and falls back to wasm when it is unusable. */
+  static async create(options: RuntimeOptions = {}): Promise<OrtRuntime> {
+    const { backends = defaultBackends(), wasmBinary, numThreads = defaultNumThreads() } = options;
+    if (backends.length === 0) throw new Error('`backends` must name at least one backend. Must be one of: webgpu, wasm');
+    for (const backend of backends) {
+      if (!BACKENDS.includes(backend)) throw new Error(`Unknown backend "${String(backend)}". Must be one of: ${BACKENDS.join(', ')}`);
+    }
+    if (!Number.isInteger(numThreads) || numThreads < 1) throw new Error(`\`numThreads\` must be a positive integer, got ${numThreads}`);
+    configureEnv(wasmBinary, numThreads);
+
+    const reasons: string[] = [];
+    for (const backend of backends) {
+      if (backend === 'wasm') return new OrtRuntime('wasm', reasons.length > 0 ? reasons.join('; ') : undefined);
+      const problem = await probeWebGpu();
+      if (problem === undefined) return new OrtRuntime('webgpu', undefined);
+      reasons.push(problem);
+    }
+    throw new Error(`No usable backend among ${backends.join(', ')}: ${reasons.join('; ')}`);
+  }
+
+  /** The backend new sessions use; 'wasm' once any WebGPU session had to fall back. */
+  get backend(): Backend {
+    return this.currentBackend;
+  }
+
+  /** Why the runtime is not on its first choice of backend, or undefined when it is. */
+  get fallbackReason(): string | undefined {
+    return this.fallback;
+  }
+
+  async createSession(name: string, model: Uint8Array): Promise<GraphSession> {
+    if (this.currentBackend === 'webgpu') {
+      try {
+        return await this.serialised(() => this.open(name, model, 'webgpu'));
+      } catch (error) {
+        this.currentBackend = 'wasm';
+        this.fallback = `WebGPU could not build ${name}: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
+    return this.serialised(() => this.open(name, model, 'wasm'));
+  }
+
+  private async open(name: string, model: Uint8Array, backend: Backend): Promise<GraphSession> {
+    const session = await ort.InferenceSession.create(model, {
+      executionProviders: [backend],
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3, // error
+    });
+    let released = false;
+    return {
+      name,
+      backend,
+      inputNames: session.inputNames,
+      outputNames: session.outputNames,
+      run: (feeds) => {
+        if (released) return Promise.reject(new Error(`Session ${name} was released; create it again before running it`));
+        return this.serialised(async () => (await session.run(feeds)) as Record<string, OrtTensor>);
+      },
+      release: () => {
+        if (released) return Promise.resolve();
+        released = true;
+        return this.serialised(() => session.release());
+      },
+    };
+  }
+
+  /** Runs `task` after every task queued before it, whatever their outcome. */
+  private serialised<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(task, task);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+}
+
+export function float32Tensor(data: Float32Array, dims: readonly number[]): OrtTensor {
+  return new ort.Tensor('float32', data, dims);
+}
+
+export function int32Tensor(data: Int32Array, dims: readonly number[]): OrtTensor {
+  return new ort.Tensor('int32', data, dims);
+}
+
+function configureEnv(wasmBinary: ArrayBuffer | undefined, numThreads: number): void {
+  if (configuredEnv !== undefined) {
+    // ORT ignores changes after its first session; say so instead of silently running another setup.
+    if (configuredEnv.numThreads !== numThreads) {
+      throw new Error(`onnxruntime-web is already set up with numThreads ${configuredEnv.numThreads}; cannot switch to ${numThreads}`);
+    }
+    if (wasmBinary !== undefined && configuredEnv.wasmBinary === undefined) {
+      ort.env.wasm.wasmBinary = wasmBinary;
+      configuredEnv.wasmBinary = wasmBinary;
+    }
+    return;
+  }
+  ort.env.logLevel = 'error';
+  ort.env.wasm.numThreads = numThreads;
+  ort.env.wasm.proxy = false; // a proxy worker cannot share GPU buffers (runtime.md §1.2)
+  if (wasmBinary !== undefined) ort.env.wasm.wasmBinary = wasmBinary;
+  configuredEnv = { wasmBinary, numThreads };
+}
+
+interface GpuLike {
+  requestAdapter(): Promise<unknown>;
+}
+
+function navigatorGpu(): GpuLike | undefined {
+  const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
+  return nav?.gpu;
+}
+
+function defaultBackends(): Backend[] {
+  return navigatorGpu() !== undefined ? ['webgpu', 'wasm'] : ['wasm'];
+}
+
+function defaultNumThreads(): number {
+  const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+  if (g.crossOriginIsolated !== true) return 1;
+  // ORT's own default when threads are possible: min(4, ceil(cores / 2)).
+  return Math.min(4, Math.ceil((g.navigator?.hardwareConcurrency ?? 2) / 2));
+}
+
+/** undefined when WebGPU can be used, otherwise why not. */
+async function probeWebGpu(): Promise<string | undefined> {
+  const gpu = navigatorGpu();
+  if (gpu === undefined) return 'WebGPU is not available here (no navigator.gpu)';
+  try {
+    const adapter = await gpu.requestAdapter();
+    return adapter === null || adapter === undefined ? 'WebGPU has no adapter (navigator.gpu.requestAdapter() returned null)' : undefined;
+  } catch (error) {
+    return `WebGPU adapter request failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
