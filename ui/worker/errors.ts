@@ -4,6 +4,7 @@ export type EngineErrorKind =
   | 'PackInvalid' // pack.json missing a field or holding a wrong value
   | 'PackFileMissing'
   | 'PackFileCorrupt' // wrong size or sha256
+  | 'PackUnreachable' // a pack URL that fails: network error or an HTTP status other than 404/410
   | 'GraphInvalid' // an ONNX graph whose inputs/outputs break the contract
   | 'BetaTooHigh' // no channel passes the disentanglement threshold
   | 'NoFace'
@@ -27,7 +28,7 @@ export function isEngineError(error: unknown, kind?: EngineErrorKind): error is 
 }
 
 const KINDS: ReadonlySet<string> = new Set<EngineErrorKind>([
-  'PackInvalid', 'PackFileMissing', 'PackFileCorrupt', 'GraphInvalid', 'BetaTooHigh',
+  'PackInvalid', 'PackFileMissing', 'PackFileCorrupt', 'PackUnreachable', 'GraphInvalid', 'BetaTooHigh',
   'NoFace', 'FaceTooSmall', 'ImageInvalid', 'BadArgument', 'Cancelled',
 ]);
 
