@@ -140,12 +140,15 @@ describe('OrtRuntime run queue', () => {
     vi.resetModules();
     vi.doMock('onnxruntime-web/webgpu', () => ({
       env: { wasm: {}, webgpu: {} },
-      Tensor: class {},
+      Tensor: class {
+        constructor(readonly type: string, readonly data: Float32Array) {}
+      },
       InferenceSession: {
         create: async () => ({
           inputNames: ['x'],
           outputNames: ['y'],
-          run: async (feeds: { x: { tag: string } }) => {
+          run: async (feeds: { x: { tag?: string; data: Float32Array } }) => {
+            if (feeds.x.tag === undefined) return { y: { getData: async () => feeds.x.data.map((v) => v * v) } }; // smoke test
             if (active > 0) throw new Error('Session already started');
             active++;
             maxActive = Math.max(maxActive, active);

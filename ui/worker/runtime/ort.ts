@@ -56,10 +56,11 @@ export class OrtRuntime {
 
     const reasons: string[] = [];
     for (const backend of backends) {
-      if (backend === 'wasm') return new OrtRuntime('wasm', reasons.length > 0 ? reasons.join('; ') : undefined);
-      const problem = await probeWebGpu();
-      if (problem === undefined) return new OrtRuntime('webgpu', undefined);
-      reasons.push(problem);
+      const problem = backend === 'webgpu' ? await probeWebGpu() : undefined;
+      // A backend counts as usable only once it has run a graph: this also loads ORT's wasm.
+      const failure = problem ?? (await smokeTest(backend));
+      if (failure === undefined) return new OrtRuntime(backend, reasons.length > 0 ? reasons.join('; ') : undefined);
+      reasons.push(failure);
     }
     throw new Error(`No usable backend among ${backends.join(', ')}: ${reasons.join('; ')}`);
   }
@@ -87,11 +88,7 @@ export class OrtRuntime {
   }
 
   private async open(name: string, model: Uint8Array, backend: Backend): Promise<GraphSession> {
-    const session = await ort.InferenceSession.create(model, {
-      executionProviders: [backend],
-      graphOptimizationLevel: 'all',
-      logSeverityLevel: 3, // error
-    });
+    const session = await ort.InferenceSession.create(model, sessionOptions(backend));
     let released = false;
     return {
       name,
@@ -124,6 +121,48 @@ export function float32Tensor(data: Float32Array, dims: readonly number[]): OrtT
 
 export function int32Tensor(data: Int32Array, dims: readonly number[]): OrtTensor {
   return new ort.Tensor('int32', data, dims);
+}
+
+function sessionOptions(backend: Backend): ort.InferenceSession.SessionOptions {
+  return {
+    // Only the chosen EP: ['webgpu', 'wasm'] would silently drop WebGPU and misreport the backend.
+    // Nodes the WebGPU EP lacks still run on ORT's CPU EP inside the same session.
+    executionProviders: [backend],
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3, // error
+  };
+}
+
+// y = x * x, x float32 [4], opset 17; encoded by test/helpers/onnx-builder.ts (94 bytes).
+const SMOKE_MODEL = 'CAgSDWZhY2V0ZXh0LXRlc3Q6RQoVCgF4CgF4EgF5GgVNdWxfMCIDTXVsEgp0ZXN0LWdyYXBoWg8KAXgSCgoICAESBAoCCARiDwoBeRIKCggIARIECgIIBEIECgAQEQ==';
+const SMOKE_INPUT = [1, -2, 3, 0.5];
+const SMOKE_OUTPUT = [1, 4, 9, 0.25];
+
+// Smoke tests run before any runtime exists, so a process-wide chain keeps them from overlapping.
+let smokeQueue: Promise<unknown> = Promise.resolve();
+
+/** undefined when `backend` runs the smoke graph correctly, otherwise what went wrong. */
+function smokeTest(backend: Backend): Promise<string | undefined> {
+  const attempt = async (): Promise<string | undefined> => {
+    let session: ort.InferenceSession | undefined;
+    try {
+      const model = Uint8Array.from(atob(SMOKE_MODEL), (c) => c.charCodeAt(0));
+      session = await ort.InferenceSession.create(model, sessionOptions(backend));
+      const { y } = await session.run({ x: new ort.Tensor('float32', Float32Array.from(SMOKE_INPUT), [4]) });
+      const got = Array.from((await y!.getData()) as Float32Array);
+      if (got.some((v, i) => Math.abs(v - SMOKE_OUTPUT[i]!) > 1e-6)) {
+        return `${backend} computed [${got.join(', ')}] for x*x of [${SMOKE_INPUT.join(', ')}]`;
+      }
+      return undefined;
+    } catch (error) {
+      return `${backend} failed to start: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      await session?.release();
+    }
+  };
+  const result = smokeQueue.then(attempt, attempt);
+  smokeQueue = result.catch(() => undefined);
+  return result;
 }
 
 function configureEnv(wasmBinary: ArrayBuffer | undefined, numThreads: number): void {
