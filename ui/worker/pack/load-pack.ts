@@ -1,0 +1,201 @@
+// A model pack opened from some source (a URL, a picked folder, a Node directory). Only pack.json is
+// read up front; every other file is read when asked for, and its size and sha256 are checked against
+// pack.json before its bytes are handed out.
+import { EngineError } from '../errors';
+import type { ProgressCallback } from '../progress';
+import { PACK_JSON, parsePack, type Pack, type PackFile } from './pack-schema';
+import { packInvalid } from './json-fields';
+
+/** What the user should be told to do when something is wrong, in the source's own terms. */
+export interface PackSourceHints {
+  /** Imperative clause for a damaged or wrong file: "load the pack again". */
+  readonly reload: string;
+  /** Why a file can be shorter than pack.json says: "The download was cut short". */
+  readonly shortFile: string;
+  /** Sentence(s) for a file that is not there at all. */
+  readonly missingFile: string;
+  /** Sentence(s) for a source without pack.json. */
+  readonly missingPackJson: string;
+}
+
+/** One small adapter per place packs come from. */
+export interface PackSource {
+  /** Where the pack lives, for messages: a folder path or a URL. */
+  readonly location: string;
+  readonly hints: PackSourceHints;
+  /** The folder name, when the source has one: pack.json's id must equal it. */
+  readonly folderName?: string;
+  /** Where `name` was looked for (a path or URL), for messages. */
+  where(name: string): string;
+  /** The file's bytes, or null when it does not exist. `onBytes` may report bytes received so far. */
+  read(name: string, options?: { expectedBytes?: number; onBytes?: (loaded: number) => void }): Promise<Uint8Array | null>;
+}
+
+export interface FileCheck {
+  readonly file: string;
+  readonly bytes: number; // the size pack.json gives
+  readonly problem: EngineError | null;
+}
+
+export interface LoadedPack {
+  readonly pack: Pack;
+  /** Where the pack was loaded from (folder path or URL). */
+  readonly location: string;
+  /** The verified bytes of a file listed in pack.json `files`. Reads it on first use, then caches it. */
+  readFile(name: string): Promise<Uint8Array>;
+  /** A verified little-endian float32 file (.f32) as an aligned Float32Array. */
+  readFloat32(name: string): Promise<Float32Array>;
+  /** Reads and checks every file (for `pack verify`); reports each file's problem instead of stopping. */
+  verifyAll(onProgress?: ProgressCallback): Promise<FileCheck[]>;
+}
+
+export interface LoadPackOptions {
+  /** Receives `download` events while files arrive from a network source. */
+  onProgress?: ProgressCallback;
+}
+
+/** Reads and validates pack.json; nothing else is read until asked for. */
+export async function loadPack(source: PackSource, { onProgress }: LoadPackOptions = {}): Promise<LoadedPack> {
+  const packJson = await source.read(PACK_JSON);
+  if (packJson === null) {
+    throw new EngineError('PackFileMissing', `pack.json is missing (looked for ${source.where(PACK_JSON)}). ${source.hints.missingPackJson}`);
+  }
+  const pack = parsePack(parseJson(packJson));
+  if (source.folderName !== undefined && source.folderName !== pack.id) {
+    throw packInvalid(
+      `id is "${pack.id}" but the pack folder is named "${source.folderName}"; they must be equal. Rename the folder to "${pack.id}".`,
+    );
+  }
+  return new VerifyingPack(pack, source, onProgress);
+}
+
+class VerifyingPack implements LoadedPack {
+  private readonly verified = new Map<string, Promise<Uint8Array>>();
+
+  constructor(
+    readonly pack: Pack,
+    private readonly source: PackSource,
+    private readonly onProgress: ProgressCallback | undefined,
+  ) {}
+
+  get location(): string {
+    return this.source.location;
+  }
+
+  readFile(name: string): Promise<Uint8Array> {
+    let bytes = this.verified.get(name);
+    if (bytes === undefined) {
+      bytes = this.readVerified(name, this.onProgress);
+      this.verified.set(name, bytes);
+      // A failure is not cached: loading again after fixing the pack must work.
+      bytes.catch(() => this.verified.delete(name));
+    }
+    return bytes;
+  }
+
+  async readFloat32(name: string): Promise<Float32Array> {
+    const bytes = await this.readFile(name);
+    const values = new Float32Array(bytes.byteLength / 4);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(i * 4, true);
+    return values;
+  }
+
+  async verifyAll(onProgress?: ProgressCallback): Promise<FileCheck[]> {
+    const total = [...this.pack.files.values()].reduce((sum, f) => sum + f.bytes, 0);
+    const checks: FileCheck[] = [];
+    let done = 0;
+    for (const [file, listed] of this.pack.files) {
+      let problem: EngineError | null = null;
+      try {
+        // Already-verified files are not read again; others are checked without keeping their bytes.
+        const cached = this.verified.get(file);
+        await (cached ?? this.readVerified(file, onProgress));
+      } catch (error) {
+        if (!(error instanceof EngineError)) throw error;
+        problem = error;
+      }
+      done += listed.bytes;
+      checks.push({ file, bytes: listed.bytes, problem });
+      onProgress?.({ stage: 'verify', file, done, total });
+    }
+    return checks;
+  }
+
+  private async readVerified(name: string, onProgress: ProgressCallback | undefined): Promise<Uint8Array> {
+    const listed = this.pack.files.get(name);
+    if (listed === undefined) {
+      throw new Error(`readFile: "${name}" is not listed in the files of pack ${this.pack.id}; ask for one of: ${[...this.pack.files.keys()].join(', ')}`);
+    }
+    const total = listed.bytes;
+    let reported = -1;
+    const onBytes = onProgress
+      ? (loaded: number) => {
+          const clamped = Math.min(loaded, total);
+          if (clamped <= reported) return; // the stream never goes backwards
+          reported = clamped;
+          onProgress({ stage: 'download', file: name, loaded: clamped, total });
+        }
+      : undefined;
+    const bytes = await this.source.read(name, { expectedBytes: total, onBytes });
+    if (bytes === null) throw this.missing(name);
+    await checkFile(name, bytes, listed, this.pack, this.source.hints);
+    return bytes;
+  }
+
+  private missing(name: string): EngineError {
+    const vocabNote =
+      name === this.pack.clip.vocab
+        ? ' The CLIP vocabulary is not committed to the repository: `npm run build` copies it into the pack from ../shared/clip.'
+        : '';
+    return new EngineError(
+      'PackFileMissing',
+      `${name} is missing from pack ${this.pack.id} (looked for ${this.source.where(name)}). ${this.source.hints.missingFile}${vocabNote}`,
+    );
+  }
+}
+
+async function checkFile(name: string, bytes: Uint8Array, listed: PackFile, pack: Pack, hints: PackSourceHints): Promise<void> {
+  if (bytes.byteLength !== listed.bytes) {
+    const cause =
+      bytes.byteLength < listed.bytes
+        ? `${hints.shortFile}: ${hints.reload}.`
+        : `The file does not belong to this pack.json (it is a different version, or damaged): ${hints.reload}.`;
+    throw new EngineError(
+      'PackFileCorrupt',
+      `${name} is ${formatCount(bytes.byteLength)} bytes; pack.json says ${formatCount(listed.bytes)}. ${cause}`,
+    );
+  }
+  const actual = await sha256Hex(bytes);
+  if (actual !== listed.sha256) {
+    throw new EngineError(
+      'PackFileCorrupt',
+      `${name} has sha256 ${actual}; pack.json says ${listed.sha256}. The file is damaged or belongs to another version of pack ${pack.id}: ${hints.reload}.`,
+    );
+  }
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  // crypto.subtle exists in Workers, browsers (secure contexts) and Node ≥ 19 as globalThis.crypto.
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** 48311022 → "48,311,022" (the same in every locale, unlike toLocaleString). */
+export function formatCount(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+function parseJson(bytes: Uint8Array): unknown {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new EngineError('PackInvalid', 'pack.json is not UTF-8 text. Export the pack again.');
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new EngineError('PackInvalid', `pack.json is not valid JSON (${(error as Error).message}). Export the pack again.`);
+  }
+}
