@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .checkpoints import CheckpointError, load_strict
+
 # IR-SE-50 (upstream helpers.get_blocks(50)): bottleneck units per stage; the
 # first unit of every stage has stride 2.
 IR_SE_50_UNITS = (3, 4, 14, 3)
@@ -205,43 +207,53 @@ class E4ECheckpoint:
 def load_e4e_checkpoint(path) -> E4ECheckpoint:
     """Read an e4e checkpoint (`{'state_dict', 'opts', 'latent_avg'}`, as the e4e coach saves it).
 
-    Only the `encoder.*` entries are used. Raises ValueError naming the file
+    Only the `encoder.*` entries are used. Raises CheckpointError naming the file
     and every missing, unexpected or mis-shaped key.
     """
     path = Path(path)
-    checkpoint = torch.load(path, map_location="cpu")
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such file.")
+    try:
+        checkpoint = torch.load(path, map_location="cpu")
+    except Exception as error:  # torch raises many types for a file that is not a checkpoint
+        raise CheckpointError(f"{path}: cannot be read by torch.load ({type(error).__name__}: {error}).") from error
     if not isinstance(checkpoint, Mapping) or "state_dict" not in checkpoint:
         found = sorted(checkpoint.keys()) if isinstance(checkpoint, Mapping) else type(checkpoint).__name__
-        raise ValueError(f"{path.name} is not an e4e checkpoint: expected a dict with 'state_dict', "
-                         f"'opts' and 'latent_avg', found {found}.")
+        raise CheckpointError(f"{path}: not an e4e checkpoint: expected a dict with 'state_dict', "
+                              f"'opts' and 'latent_avg', found {found}.")
+    opts = checkpoint.get("opts") or {}
+    opts = dict(opts) if isinstance(opts, Mapping) else vars(opts)
+    # pSp's GradualStyleEncoder has the same keys but adds every head's output instead of w0 + delta.
+    encoder_type = opts.get("encoder_type", "Encoder4Editing")
+    if encoder_type != "Encoder4Editing":
+        raise CheckpointError(f"{path}: opts.encoder_type is {encoder_type!r}; only e4e's Encoder4Editing is supported.")
     state = {k[len("encoder."):]: v for k, v in checkpoint["state_dict"].items() if k.startswith("encoder.")}
     if not state:
-        raise ValueError(f"{path.name} has no 'encoder.*' entries in its state_dict: is it an e4e checkpoint?")
+        raise CheckpointError(f"{path}: no 'encoder.*' keys in state_dict: not an e4e checkpoint.")
 
-    encoder = Encoder4Editing(e4e_config_from_state_dict(state, path.name))
-    load_strict(encoder, state, path.name, prefix="encoder.")
+    encoder = Encoder4Editing(e4e_config_from_state_dict(state, path))
+    load_strict(encoder, state, path, prefix="encoder.")
     encoder.eval()
 
     if "latent_avg" not in checkpoint:
-        raise ValueError(f"{path.name} has no 'latent_avg': e4e needs it (start_from_latent_avg).")
-    latent_avg = _latent_avg_rows(checkpoint["latent_avg"], encoder.config, path.name)
-    opts = dict(checkpoint.get("opts") or {})
+        raise CheckpointError(f"{path}: no 'latent_avg' entry; e4e adds it to every code (start_from_latent_avg).")
+    latent_avg = _latent_avg_rows(checkpoint["latent_avg"], encoder.config, path)
     return E4ECheckpoint(encoder=encoder, latent_avg=latent_avg, opts=opts)
 
 
-def e4e_config_from_state_dict(state: Mapping[str, torch.Tensor], source: str) -> E4EConfig:
+def e4e_config_from_state_dict(state: Mapping[str, torch.Tensor], source: Path) -> E4EConfig:
     """Infer the widths and the W+ row count from the shapes of an encoder state dict."""
 
     def shape_of(key: str) -> Tuple[int, ...]:
         if key not in state:
-            raise ValueError(f"{source}: missing key encoder.{key} (needed to read the encoder widths).")
+            raise CheckpointError(f"{source}: missing key encoder.{key} (needed to read the encoder widths).")
         return tuple(state[key].shape)
 
     first_units = [sum(IR_SE_50_UNITS[:s]) for s in range(len(IR_SE_50_UNITS))]
     stage_widths = tuple(shape_of(f"body.{u}.res_layer.1.weight")[0] for u in first_units)
     style_rows = {int(m.group(1)) for k in state if (m := re.match(r"styles\.(\d+)\.", k))}
     if not style_rows:
-        raise ValueError(f"{source}: no encoder.styles.* keys: this is not an Encoder4Editing checkpoint.")
+        raise CheckpointError(f"{source}: no encoder.styles.* keys: this is not an Encoder4Editing checkpoint.")
     return E4EConfig(
         input_width=shape_of("input_layer.0.weight")[0],
         stage_widths=stage_widths,
@@ -250,38 +262,13 @@ def e4e_config_from_state_dict(state: Mapping[str, torch.Tensor], source: str) -
     )
 
 
-def _latent_avg_rows(latent_avg: torch.Tensor, config: E4EConfig, source: str) -> torch.Tensor:
+def _latent_avg_rows(latent_avg: torch.Tensor, config: E4EConfig, source: Path) -> torch.Tensor:
     """latent_avg as [num_styles, style_dim]; a 1-D [style_dim] vector is repeated (e4e's `repeat`)."""
     latent_avg = latent_avg.detach().float()
     rows, dim = config.num_styles, config.style_dim
     if latent_avg.shape == (dim,):
         return latent_avg.expand(rows, dim).clone()
     if latent_avg.shape != (rows, dim):
-        raise ValueError(f"{source}: latent_avg has shape {list(latent_avg.shape)}; "
-                         f"the encoder needs [{rows}, {dim}] or [{dim}].")
+        raise CheckpointError(f"{source}: latent_avg has shape {list(latent_avg.shape)}; "
+                              f"the encoder needs [{rows}, {dim}] or [{dim}].")
     return latent_avg.contiguous()
-
-
-def load_strict(module: nn.Module, state: Mapping[str, torch.Tensor], source: str, prefix: str = "") -> None:
-    """Load `state` into `module`, raising ValueError listing every missing, unexpected or mis-shaped key.
-
-    `prefix` is prepended to the key names in the message, so they read as in the file.
-    """
-    expected = module.state_dict()
-    missing = [prefix + k for k in expected if k not in state]
-    unexpected = [prefix + k for k in state if k not in expected]
-    wrong_shape = [
-        f"{prefix}{k} (file {list(state[k].shape)}, model {list(expected[k].shape)})"
-        for k in expected
-        if k in state and tuple(state[k].shape) != tuple(expected[k].shape)
-    ]
-    problems = []
-    if missing:
-        problems.append(f"missing keys: {', '.join(missing)}")
-    if unexpected:
-        problems.append(f"unexpected keys: {', '.join(unexpected)}")
-    if wrong_shape:
-        problems.append(f"wrong shapes: {', '.join(wrong_shape)}")
-    if problems:
-        raise ValueError(f"{source} does not match {type(module).__name__}: " + "; ".join(problems) + ".")
-    module.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()}, strict=True)
