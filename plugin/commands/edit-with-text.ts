@@ -1,0 +1,7 @@
+import { showPanel } from '../show-panel';
+
+/** "Edit with text…": the prompt may come from Quick Actions (parameterOnly is false, so it can be empty). */
+export async function editWithTextAsync(parameters: ParameterValues | undefined): Promise<void> {
+  const prompt = typeof parameters?.prompt === 'string' && parameters.prompt.trim() !== '' ? parameters.prompt.trim() : null;
+  showPanel('edit-with-text', prompt);
+}

@@ -1,0 +1,28 @@
+// Figma main thread: a dispatch table from manifest command to handler, and the one top-level catch.
+import type { CommandName } from './protocol';
+import { batchEditAsync } from './commands/batch-edit';
+import { editAgainAsync } from './commands/edit-again';
+import { editWithTextAsync } from './commands/edit-with-text';
+import { modelPackAsync } from './commands/model-pack';
+
+const COMMANDS: Record<CommandName, (parameters: ParameterValues | undefined) => Promise<void>> = {
+  'edit-with-text': editWithTextAsync,
+  'batch-edit': batchEditAsync,
+  'edit-again': editAgainAsync,
+  'model-pack': modelPackAsync,
+};
+
+// 'run' fires after Quick Actions input is complete (or at once), carrying figma.command and the parameters.
+figma.on('run', ({ command, parameters }: RunEvent) => {
+  runAsync(command, parameters).catch((error: unknown) => {
+    figma.notify(error instanceof Error ? error.message : String(error), { error: true });
+    figma.closePlugin();
+  });
+});
+
+async function runAsync(command: string, parameters: ParameterValues | undefined): Promise<void> {
+  if (!Object.prototype.hasOwnProperty.call(COMMANDS, command)) {
+    throw new Error(`facetext has no command "${command}". Must be one of: ${Object.keys(COMMANDS).join(', ')}`);
+  }
+  await COMMANDS[command as CommandName](parameters);
+}
