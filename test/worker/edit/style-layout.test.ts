@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { Pack } from '../../../ui/worker/pack/pack-schema';
 import { styleLayout, type StyleLayerLayout } from '../../../ui/worker/edit/style-layout';
 import { readGoldenJson } from '../../helpers/golden';
 
@@ -26,6 +27,10 @@ describe('styleLayout', () => {
       for (let c = 0; c < channels; c++) expected[fs3_row_offset + c] = s_offset + c;
     }
     expect(Array.from(convIndex)).toEqual(Array.from(expected));
+  });
+
+  it("accepts a parsed pack's style layers as they are", () => {
+    expectTypeOf<Pack['generator']['styleLayers']>().toMatchTypeOf<readonly StyleLayerLayout[]>();
   });
 
   it('rejects layers whose offsets leave a gap or overlap', () => {
