@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .e4e import load_strict
+from .checkpoints import CheckpointError, load_strict
 
 # CLIP image normalisation (upstream clip._transform).
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -42,17 +42,17 @@ class MultiheadSelfAttention(nn.Module):
     def __init__(self, width: int, heads: int):
         super().__init__()
         self.heads = heads
+        self.head_dim = width // heads
         self.in_proj_weight = nn.Parameter(torch.zeros(3 * width, width))
         self.in_proj_bias = nn.Parameter(torch.zeros(3 * width))
         self.out_proj = nn.Linear(width, width)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         batch, length, width = x.shape
-        head_dim = width // self.heads
         q, k, v = F.linear(x, self.in_proj_weight, self.in_proj_bias).chunk(3, dim=-1)
         # [N, L, W] → [N, heads, L, head_dim]
-        q, k, v = (t.reshape(batch, length, self.heads, head_dim).transpose(1, 2) for t in (q, k, v))
-        scores = (q * (1.0 / math.sqrt(head_dim))) @ k.transpose(-2, -1)
+        q, k, v = (t.reshape(batch, length, self.heads, self.head_dim).transpose(1, 2) for t in (q, k, v))
+        scores = (q * (1.0 / math.sqrt(self.head_dim))) @ k.transpose(-2, -1)
         if mask is not None:
             scores = scores + mask
         attended = scores.softmax(dim=-1) @ v
@@ -168,7 +168,7 @@ class ClipModel(nn.Module):
         x = self.ln_final(self.transformer(x, self.causal_mask[:length, :length]))  # [N, L, W]
         eot = tokens.argmax(dim=-1)  # [N]
         index = eot.reshape(-1, 1, 1).expand(-1, 1, x.shape[2])
-        return x.gather(1, index).squeeze(1) @ self.text_projection
+        return x.gather(1, index)[:, 0, :] @ self.text_projection
 
     def forward(self, image: torch.Tensor, tokens: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """(logits_per_image [N_img, N_txt], logits_per_text [N_txt, N_img]), as upstream CLIP.forward."""
@@ -186,24 +186,29 @@ def load_clip_checkpoint(path) -> ClipModel:
 
     float16 tensors are up-cast to float32; the archive's int64 scalars
     (input_resolution, context_length, vocab_size) are checked against the
-    inferred sizes and dropped. Raises ValueError naming the file and every
+    inferred sizes and dropped. Raises CheckpointError naming the file and every
     missing, unexpected or mis-shaped key.
     """
     path = Path(path)
     state, extras = _read_state_dict(path)
-    model = ClipModel(clip_config_from_state_dict(state, path.name))
-    _check_extras(extras, model.config, path.name)
-    load_strict(model, state, path.name)
+    model = ClipModel(clip_config_from_state_dict(state, path))
+    _check_extras(extras, model.config, path)
+    load_strict(model, state, path)
     return model.eval()
 
 
 def _read_state_dict(path: Path) -> Tuple[Dict[str, torch.Tensor], Dict[str, int]]:
-    if _is_torchscript_archive(path):
-        raw = torch.jit.load(str(path), map_location="cpu").state_dict()
-    else:
-        raw = torch.load(path, map_location="cpu")
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such file.")
+    try:
+        if _is_torchscript_archive(path):
+            raw = torch.jit.load(str(path), map_location="cpu").state_dict()
+        else:
+            raw = torch.load(path, map_location="cpu")
+    except Exception as error:  # torch raises many types for a file that is not a checkpoint
+        raise CheckpointError(f"{path}: cannot be read as a CLIP checkpoint ({type(error).__name__}: {error}).") from error
     if not isinstance(raw, Mapping) or not all(isinstance(v, torch.Tensor) for v in raw.values()):
-        raise ValueError(f"{path.name} is neither a TorchScript CLIP archive nor a flat CLIP state dict.")
+        raise CheckpointError(f"{path}: neither a TorchScript CLIP archive nor a flat CLIP state dict.")
     extras = {k: int(raw[k]) for k in JIT_EXTRA_KEYS if k in raw and raw[k].ndim == 0 and not raw[k].is_floating_point()}
     state = {k: (v.float() if v.is_floating_point() else v) for k, v in raw.items() if k not in extras}
     return state, extras
@@ -217,16 +222,16 @@ def _is_torchscript_archive(path: Path) -> bool:
         return any(name.endswith("/constants.pkl") for name in archive.namelist())
 
 
-def clip_config_from_state_dict(state: Mapping[str, torch.Tensor], source: str) -> ClipConfig:
+def clip_config_from_state_dict(state: Mapping[str, torch.Tensor], source: Path) -> ClipConfig:
     """Infer every size from the shapes, as upstream `build_model` does (ViT models only)."""
 
     def shape_of(key: str) -> Tuple[int, ...]:
         if key not in state:
-            raise ValueError(f"{source}: missing key {key} (needed to read the CLIP sizes).")
+            raise CheckpointError(f"{source}: missing key {key} (needed to read the CLIP sizes).")
         return tuple(state[key].shape)
 
     if "visual.proj" not in state and any(k.startswith("visual.layer1.") for k in state):
-        raise ValueError(f"{source} is a ResNet CLIP model; only ViT CLIP models (e.g. ViT-B/32) are supported.")
+        raise CheckpointError(f"{source}: a ResNet CLIP model; only ViT CLIP models (e.g. ViT-B/32) are supported.")
     vision_width, _, patch_size, _ = shape_of("visual.conv1.weight")
     grid = round((shape_of("visual.positional_embedding")[0] - 1) ** 0.5)
     return ClipConfig(
@@ -248,9 +253,9 @@ def _count_blocks(state: Mapping[str, torch.Tensor], prefix: str) -> int:
     return max(indices) + 1 if indices else 0
 
 
-def _check_extras(extras: Mapping[str, int], config: ClipConfig, source: str) -> None:
+def _check_extras(extras: Mapping[str, int], config: ClipConfig, source: Path) -> None:
     expected = {"input_resolution": config.image_resolution, "context_length": config.context_length,
                 "vocab_size": config.vocab_size}
     wrong = [f"{k} = {v} (weights say {expected[k]})" for k, v in extras.items() if v != expected[k]]
     if wrong:
-        raise ValueError(f"{source}: archive constants disagree with the weights: {', '.join(wrong)}.")
+        raise CheckpointError(f"{source}: archive constants disagree with the weights: {', '.join(wrong)}.")
