@@ -1,0 +1,84 @@
+"""python3 -m models.export: turn upstream checkpoints into a model pack (models/README.md). Parsing only."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .pack import DEFAULT_CLIP_VOCAB, PackError, PackOptions, export_pack, parse_mapper_args
+
+EXAMPLE = """example:
+  python3 -m models.export --stylegan stylegan2-ffhq-config-f.pt --e4e e4e_ffhq_encode.pt --clip ViT-B-32.pt \\
+      --relevance fs3.npy --s-stats S_mean_std --mapper afro=afro.pt --id ffhq --description "FFHQ faces" \\
+      --out models/packs/ffhq --fp16"""
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python3 -m models.export", description=__doc__.splitlines()[0],
+                                     epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stylegan", required=True, type=Path, help="rosinality checkpoint {'g_ema', 'latent_avg'}")
+    parser.add_argument("--e4e", required=True, type=Path, help="encoder4editing checkpoint")
+    parser.add_argument("--clip", required=True, type=Path, help="OpenAI CLIP TorchScript archive or state dict")
+    parser.add_argument("--relevance", required=True, type=Path, help="StyleCLIP fs3.npy")
+    parser.add_argument("--s-stats", type=Path, help="StyleCLIP S_mean_std pickle")
+    parser.add_argument("--s-mean", type=Path, help="flat .npy of S means (instead of --s-stats)")
+    parser.add_argument("--s-std", type=Path, help="flat .npy of S stds (instead of --s-stats)")
+    parser.add_argument("--mapper", action="append", default=[], metavar="NAME=PATH",
+                        help="StyleCLIP latent mapper checkpoint; repeatable")
+    parser.add_argument("--id", required=True, dest="pack_id", help="pack id, [a-z0-9-]+, equal to the --out folder name")
+    parser.add_argument("--description", required=True)
+    parser.add_argument("--out", required=True, type=Path, help="pack folder, e.g. models/packs/<id>")
+    parser.add_argument("--fp16", nargs="?", const="all", metavar="ROLES",
+                        help="store large weights as float16: all graphs, or a comma list of roles")
+    parser.add_argument("--preview", help="comma list of preview resolutions (default R/4 and R/2 within 16…256)")
+    parser.add_argument("--clip-vocab", type=Path, default=DEFAULT_CLIP_VOCAB, help=f"default {DEFAULT_CLIP_VOCAB}")
+    parser.add_argument("--licence", action="append", default=[], metavar="PART=TEXT",
+                        help="licence line for generator, encoder, clip or mappers; repeatable")
+    parser.add_argument("--demo", action="store_true", help="mark the pack as a demonstration pack")
+    parser.add_argument("--no-verify", action="store_true", help="skip running the graphs against torch")
+    args = parser.parse_args(argv)
+    if args.s_stats is None and (args.s_mean is None or args.s_std is None):
+        parser.error("give --s-stats, or both --s-mean and --s-std")
+    if args.s_stats is not None and (args.s_mean is not None or args.s_std is not None):
+        parser.error("--s-stats and --s-mean/--s-std exclude each other")
+    return args
+
+
+def parse_int_list(text: str, option: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise PackError(f"{option} {text!r}: expected comma-separated integers, e.g. 16,32") from None
+
+
+def parse_licences(values: list[str]) -> dict[str, str]:
+    licences = {}
+    for value in values:
+        part, sep, text = value.partition("=")
+        if not sep or not text:
+            raise PackError(f"--licence {value!r}: expected PART=TEXT")
+        licences[part] = text
+    return licences
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        options = PackOptions(
+            pack_id=args.pack_id, description=args.description, out=args.out,
+            previews=parse_int_list(args.preview, "--preview") if args.preview else None,
+            fp16=args.fp16, clip_vocab=args.clip_vocab, licences=parse_licences(args.licence), demo=args.demo)
+        ok = export_pack(options, stylegan=args.stylegan, e4e=args.e4e, clip=args.clip,
+                         mappers=parse_mapper_args(args.mapper), relevance=args.relevance,
+                         s_stats=args.s_stats, s_mean=args.s_mean, s_std=args.s_std, verify=not args.no_verify)
+    except (ValueError, OSError, RuntimeError) as error:  # user mistakes and a failing runtime: one line, no traceback
+        print(f"models.export: {error}", file=sys.stderr)
+        return 2
+    if not ok:
+        print("models.export: verification failed: a graph differs from torch beyond tolerance", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

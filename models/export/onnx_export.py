@@ -1,0 +1,91 @@
+"""torch → ONNX (opset 17), optional float16 weight storage, onnx.checker. Deterministic: same weights, same bytes."""
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+import onnx
+import torch
+from onnx import TensorProto, helper, numpy_helper
+
+from .graphs import GraphSpec
+
+OPSET = 17  # the highest torch 1.13 exports; onnxruntime-web's WebGPU kernels cover it (spec/runtime.md §6)
+FP16_MIN_ELEMENTS = 1024  # smaller tensors (biases, norms) gain nothing from halving and stay exact
+FP16_MAX = 65504.0  # largest finite float16
+
+
+def export_graph(spec: GraphSpec, *, fp16: bool = False) -> bytes:
+    """The serialised ONNX model for one graph role, checked by onnx.checker."""
+    buffer = io.BytesIO()
+    spec.module.eval()
+    with torch.no_grad(), warnings.catch_warnings():
+        # torch 1.13 warns about its own shape inference on every export; the checker and verify.py are the judges.
+        warnings.simplefilter("ignore", UserWarning)
+        torch.onnx.export(
+            spec.module, tuple(spec.inputs.values()), buffer,
+            opset_version=OPSET,
+            input_names=list(spec.inputs), output_names=spec.outputs,
+            dynamic_axes=spec.dynamic_axes or None,
+            do_constant_folding=True,
+        )
+    model = onnx.load_from_string(buffer.getvalue())
+    if fp16:
+        store_weights_as_float16(model, spec.role)
+    model.graph.name = spec.role
+    onnx.checker.check_model(model, full_check=True)
+    return model.SerializeToString()
+
+
+def store_weights_as_float16(model: onnx.ModelProto, role: str) -> None:
+    """Replace every float32 initializer (and Constant) of ≥1024 elements by float16 + Cast to float32.
+
+    Halves the download; every op still computes in float32, so normalisation and demodulation never run in half
+    precision (float16 overflow bugs on WebGPU, spec/runtime.md §2).
+    """
+    graph = model.graph
+    taken = {i.name for i in graph.initializer} | {o for n in graph.node for o in n.output}
+    casts = []
+    for index, initializer in enumerate(graph.initializer):
+        if initializer.data_type != TensorProto.FLOAT or int(np.prod(initializer.dims)) < FP16_MIN_ELEMENTS:
+            continue
+        name = initializer.name
+        half_name = _unique(f"{name}_fp16", taken)
+        graph.initializer[index].CopyFrom(numpy_helper.from_array(_to_half(initializer, role), half_name))
+        casts.append(helper.make_node("Cast", [half_name], [name], to=TensorProto.FLOAT,
+                                      name=_unique(f"{half_name}_cast", taken)))
+    nodes = list(graph.node)
+    rewritten = []
+    for node in nodes:
+        value = next((a for a in node.attribute if a.name == "value"), None)
+        if node.op_type == "Constant" and value is not None and value.t.data_type == TensorProto.FLOAT \
+                and int(np.prod(value.t.dims)) >= FP16_MIN_ELEMENTS:
+            output = node.output[0]
+            half_name = _unique(f"{output}_fp16", taken)
+            value.t.CopyFrom(numpy_helper.from_array(_to_half(value.t, role), half_name))
+            node.output[0] = half_name
+            rewritten += [node, helper.make_node("Cast", [half_name], [output], to=TensorProto.FLOAT,
+                                                 name=_unique(f"{half_name}_cast", taken))]
+        else:
+            rewritten.append(node)
+    del graph.node[:]
+    graph.node.extend(casts + rewritten)
+
+
+def _to_half(tensor: onnx.TensorProto, role: str) -> np.ndarray:
+    values = numpy_helper.to_array(tensor)
+    finite = np.abs(values[np.isfinite(values)])  # ±inf (CLIP's causal mask) is representable as is
+    peak = float(finite.max(initial=0.0))
+    if peak > FP16_MAX:
+        raise ValueError(f"{role}: weight {tensor.name or '(constant)'} reaches {peak:g}, beyond float16's range; "
+                         f"export this graph without --fp16.")
+    return values.astype(np.float16)
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, n = name, 1
+    while candidate in taken:
+        candidate, n = f"{name}_{n}", n + 1
+    taken.add(candidate)
+    return candidate

@@ -1,0 +1,251 @@
+"""Writes a model pack (models/README.md, format 1): graphs, global-direction data, vocabulary, pack.json."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .checkpoints import (CheckpointError, GeneratorCheckpoint, MapperCheckpoint, load_generator_checkpoint,
+                          load_mapper_checkpoint, load_relevance, load_s_statistics)
+from .graphs import GraphSpec, clip_specs, encoder_spec, generator_specs, mapper_spec
+from .onnx_export import export_graph
+from .templates import PROMPT_TEMPLATES
+
+PACK_FORMAT = 1  # models/README.md
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CLIP_VOCAB_NAME = "bpe_simple_vocab_16e6.txt.gz"
+DEFAULT_CLIP_VOCAB = REPO_ROOT.parent / "shared" / "clip" / CLIP_VOCAB_NAME
+CLIP_VOCAB_SHA256 = "924691ac288e54409236115652ad4aa250f48203de50a9e4722a6ecd48d6804a"  # openai/CLIP's file
+E4E_SIZE = 256  # e4e encodes 256×256 crops (spec/styleclip.md §4)
+E4E_MEAN = [0.5, 0.5, 0.5]  # e4e's Normalize(0.5, 0.5): x in [−1, 1]
+E4E_STD = [0.5, 0.5, 0.5]
+PREVIEW_MIN, PREVIEW_MAX = 16, 256  # smaller previews show nothing; larger ones cost nearly a full render
+ID_PATTERN = re.compile(r"^[a-z0-9-]+$")  # pack ids, models/README.md
+MAPPER_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")  # upstream names: afro, curly_hair, taylor_swift…
+DEFAULT_LICENCES = {
+    "generator": "StyleGAN2 weights: NVIDIA Source Code License-NC (non-commercial), converted by rosinality/stylegan2-pytorch",
+    "encoder": "encoder4editing (omertov/encoder4editing): MIT licence; trained on FFHQ",
+    "clip": "OpenAI CLIP (openai/CLIP): MIT licence",
+    "mappers": "StyleCLIP latent mappers (orpatashnik/StyleCLIP): MIT licence",
+}
+
+
+class PackError(ValueError):
+    """A wrong option or an inconsistent set of inputs; the message says what to change."""
+
+
+@dataclass
+class Sources:
+    generator: GeneratorCheckpoint
+    e4e: object | None = None  # e4e.E4ECheckpoint
+    clip: torch.nn.Module | None = None  # clip.ClipModel
+    mappers: dict[str, MapperCheckpoint] = field(default_factory=dict)
+
+
+def parse_mapper_args(values: list[str]) -> dict[str, Path]:
+    mappers: dict[str, Path] = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not path:
+            raise PackError(f"--mapper {value!r}: expected NAME=PATH, e.g. --mapper beard=mapper.pt")
+        if not MAPPER_NAME_PATTERN.match(name):
+            raise PackError(f"--mapper {value!r}: the name must be lower-case letters, digits, '-' or '_'")
+        if name in mappers:
+            raise PackError(f"--mapper {name} is given twice")
+        mappers[name] = Path(path)
+    return mappers
+
+
+def load_sources(*, stylegan: Path, e4e: Path | None = None, clip: Path | None = None,
+                 mappers: dict[str, Path] | None = None) -> Sources:
+    """Load every checkpoint and check they fit the generator (W+ rows, w size)."""
+    sources = Sources(generator=load_generator_checkpoint(stylegan))
+    cfg = sources.generator.generator.config
+    if e4e is not None:
+        from .e4e import load_e4e_checkpoint  # imported here: only packs with an encoder need it
+
+        sources.e4e = load_e4e_checkpoint(e4e)
+        shape = tuple(sources.e4e.latent_avg.shape)
+        if shape != (cfg.n_latent, cfg.style_dim):
+            raise PackError(f"{e4e}: the encoder produces W+ {list(shape)} but the generator needs "
+                            f"[{cfg.n_latent}, {cfg.style_dim}]: was it trained for this generator?")
+    if clip is not None:
+        from .clip import load_clip_checkpoint
+
+        sources.clip = load_clip_checkpoint(clip)
+    for name, path in (mappers or {}).items():
+        mapper = load_mapper_checkpoint(path)
+        w_dim = next(mapper.mapper.parameters()).shape[1]
+        if w_dim != cfg.style_dim:
+            raise PackError(f"{path}: mapper {name} works on w of size {w_dim}; the generator's is {cfg.style_dim}.")
+        sources.mappers[name] = mapper
+    return sources
+
+
+def default_previews(resolution: int) -> list[int]:
+    """R/4 and R/2, keeping those in [16, 256]."""
+    return [r for r in (resolution // 4, resolution // 2) if PREVIEW_MIN <= r <= PREVIEW_MAX]
+
+
+def check_previews(previews: list[int], resolution: int) -> list[int]:
+    valid = [2**k for k in range(2, resolution.bit_length() - 1) if 2**k <= PREVIEW_MAX]
+    wrong = [r for r in previews if r not in valid]
+    if wrong:
+        raise PackError(f"--preview {','.join(map(str, wrong))}: must be one of {', '.join(map(str, valid))} "
+                        f"(a ToRGB resolution below {resolution}, at most {PREVIEW_MAX})")
+    return sorted(set(previews))
+
+
+def build_specs(sources: Sources, *, previews: list[int]) -> list[GraphSpec]:
+    generator, latent_avg = sources.generator.generator, sources.generator.latent_avg
+    specs = generator_specs(generator, latent_avg, previews)
+    if sources.e4e is not None:
+        specs.append(encoder_spec(sources.e4e.encoder, sources.e4e.latent_avg, E4E_SIZE))
+    if sources.clip is not None:
+        specs += clip_specs(sources.clip)
+    specs += [mapper_spec(name, m.mapper, generator, latent_avg) for name, m in sorted(sources.mappers.items())]
+    return specs
+
+
+def resolve_fp16_roles(value: str | None, roles: list[str]) -> set[str]:
+    """--fp16 alone means every graph; otherwise a comma list of roles."""
+    if value is None:
+        return set()
+    if value == "all":
+        return set(roles)
+    wanted = {role.strip() for role in value.split(",") if role.strip()}
+    unknown = sorted(wanted - set(roles))
+    if unknown:
+        raise PackError(f"--fp16 {','.join(unknown)}: not a graph of this pack. Must be one of: {', '.join(roles)}")
+    return wanted
+
+
+@dataclass
+class PackOptions:
+    pack_id: str
+    description: str
+    out: Path
+    previews: list[int] | None = None  # None: default_previews
+    fp16: str | None = None  # None, "all" or a comma list of roles
+    clip_vocab: Path = DEFAULT_CLIP_VOCAB
+    licences: dict[str, str] = field(default_factory=dict)
+    demo: bool = False
+
+
+def write_pack(sources: Sources, options: PackOptions, *, relevance: Path,
+               s_stats: Path | None = None, s_mean: Path | None = None, s_std: Path | None = None) -> list[GraphSpec]:
+    """Export every graph and write the pack folder. Returns the graph specs (for verify)."""
+    if not ID_PATTERN.match(options.pack_id):
+        raise PackError(f"--id {options.pack_id!r}: use lower-case letters, digits and '-' only")
+    if options.out.name != options.pack_id:
+        raise PackError(f"--out {options.out}: the folder name must equal the pack id {options.pack_id!r}")
+    if sources.e4e is None or sources.clip is None:
+        raise PackError("a pack needs both --e4e and --clip")
+    generator, clip = sources.generator.generator, sources.clip
+    cfg = generator.config
+    conv_channels = sum(layer.channels for layer in generator.style_layers if layer.kind == "conv")
+    fs3 = load_relevance(relevance, conv_channels=conv_channels)
+    if fs3.shape[1] != clip.embed_dim:
+        raise CheckpointError(f"{relevance}: rows have {fs3.shape[1]} dims but CLIP's embedding has "
+                              f"{clip.embed_dim}: fs3 was computed with another CLIP model.")
+    mean, std = load_s_statistics(layer_channels=[layer.channels for layer in generator.style_layers],
+                                  s_stats=s_stats, s_mean=s_mean, s_std=s_std)
+    previews = check_previews(options.previews, cfg.size) if options.previews is not None else default_previews(cfg.size)
+    specs = build_specs(sources, previews=previews)
+    fp16_roles = resolve_fp16_roles(options.fp16, [spec.role for spec in specs])
+    vocab = _checked_vocab(options.clip_vocab)
+    licences = {**DEFAULT_LICENCES, **options.licences}
+    unknown = sorted(set(licences) - set(DEFAULT_LICENCES))
+    if unknown:
+        raise PackError(f"--licence {', '.join(unknown)}: must be one of: {', '.join(DEFAULT_LICENCES)}")
+
+    out = options.out
+    out.mkdir(parents=True, exist_ok=True)
+    payloads: dict[str, bytes] = {spec.file: export_graph(spec, fp16=spec.role in fp16_roles) for spec in specs}
+    payloads["relevance.f32"] = fs3.astype("<f4").tobytes()
+    payloads["s-mean.f32"] = mean.astype("<f4").tobytes()
+    payloads["s-std.f32"] = std.astype("<f4").tobytes()
+    payloads[CLIP_VOCAB_NAME] = vocab
+    for stale in list(out.glob("*.onnx")) + list(out.glob("*.f32")):
+        if stale.name not in payloads:
+            stale.unlink()  # a graph of an earlier export (a dropped mapper, another preview) must not linger
+    for name, data in payloads.items():
+        (out / name).write_bytes(data)
+
+    pack = {
+        "format": PACK_FORMAT,
+        "id": options.pack_id,
+        "description": options.description,
+        "demo": options.demo,
+        "licences": licences,
+        "generator": {
+            "resolution": cfg.size,
+            "zDim": cfg.style_dim,
+            "wDim": cfg.style_dim,
+            "numWs": cfg.n_latent,
+            "totalS": generator.total_s,
+            "wAvg": [float(v) for v in sources.generator.latent_avg.tolist()],
+            "styleLayers": [{"name": layer.name, "resolution": layer.resolution, "wIndex": layer.w_index,
+                             "channels": layer.channels, "kind": layer.kind, "offset": layer.offset}
+                            for layer in generator.style_layers],
+            "previewResolutions": previews,
+        },
+        "encoder": {"size": E4E_SIZE, "mean": E4E_MEAN, "std": E4E_STD},
+        "clip": {
+            "vocab": CLIP_VOCAB_NAME,
+            "contextLength": clip.context_length,
+            "embedDim": clip.embed_dim,
+            "imageSize": clip.image_resolution,
+            "mean": [float(v) for v in clip.mean],
+            "std": [float(v) for v in clip.std],
+        },
+        "templates": list(PROMPT_TEMPLATES),
+        "globalDirection": {
+            "relevance": {"file": "relevance.f32", "rows": int(fs3.shape[0]), "dims": int(fs3.shape[1])},
+            "sMean": {"file": "s-mean.f32", "length": int(mean.size)},
+            "sStd": {"file": "s-std.f32", "length": int(std.size)},
+        },
+        "mappers": [{"name": name, "description": m.description, "levels": list(m.levels)}
+                    for name, m in sorted(sources.mappers.items())],
+        "graphs": {spec.role: spec.file for spec in specs},
+        "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                  for name, data in payloads.items()},
+    }
+    text = json.dumps(pack, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    (out / "pack.json").write_text(text, encoding="utf-8")
+    return specs
+
+
+def _checked_vocab(path: Path) -> bytes:
+    if not path.is_file():
+        raise PackError(f"--clip-vocab {path}: no such file (openai/CLIP's {CLIP_VOCAB_NAME})")
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != CLIP_VOCAB_SHA256:
+        raise PackError(f"--clip-vocab {path}: sha256 {digest} is not openai/CLIP's {CLIP_VOCAB_NAME} "
+                        f"({CLIP_VOCAB_SHA256})")
+    return data
+
+
+def export_pack(options: PackOptions, *, stylegan: Path, e4e: Path, clip: Path, mappers: dict[str, Path],
+                relevance: Path, s_stats: Path | None = None, s_mean: Path | None = None, s_std: Path | None = None,
+                verify: bool = True, log=print) -> bool:
+    """Load, export, write, then (unless verify=False) run every graph against torch. True when all pass."""
+    from .verify import stored_as_fp16, verify_graphs
+
+    sources = load_sources(stylegan=stylegan, e4e=e4e, clip=clip, mappers=mappers)
+    specs = write_pack(sources, options, relevance=relevance, s_stats=s_stats, s_mean=s_mean, s_std=s_std)
+    log(f"wrote {options.out} ({len(specs)} graphs)")
+    if not verify:
+        return True
+    fp16_roles = {spec.role for spec in specs if stored_as_fp16(options.out / spec.file)}
+    checks = verify_graphs(options.out, specs, fp16_roles)
+    for check in checks:
+        log(check.line())
+    return all(check.ok for check in checks)

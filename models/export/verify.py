@@ -1,0 +1,160 @@
+"""Run every graph of a pack with onnxruntime-web (wasm, through run_graph.mjs) and compare it with torch.
+
+    python3 -m models.export.verify --pack models/packs/<id> --stylegan G.pt [--e4e E.pt] [--clip C.pt]
+        [--mapper name=M.pt …]
+
+Exits non-zero when a graph is off by more than its tolerance:
+* graphs stored in float32: max |onnx − torch| ≤ 1e-4 (the golden tolerance for float32 CPU/WASM);
+* graphs stored with --fp16: the torch reference runs with the same weights rounded to float16, and
+  max |onnx − torch| ≤ 1e-4 + 1e-3·max|torch|, since constant folding may round a product (weight·scale)
+  where torch rounds the weight alone.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from torch import nn
+
+from .graphs import GraphSpec
+from .onnx_export import FP16_MIN_ELEMENTS
+
+RUN_GRAPH = Path(__file__).with_name("run_graph.mjs")
+FP32_TOLERANCE = 1e-4  # ../shared/golden/README.md: float32 CPU/WASM tolerance
+FP16_TOLERANCE = 1e-4
+FP16_RELATIVE = 1e-3
+
+
+@dataclass
+class GraphCheck:
+    role: str
+    max_abs_diff: float
+    tolerance: float
+    where: str  # which output / sample input gave the largest difference
+
+    @property
+    def ok(self) -> bool:
+        return self.max_abs_diff <= self.tolerance  # NaN fails too
+
+    def line(self) -> str:
+        verdict = "ok" if self.ok else "OVER TOLERANCE"
+        return f"{self.role:24s} max |diff| {self.max_abs_diff:.3e} (≤ {self.tolerance:.1e}) {self.where}: {verdict}"
+
+
+def run_onnx(jobs: list[tuple[Path, dict[str, np.ndarray], list[str]]]) -> list[dict[str, np.ndarray]]:
+    """Run (model, inputs, output names) jobs in one Node process with onnxruntime-web's wasm backend."""
+    with tempfile.TemporaryDirectory(prefix="facetext-verify-") as tmp:
+        folder, spec = Path(tmp), []
+        for n, (model, inputs, outputs) in enumerate(jobs):
+            feeds = {}
+            for name, value in inputs.items():
+                feeds[name] = str(folder / f"{n}-in-{name}.npy")
+                np.save(feeds[name], np.ascontiguousarray(value))
+            spec.append({"model": str(Path(model).resolve()), "inputs": feeds,
+                         "outputs": {name: str(folder / f"{n}-out-{name}.npy") for name in outputs}})
+        (folder / "jobs.json").write_text(json.dumps(spec))
+        done = subprocess.run(["node", str(RUN_GRAPH), str(folder / "jobs.json")], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"onnxruntime-web failed: {done.stderr.strip() or done.stdout.strip()}")
+        return [{name: np.load(path) for name, path in job["outputs"].items()} for job in spec]
+
+
+def fp16_rounded(module: nn.Module) -> nn.Module:
+    """A copy whose large float tensors went through float16, as the --fp16 graph stores them."""
+    rounded = copy.deepcopy(module)
+    with torch.no_grad():
+        for tensor in list(rounded.parameters()) + list(rounded.buffers()):
+            if tensor.is_floating_point() and tensor.numel() >= FP16_MIN_ELEMENTS:
+                tensor.copy_(tensor.half().float())
+    return rounded
+
+
+def sample_sets(spec: GraphSpec) -> list[dict[str, torch.Tensor]]:
+    return [spec.inputs, *spec.checks]
+
+
+def verify_graphs(pack_dir: Path, specs: list[GraphSpec], fp16_roles: set[str]) -> list[GraphCheck]:
+    jobs, expected, labels = [], [], []
+    for spec in specs:
+        reference = fp16_rounded(spec.module) if spec.role in fp16_roles else spec.module
+        for inputs in sample_sets(spec):
+            with torch.no_grad():
+                outputs = reference(*inputs.values())
+            outputs = outputs if isinstance(outputs, tuple) else (outputs,)
+            jobs.append((pack_dir / spec.file, {k: v.numpy() for k, v in inputs.items()}, spec.outputs))
+            expected.append(dict(zip(spec.outputs, (o.numpy() for o in outputs))))
+            labels.append((spec.role, inputs))
+    actual = run_onnx(jobs)
+    worst: dict[str, GraphCheck] = {}
+    for (role, inputs), want, got in zip(labels, expected, actual):
+        for name, value in want.items():
+            tolerance = FP32_TOLERANCE
+            if role in fp16_roles:
+                tolerance = FP16_TOLERANCE + FP16_RELATIVE * float(np.abs(value).max())
+            shapes = ", ".join(f"{k} {list(v.shape)}" for k, v in inputs.items())
+            check = GraphCheck(role, _max_abs_diff(got[name], value), tolerance, f"[{name} for {shapes}]")
+            if role not in worst or _badness(check) > _badness(worst[role]):
+                worst[role] = check
+    return list(worst.values())
+
+
+def _badness(check: GraphCheck) -> float:
+    return check.max_abs_diff / check.tolerance if check.ok else float("inf")
+
+
+def stored_as_fp16(model_path: Path) -> bool:
+    """Whether the exporter stored this graph's weights as float16 (--fp16)."""
+    model = onnx.load(str(model_path))
+    return any(t.data_type == onnx.TensorProto.FLOAT16 for t in model.graph.initializer)
+
+
+def _max_abs_diff(actual: np.ndarray, expected: np.ndarray) -> float:
+    if actual.shape != expected.shape:
+        return float("inf")
+    diff = np.abs(actual.astype(np.float64) - expected.astype(np.float64))
+    return float("nan") if np.isnan(diff).any() else float(diff.max(initial=0.0))
+
+
+def report(checks: list[GraphCheck], out=sys.stdout) -> bool:
+    for check in checks:
+        print(check.line(), file=out)
+    return all(check.ok for check in checks)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .pack import PackError, build_specs, load_sources, parse_mapper_args  # keeps `import verify` light
+
+    parser = argparse.ArgumentParser(prog="python3 -m models.export.verify", description=__doc__.splitlines()[0])
+    parser.add_argument("--pack", required=True, type=Path, help="pack folder holding pack.json")
+    parser.add_argument("--stylegan", required=True, type=Path)
+    parser.add_argument("--e4e", type=Path)
+    parser.add_argument("--clip", type=Path)
+    parser.add_argument("--mapper", action="append", default=[], metavar="NAME=PATH")
+    args = parser.parse_args(argv)
+    try:
+        pack = json.loads((args.pack / "pack.json").read_text())
+        sources = load_sources(stylegan=args.stylegan, e4e=args.e4e, clip=args.clip,
+                               mappers=parse_mapper_args(args.mapper))
+        specs = build_specs(sources, previews=pack["generator"]["previewResolutions"])
+        missing = [spec.role for spec in specs if spec.role not in pack["graphs"]]
+        if missing:
+            raise PackError(f"{args.pack}: pack.json has no graph for {', '.join(missing)}")
+        fp16_roles = {spec.role for spec in specs if stored_as_fp16(args.pack / spec.file)}
+        ok = report(verify_graphs(args.pack, specs, fp16_roles))
+    except (ValueError, OSError, KeyError, RuntimeError) as error:
+        print(f"verify: {error}", file=sys.stderr)
+        return 2
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
