@@ -50,9 +50,17 @@ export interface AlignedFace {
   image: RgbaImage; // size×size, opaque RGB
   /** Corners NW, SW, SE, NE of the aligned square in original-image pixel-index coordinates. */
   quad: Quad;
-  /** Aligned pixel-index ⇄ original pixel-index map (see quad-transform.ts). */
-  transform: QuadTransform;
+  /** Aligned pixel-index ⇄ original pixel-index map (see quad-transform.ts), plus where it read real pixels. */
+  transform: AlignTransform;
   steps: AlignmentSteps;
+}
+
+export interface AlignTransform extends QuadTransform {
+  /**
+   * Left, top, right, bottom (original pixel-index coordinates, right/bottom exclusive) of the region the
+   * aligned image was sampled from unaltered: the crop, less the band that the padding's blur reached.
+   */
+  valid: [number, number, number, number];
 }
 
 export interface AlignOptions {
@@ -144,11 +152,16 @@ export function alignFace(image: RgbaImage, landmarks: readonly (readonly number
     return [x, y];
   };
   const originalQuad = shrink > 1 ? mapQuad(quad, toOriginal) : geometry.quad;
+  // The blur blend weight clip(3·mask + 1) reaches a third of each pad width into the crop.
+  const blurReach = padFinal ? padFinal.map((p) => Math.ceil(p / 3)) : [0, 0, 0, 0];
+  const validNw = toOriginal([(padFinal?.[0] ?? 0) + blurReach[0] - 0.5, (padFinal?.[1] ?? 0) + blurReach[1] - 0.5]);
+  const validSe = toOriginal([img.width - (padFinal?.[2] ?? 0) - blurReach[2] - 0.5, img.height - (padFinal?.[3] ?? 0) - blurReach[3] - 0.5]);
+  const valid: [number, number, number, number] = [validNw[0] + 0.5, validNw[1] + 0.5, validSe[0] + 0.5, validSe[1] + 0.5];
 
   return {
     image: aligned,
     quad: originalQuad,
-    transform: { size: outputSize, quad: originalQuad },
+    transform: { size: outputSize, quad: originalQuad, valid },
     steps: {
       ...geometry.steps,
       quadInitial: geometry.quad,
