@@ -1,7 +1,7 @@
 // pack.json, format 1 (models/README.md), parsed once into a fully typed Pack. Every field is
 // checked, in document order, and the first bad one is named by its JSON path.
 import {
-  asBoolean, asInteger, asNumberArray, asObject, asOneOf, asString, entries, invalid, items, member,
+  asBoolean, asInteger, asNumberArray, asObject, childPath, asOneOf, asString, entries, invalid, items, member,
   packInvalid, rootField, type Field,
 } from './json-fields';
 
@@ -322,7 +322,7 @@ function parseFiles(field: Field): Map<string, PackFile> {
 /** Every file pack.json refers to must be listed in `files` (with its size and hash); .f32 sizes must match their shapes. */
 function checkFilesListed(pack: Pack): void {
   const references: Array<[path: string, file: string]> = [
-    ...graphRoles(pack).map((role): [string, string] => [`graphs[${JSON.stringify(role)}]`, pack.graphs[role]]),
+    ...graphRoles(pack).map((role): [string, string] => [childPath('graphs', role), pack.graphs[role]]),
     ['clip.vocab', pack.clip.vocab],
     ['globalDirection.relevance.file', pack.globalDirection.relevance.file],
     ['globalDirection.sMean.file', pack.globalDirection.sMean.file],
@@ -342,7 +342,7 @@ function checkFilesListed(pack: Pack): void {
   for (const [path, file, floats, shape] of f32Sizes) {
     const listed = pack.files.get(file)!.bytes;
     if (listed !== floats * FLOAT32_BYTES) {
-      throw packInvalid(`files["${file}"].bytes is ${listed}; must be ${floats * FLOAT32_BYTES} (${path}: ${shape} float32 values of 4 bytes)`);
+      throw packInvalid(`${childPath('files', file)}.bytes is ${listed}; must be ${floats * FLOAT32_BYTES} (${path}: ${shape} float32 values of 4 bytes)`);
     }
   }
 }
