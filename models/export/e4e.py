@@ -190,8 +190,7 @@ class Encoder4Editing(nn.Module):
 
 def _upsample_add(coarse: torch.Tensor, lateral: torch.Tensor) -> torch.Tensor:
     """Bilinear upsample (align_corners=True) to the lateral's size, then add."""
-    _, _, height, width = lateral.shape
-    return F.interpolate(coarse, size=(height, width), mode="bilinear", align_corners=True) + lateral
+    return F.interpolate(coarse, size=lateral.shape[-2:], mode="bilinear", align_corners=True) + lateral
 
 
 # --------------------------------------------------------------------------- checkpoint
