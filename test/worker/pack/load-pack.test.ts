@@ -314,7 +314,7 @@ describe('packFromUrl against a local HTTP server', () => {
       seen.push(url);
       const name = url.slice(url.lastIndexOf('/') + 1);
       const body = name === 'pack.json' ? packJsonBytes(tiny.json) : tiny.files.get(name);
-      return body ? new Response(body) : new Response(null, { status: 404 });
+      return body ? new Response(body as Uint8Array<ArrayBuffer>) : new Response(null, { status: 404 });
     }) as typeof fetch;
     const loaded = await packFromUrl('https://packs.example/tiny-test', { fetch: fakeFetch });
     expect(await loaded.readFile('s-std.f32')).toEqual(tiny.files.get('s-std.f32'));
