@@ -1,0 +1,186 @@
+"""The re-written StyleGAN2 generator and its ONNX graphs against rosinality's outputs (../shared/golden)."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from golden_support import assert_close, golden, golden_path
+from models.export.checkpoints import load_generator_checkpoint
+from models.export.stylegan2 import Blur, Generator, GeneratorConfig, ModulatedConv2d, Upsample
+from models.export.verify import run_onnx
+
+FFHQ_CHANNELS = {4: 512, 8: 512, 16: 512, 32: 512, 64: 512, 128: 256, 256: 128, 512: 64, 1024: 32}  # config-f
+
+
+@pytest.fixture(scope="module")
+def generator() -> Generator:
+    return load_generator_checkpoint(golden_path("stylegan2-tiny/stylegan2-tiny.pt")).generator
+
+
+def tensor(relative: str) -> torch.Tensor:
+    return torch.from_numpy(golden(relative))
+
+
+def render(generator: Generator, wplus: torch.Tensor, **kwargs) -> torch.Tensor:
+    with torch.no_grad():
+        return generator.synthesis(generator.affine(wplus), **kwargs)
+
+
+# One named case per golden output: (name, compute(generator) → array, golden file).
+TORCH_CASES = [
+    ("case a: mapping z → w", lambda g: g.mapping(tensor("stylegan2-tiny/case_a_z.npy")), "stylegan2-tiny/case_a_w.npy"),
+    ("case a: S from the truncated W+", lambda g: g.affine(tensor("stylegan2-tiny/case_a_wplus.npy")),
+     "stylegan2-tiny/case_a_styles.npy"),
+    ("case a: image", lambda g: render(g, tensor("stylegan2-tiny/case_a_wplus.npy")), "stylegan2-tiny/case_a_image.npy"),
+    ("case b: S from a W+ with 10 different rows", lambda g: g.affine(tensor("stylegan2-tiny/case_b_wplus.npy")),
+     "stylegan2-tiny/case_b_styles.npy"),
+    ("case b: image", lambda g: render(g, tensor("stylegan2-tiny/case_b_wplus.npy")), "stylegan2-tiny/case_b_image.npy"),
+    *[(f"case b: skip image at {r}", lambda g, r=r: render(g, tensor("stylegan2-tiny/case_b_wplus.npy"), stop_resolution=r),
+       f"stylegan2-tiny/case_b_skip_{r}.npy") for r in (4, 8, 16, 32, 64)],
+    ("global direction: images from edited S", lambda g: g.synthesis(
+        tensor("global-direction/s_edited.npy")[0, 1].reshape(-1, g.total_s)).reshape(2, 2, 3, 64, 64),
+     "global-direction/image_edited_pair0_beta0.1.npy"),
+    ("mapper: original images", lambda g: render(g, tensor("mapper-tiny/wplus_in.npy")), "mapper-tiny/image_orig.npy"),
+    ("mapper: edited images", lambda g: render(g, tensor("mapper-tiny/wplus_edited.npy")), "mapper-tiny/image_edited.npy"),
+]
+
+
+@pytest.mark.parametrize("name, compute, expected", TORCH_CASES, ids=[c[0] for c in TORCH_CASES])
+def test_torch_generator_reproduces_the_golden(generator, name, compute, expected):
+    with torch.no_grad():
+        actual = compute(generator)
+    assert_close(actual, golden(expected), name)
+
+
+def test_architecture_is_read_from_the_tiny_checkpoint(generator):
+    cfg = generator.config
+    assert (cfg.size, cfg.style_dim, cfg.n_mlp, cfg.n_latent) == (64, 32, 2, 10)
+    assert cfg.channels == {4: 32, 8: 32, 16: 24, 32: 20, 64: 16}
+
+
+def test_style_layers_match_the_golden_table(generator):
+    table = json.loads(golden_path("stylegan2-tiny/config.json").read_text())["style_layers"]
+    actual = [(l.name, l.module + ".modulation", l.w_index, l.channels, l.offset, l.kind == "torgb")
+              for l in generator.style_layers]
+    expected = [(e["name"], e["module"], e["wplus_index"], e["channels"], e["offset"], e["is_torgb"]) for e in table]
+    assert actual == expected
+    assert generator.total_s == 356
+
+
+def test_ffhq_config_f_round_trips_through_its_state_dict():
+    config = GeneratorConfig(size=1024, style_dim=512, n_mlp=8, channels=FFHQ_CHANNELS, blur_kernel_size=4)
+    state = Generator(config).state_dict()
+    assert GeneratorConfig.from_state_dict(state) == config
+    layers = Generator(config).style_layers
+    conv = [l for l in layers if l.kind == "conv"]
+    # spec/styleclip.md §0.2: 26 layers, 9088 S channels, 6048 of them in the 17 conv layers, W+ rows 0..17.
+    assert (len(layers), sum(l.channels for l in layers), len(conv), sum(l.channels for l in conv)) == (26, 9088, 17, 6048)
+    assert [l.w_index for l in layers][-4:] == [15, 15, 16, 17]
+    assert [l.channels for l in layers][14:18] == [512, 256, 256, 256]
+
+
+def _upfirdn2d(x, kernel, up, pad):
+    """Direct upfirdn2d (zero insertion, zero pad, true convolution), the definition the ONNX form must equal."""
+    n, c, h, w = x.shape
+    upsampled = torch.zeros(n, c, h * up, w * up)
+    upsampled[:, :, ::up, ::up] = x
+    x = upsampled
+    x = F.pad(x, (pad[0], pad[1], pad[0], pad[1]))
+    weight = torch.flip(kernel, [0, 1]).expand(c, 1, -1, -1)
+    return F.conv2d(x, weight, groups=c)
+
+
+def test_skip_upsample_equals_upfirdn2d_even_with_an_asymmetric_kernel():
+    torch.manual_seed(0)
+    kernel = torch.rand(4, 4)  # asymmetric: a flipped kernel would be caught
+    upsample = Upsample(4)
+    upsample.kernel.copy_(kernel)
+    x = torch.randn(2, 3, 5, 5)
+    assert_close(upsample(x), _upfirdn2d(x, kernel, up=2, pad=(2, 1)), "Upsample vs upfirdn2d", 1e-5)
+
+
+def test_blur_equals_upfirdn2d_even_with_an_asymmetric_kernel():
+    torch.manual_seed(1)
+    kernel = torch.rand(4, 4)
+    blur = Blur(6, 4, pad=1)
+    blur.kernel.copy_(kernel)
+    x = torch.randn(2, 6, 9, 9)
+    assert_close(blur(x), _upfirdn2d(x, kernel, up=1, pad=(1, 1)), "Blur vs upfirdn2d", 1e-5)
+
+
+@pytest.mark.parametrize("upsample", [False, True], ids=["3x3 conv", "upsampling conv"])
+def test_non_fused_modulated_conv_equals_per_sample_weight_modulation(upsample):
+    torch.manual_seed(2)
+    conv = ModulatedConv2d(6, 5, 3, 8, upsample=upsample)
+    with torch.no_grad():
+        conv.weight.normal_()
+        if upsample:
+            conv.blur.kernel.copy_(torch.rand(4, 4))
+    x, s = torch.randn(2, 6, 7, 7), torch.randn(2, 6) + 1
+    # upstream's fused form: one weight per sample, demodulated, grouped conv over the batch
+    weight = conv.scale * conv.weight * s.view(2, 1, 6, 1, 1)
+    weight = weight * torch.rsqrt(weight.pow(2).sum([2, 3, 4]) + 1e-8).view(2, 5, 1, 1, 1)
+    if upsample:
+        weight = weight.transpose(1, 2).reshape(12, 5, 3, 3)
+        expected = conv.blur(F.conv_transpose2d(x.reshape(1, 12, 7, 7), weight, stride=2, groups=2).view(2, 5, 15, 15))
+    else:
+        expected = F.conv2d(x.reshape(1, 12, 7, 7), weight.reshape(10, 6, 3, 3), padding=1, groups=2).view(2, 5, 7, 7)
+    with torch.no_grad():
+        assert_close(conv(x, s), expected, "non-fused vs fused", 1e-5)
+
+
+@pytest.fixture(scope="module")
+def onnx_results(exported_pack):
+    """Every golden case run through the exported graphs (batch 1 per sample, as the contract says)."""
+    jobs, names = [], []
+    wplus_cases = {"case_a": golden("stylegan2-tiny/case_a_wplus.npy"), "case_b": golden("stylegan2-tiny/case_b_wplus.npy"),
+                   "mapper_orig": golden("mapper-tiny/wplus_in.npy"), "mapper_edited": golden("mapper-tiny/wplus_edited.npy")}
+    for case, wplus in wplus_cases.items():
+        for i, row in enumerate(wplus):
+            jobs.append((exported_pack / "affine.onnx", {"wplus": row[None]}, ["s"]))
+            names.append(("affine", case, i))
+    s_cases = {"case_a": golden("stylegan2-tiny/case_a_styles.npy"), "case_b": golden("stylegan2-tiny/case_b_styles.npy"),
+               "edited": golden("global-direction/s_edited.npy")[0, 1].reshape(-1, 356)}
+    for graph in ("synthesis", "synthesis-preview-16", "synthesis-preview-32"):
+        for case, s in s_cases.items():
+            for i, row in enumerate(s):
+                jobs.append((exported_pack / f"{graph}.onnx", {"s": row[None]}, ["image"]))
+                names.append((graph, case, i))
+    jobs.append((exported_pack / "mapping.onnx", {"z": golden("stylegan2-tiny/case_a_z.npy")}, ["w"]))
+    names.append(("mapping", "case_a", None))
+    results = run_onnx(jobs)
+    return {name: next(iter(result.values())) for name, result in zip(names, results)}
+
+
+def _stack(results, graph, case):
+    rows = sorted((i, v) for (g, c, i), v in results.items() if g == graph and c == case)
+    return np.concatenate([v for _, v in rows])
+
+
+ONNX_CASES = [
+    ("mapping graph: case a w", lambda r: r[("mapping", "case_a", None)], "stylegan2-tiny/case_a_w.npy"),
+    ("affine graph: case a S", lambda r: _stack(r, "affine", "case_a"), "stylegan2-tiny/case_a_styles.npy"),
+    ("affine graph: case b S", lambda r: _stack(r, "affine", "case_b"), "stylegan2-tiny/case_b_styles.npy"),
+    ("synthesis graph: case a image", lambda r: _stack(r, "synthesis", "case_a"), "stylegan2-tiny/case_a_image.npy"),
+    ("synthesis graph: case b image", lambda r: _stack(r, "synthesis", "case_b"), "stylegan2-tiny/case_b_image.npy"),
+    ("synthesis graph: edited S image", lambda r: _stack(r, "synthesis", "edited").reshape(2, 2, 3, 64, 64),
+     "global-direction/image_edited_pair0_beta0.1.npy"),
+    ("preview 16 graph: case b skip", lambda r: _stack(r, "synthesis-preview-16", "case_b"), "stylegan2-tiny/case_b_skip_16.npy"),
+    ("preview 32 graph: case b skip", lambda r: _stack(r, "synthesis-preview-32", "case_b"), "stylegan2-tiny/case_b_skip_32.npy"),
+]
+
+
+@pytest.mark.parametrize("name, pick, expected", ONNX_CASES, ids=[c[0] for c in ONNX_CASES])
+def test_onnx_graph_reproduces_the_golden(onnx_results, name, pick, expected):
+    assert_close(pick(onnx_results), golden(expected), name)
+
+
+def test_onnx_affine_then_synthesis_reproduces_the_mapper_images(exported_pack, onnx_results):
+    for case, expected in (("mapper_orig", "mapper-tiny/image_orig.npy"), ("mapper_edited", "mapper-tiny/image_edited.npy")):
+        s = _stack(onnx_results, "affine", case)
+        images = run_onnx([(exported_pack / "synthesis.onnx", {"s": row[None]}, ["image"]) for row in s])
+        assert_close(np.concatenate([r["image"] for r in images]), golden(expected), f"{case} image")
