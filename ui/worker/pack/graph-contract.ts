@@ -41,7 +41,7 @@ export function checkGraphContract(session: SessionNames, { role, file }: { role
   throw new EngineError(
     'GraphInvalid',
     `${file} (the ${role} graph) has inputs ${list(session.inputNames)} and outputs ${list(session.outputNames)}; ` +
-      `a ${role} graph must have inputs ${list(contract.inputs)} and outputs ${list(contract.outputs)} ` +
+      `the contract for ${role} is inputs ${list(contract.inputs)} and outputs ${list(contract.outputs)} ` +
       '(models/README.md, "Graph contracts"). Export the pack again with python3 -m models.export.',
   );
 }

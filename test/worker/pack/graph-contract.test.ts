@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { packFromDirectory } from '../../../ui/worker/node/read-pack-dir';
+import { checkGraphContract, graphContract, openGraph } from '../../../ui/worker/pack/graph-contract';
+import type { GraphRole } from '../../../ui/worker/pack/pack-schema';
+import type { Progress } from '../../../ui/worker/progress';
+import { OrtRuntime, float32Tensor } from '../../../ui/worker/runtime/ort';
+import { buildOnnxModel } from '../../helpers/onnx-builder';
+import { sha256, tinyPack, writePackDir } from './tiny-pack';
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a failure, but it succeeded');
+}
+
+/** out = x + 1, float32 [N, 2], under the given tensor names. */
+function plusOne(input: string, output: string): Uint8Array {
+  return buildOnnxModel({
+    nodes: [{ op: 'Add', inputs: [input, 'one'], outputs: [output] }],
+    inputs: [{ name: input, type: 'float32', dims: ['N', 2] }],
+    outputs: [{ name: output, type: 'float32', dims: ['N', 2] }],
+    initializers: [{ name: 'one', dims: [], data: new Float32Array([1]) }],
+  });
+}
+
+/** The tiny test pack with real ONNX graphs for mapping (right names) and affine (names of another role). */
+function packWithGraphs(): string {
+  const tiny = tinyPack();
+  for (const [file, bytes] of [['mapping.onnx', plusOne('z', 'w')], ['affine.onnx', plusOne('w', 's')]] as const) {
+    tiny.files.set(file, bytes);
+    tiny.json.files[file] = { bytes: bytes.byteLength, sha256: sha256(bytes) };
+  }
+  return writePackDir(tiny);
+}
+
+describe('graph contracts', () => {
+  const table: Array<[GraphRole, string[], string[]]> = [
+    ['mapping', ['z'], ['w']],
+    ['affine', ['wplus'], ['s']],
+    ['synthesis', ['s'], ['image']],
+    ['synthesisPreview:16', ['s'], ['image']],
+    ['encoder', ['image'], ['wplus']],
+    ['clipText', ['tokens'], ['features']],
+    ['clipImage', ['image'], ['features']],
+    ['mapper:beard', ['wplus'], ['delta']],
+  ];
+
+  it.each(table)('%s takes %j and gives %j (models/README.md)', (role, inputs, outputs) => {
+    expect(graphContract(role)).toEqual({ inputs, outputs });
+  });
+
+  it('accepts a session whose names match', () => {
+    expect(() => checkGraphContract({ inputNames: ['wplus'], outputNames: ['delta'] }, { role: 'mapper:beard', file: 'mapper-beard.onnx' })).not.toThrow();
+  });
+
+  it.each([
+    ['a wrong input name', ['x'], ['image']],
+    ['a wrong output name', ['s'], ['img']],
+    ['an extra output', ['s'], ['image', 'skip']],
+    ['no inputs', [], ['image']],
+  ])('names the file and the expected names for %s', (_what, inputNames, outputNames) => {
+    let error: Error | undefined;
+    try {
+      checkGraphContract({ inputNames, outputNames }, { role: 'synthesis', file: 'synthesis.onnx' });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.name).toBe('GraphInvalid');
+    expect(error?.message).toBe(
+      `synthesis.onnx (the synthesis graph) has inputs [${inputNames.map((n) => `"${n}"`).join(', ')}] and outputs [${outputNames.map((n) => `"${n}"`).join(', ')}]; ` +
+        'the contract for synthesis is inputs ["s"] and outputs ["image"] (models/README.md, "Graph contracts"). Export the pack again with python3 -m models.export.',
+    );
+  });
+});
+
+describe('openGraph', () => {
+  it('reads the graph from the pack, reports load-graph and returns a session that runs', async () => {
+    const loaded = await packFromDirectory(packWithGraphs());
+    const runtime = await OrtRuntime.create({ backends: ['wasm'] });
+    const events: Progress[] = [];
+    const session = await openGraph(runtime, loaded, 'mapping', { onProgress: (p) => events.push(p) });
+    expect(events).toEqual([{ stage: 'load-graph', role: 'mapping' }]);
+    const { w } = await session.run({ z: float32Tensor(new Float32Array([1, -2, 0.5, 3]), [2, 2]) });
+    expect(Array.from((await w.getData()) as Float32Array)).toEqual([2, -1, 1.5, 4]);
+    await session.release();
+  });
+
+  it('rejects a real ONNX graph with another role\'s tensor names', async () => {
+    const loaded = await packFromDirectory(packWithGraphs());
+    const runtime = await OrtRuntime.create({ backends: ['wasm'] });
+    const error = await failure(openGraph(runtime, loaded, 'affine'));
+    expect(error.name).toBe('GraphInvalid');
+    expect(error.message).toMatch(/^affine\.onnx \(the affine graph\) has inputs \["w"\] and outputs \["s"\]; the contract for affine is inputs \["wplus"\] and outputs \["s"\]/);
+  });
+
+  it('releases the session of a graph that breaks the contract', async () => {
+    const loaded = await packFromDirectory(packWithGraphs());
+    let released = 0;
+    const fakeRuntime = {
+      createSession: async (name: string, model: Uint8Array) => {
+        expect(name).toBe('mapping');
+        expect(model.byteLength).toBe(loaded.pack.files.get('mapping.onnx')!.bytes);
+        return { inputNames: ['x'], outputNames: ['w'], release: async () => void released++ };
+      },
+    };
+    expect((await failure(openGraph(fakeRuntime, loaded, 'mapping'))).name).toBe('GraphInvalid');
+    expect(released).toBe(1);
+  });
+
+  it('does not create a session from a damaged graph file', async () => {
+    const tiny = tinyPack();
+    tiny.files.set('mapping.onnx', new Uint8Array(100)); // right size, wrong bytes
+    const loaded = await packFromDirectory(writePackDir(tiny));
+    let created = 0;
+    const fakeRuntime = {
+      createSession: async () => {
+        created++;
+        return { inputNames: ['z'], outputNames: ['w'], release: async () => undefined };
+      },
+    };
+    expect((await failure(openGraph(fakeRuntime, loaded, 'mapping'))).name).toBe('PackFileCorrupt');
+    expect(created).toBe(0);
+  });
+});
