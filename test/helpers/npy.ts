@@ -19,8 +19,9 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
   if (fortran === 'True') throw new Error('Fortran-order .npy files are not supported');
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
-  // Copy so the typed array is aligned regardless of the header length.
-  const body = bytes.slice(headerStart + headerLength);
+  // Copy so the typed array is aligned regardless of the header length. Uint8Array's slice, not
+  // Buffer's: on a Node Buffer `slice` returns a view into Node's shared pool, not a copy.
+  const body = Uint8Array.prototype.slice.call(bytes, headerStart + headerLength);
   switch (descr) {
     case '<f4':
       return { dtype: 'float32', shape, data: new Float32Array(body.buffer, 0, count) };
