@@ -5,7 +5,11 @@ import {
   type EncodeText,
   type TextTokenizer,
 } from '../../../ui/worker/clip/text-direction';
-import { readGoldenJson } from '../../helpers/golden';
+import { ClipTokenizer } from '../../../ui/worker/clip/tokenizer';
+import { packFromDirectory } from '../../../ui/worker/node/read-pack-dir';
+import type { Pack } from '../../../ui/worker/pack/pack-schema';
+import { OrtRuntime, int32Tensor } from '../../../ui/worker/runtime/ort';
+import { GOLDEN_TINY_PACK, readGoldenJson, readGoldenNpy } from '../../helpers/golden';
 import { expectClose } from '../../helpers/tolerance';
 
 const SOT = 49406;
@@ -180,5 +184,62 @@ describe('TextDirectionCache', () => {
     expect(calls).toHaveLength(3);
     await get('young face');
     expect(calls).toHaveLength(4);
+  });
+});
+
+// The real proof: the golden-tiny pack's clipText graph (clip-tiny, exported) and the real tokenizer,
+// with upstream's 79 templates, reproduce what upstream GetDt computed.
+describe('textDirection with the golden-tiny clipText graph', () => {
+  const pairs = readGoldenJson<{ pairs: { neutral: string; target: string }[] }>('global-direction/config.json').pairs;
+  const goldenDeltaT = readGoldenNpy('global-direction/delta_t.npy').data as Float32Array;
+  const goldenEmbeddings = readGoldenNpy('global-direction/class_embeddings.npy').data as Float32Array;
+
+  let opened: Promise<{ pack: Pack; tokenizer: ClipTokenizer; encodeText: EncodeText }> | undefined;
+  const setup = () => (opened ??= open());
+  const open = async () => {
+    const loaded = await packFromDirectory(GOLDEN_TINY_PACK);
+    const { pack } = loaded;
+    const runtime = await OrtRuntime.create({ backends: ['wasm'] });
+    const session = await runtime.createSession('clipText', await loaded.readFile(pack.graphs.clipText));
+    const tokenizer = await ClipTokenizer.fromVocabGz(await loaded.readFile(pack.clip.vocab));
+    const encodeText: EncodeText = async (tokens, n, l) => {
+      const { features } = await session.run({ tokens: int32Tensor(tokens, [n, l]) });
+      return features.data as Float32Array;
+    };
+    return { pack, tokenizer, encodeText };
+  };
+
+  it('uses the same 79 templates as upstream', async () => {
+    const { pack } = await setup();
+    expect(pack.templates).toEqual(templates);
+  });
+
+  it.each(pairs.map((pair, p) => ({ ...pair, p })))('$neutral → $target: class embeddings and Δt match upstream within 1e-4', async ({ neutral, target, p }) => {
+    const { pack, tokenizer, encodeText } = await setup();
+    const dims = pack.clip.embedDim;
+    const result = await textDirection({ neutral, target, templates: pack.templates, tokenizer, encodeText, contextLength: pack.clip.contextLength });
+    expectClose(result.targetEmbedding, goldenEmbeddings.subarray((2 * p) * dims, (2 * p + 1) * dims), 1e-4, 'class embedding (target)');
+    expectClose(result.neutralEmbedding, goldenEmbeddings.subarray((2 * p + 1) * dims, (2 * p + 2) * dims), 1e-4, 'class embedding (neutral)');
+    expectClose(result.deltaT, goldenDeltaT.subarray(p * dims, (p + 1) * dims), 1e-4, 'Δt');
+    expect(result.truncatedPrompts).toEqual([]);
+  });
+
+  it.each(pairs.map((pair, p) => ({ ...pair, p })))('$neutral → $target: cutting tokens to the longest prompt changes nothing', async ({ neutral, target }) => {
+    const { pack, tokenizer, encodeText } = await setup();
+    const timed = (l: { value: number }): EncodeText => async (tokens, n, length) => {
+      const start = performance.now();
+      const out = await encodeText(tokens, n, length);
+      l.value = performance.now() - start;
+      return out;
+    };
+    const cutTime = { value: 0 };
+    const fullTime = { value: 0 };
+    const options = { neutral, target, templates: pack.templates, tokenizer, contextLength: pack.clip.contextLength };
+    const cut = await textDirection({ ...options, encodeText: timed(cutTime) });
+    const full = await textDirection({ ...options, encodeText: timed(fullTime), truncate: false });
+    expectClose(cut.deltaT, full.deltaT, 1e-6, 'Δt cut vs full');
+    expectClose(cut.targetEmbedding, full.targetEmbedding, 1e-6, 'target embedding cut vs full');
+    expectClose(cut.neutralEmbedding, full.neutralEmbedding, 1e-6, 'neutral embedding cut vs full');
+    console.log(`clipText ${neutral} → ${target}: L=77 ${fullTime.value.toFixed(1)} ms, cut ${cutTime.value.toFixed(1)} ms (×${(fullTime.value / cutTime.value).toFixed(1)})`);
   });
 });

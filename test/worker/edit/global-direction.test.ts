@@ -8,16 +8,8 @@ import {
 } from '../../../ui/worker/edit/global-direction';
 import type { StyleLayerLayout } from '../../../ui/worker/edit/style-layout';
 import { isEngineError } from '../../../ui/worker/errors';
-import { readFileSync } from 'node:fs';
-import { goldenPath, readGoldenJson } from '../../helpers/golden';
-import { parseNpy, type NpyArray } from '../../helpers/npy';
+import { readGoldenJson, readGoldenNpy } from '../../helpers/golden';
 import { expectClose, maxAbsDiff } from '../../helpers/tolerance';
-
-// parseNpy views its body through `.buffer` from offset 0, which is wrong for a Node Buffer (a view into
-// a larger pool); a plain Uint8Array copy makes it read the right bytes.
-function readNpy(relative: string): NpyArray {
-  return parseNpy(new Uint8Array(readFileSync(goldenPath(relative))));
-}
 
 interface GoldenConfig {
   pairs: { neutral: string; target: string }[];
@@ -28,18 +20,18 @@ interface GoldenConfig {
 
 const config = readGoldenJson<GoldenConfig>('global-direction/config.json');
 const layers: StyleLayerLayout[] = config.s_layout.map((l) => ({ channels: l.channels, offset: l.offset, kind: l.is_torgb ? 'torgb' : 'conv' }));
-const fs3 = readNpy('global-direction/fs3.npy');
+const fs3 = readGoldenNpy('global-direction/fs3.npy');
 const [rows, dims] = fs3.shape;
 const relevance = fs3.data as Float32Array;
-const sStd = readNpy('global-direction/s_std.npy').data as Float32Array;
-const deltaTs = readNpy('global-direction/delta_t.npy').data as Float32Array;
-const dsImp = readNpy('global-direction/ds_imp.npy').data as Float32Array;
-const numChannels = readNpy('global-direction/num_channels.npy').data as Int32Array;
-const goldenDeltaS = readNpy('global-direction/delta_s.npy');
+const sStd = readGoldenNpy('global-direction/s_std.npy').data as Float32Array;
+const deltaTs = readGoldenNpy('global-direction/delta_t.npy').data as Float32Array;
+const dsImp = readGoldenNpy('global-direction/ds_imp.npy').data as Float32Array;
+const numChannels = readGoldenNpy('global-direction/num_channels.npy').data as Int32Array;
+const goldenDeltaS = readGoldenNpy('global-direction/delta_s.npy');
 const totalS = goldenDeltaS.shape[2];
-const sInput = readNpy('global-direction/s_input.npy');
+const sInput = readGoldenNpy('global-direction/s_input.npy');
 const samples = sInput.shape[0];
-const sEdited = readNpy('global-direction/s_edited.npy').data as Float32Array;
+const sEdited = readGoldenNpy('global-direction/s_edited.npy').data as Float32Array;
 
 const deltaTOf = (pair: number) => deltaTs.subarray(pair * dims, (pair + 1) * dims);
 const sampleOf = (i: number) => (sInput.data as Float32Array).subarray(i * totalS, (i + 1) * totalS);

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { applyMapperDelta } from '../../../ui/worker/edit/mapper-edit';
-import { readFileSync } from 'node:fs';
-import { goldenPath } from '../../helpers/golden';
-import { parseNpy, type NpyArray } from '../../helpers/npy';
+import { readGoldenNpy } from '../../helpers/golden';
 import { expectClose, maxAbsDiff } from '../../helpers/tolerance';
 
-// parseNpy views its body through `.buffer` from offset 0, which is wrong for a Node Buffer (a view into
-// a larger pool); a plain Uint8Array copy makes it read the right bytes.
-function readNpy(relative: string): NpyArray {
-  return parseNpy(new Uint8Array(readFileSync(goldenPath(relative))));
-}
-
-const wPlusIn = readNpy('mapper-tiny/wplus_in.npy');
-const delta = readNpy('mapper-tiny/delta.npy').data as Float32Array;
-const wPlusEdited = readNpy('mapper-tiny/wplus_edited.npy').data as Float32Array;
+const wPlusIn = readGoldenNpy('mapper-tiny/wplus_in.npy');
+const delta = readGoldenNpy('mapper-tiny/delta.npy').data as Float32Array;
+const wPlusEdited = readGoldenNpy('mapper-tiny/wplus_edited.npy').data as Float32Array;
 const [batch] = wPlusIn.shape;
 const size = wPlusIn.data.length / batch;
 const row = (data: Float32Array, i: number) => data.subarray(i * size, (i + 1) * size);
