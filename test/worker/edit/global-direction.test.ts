@@ -8,7 +8,8 @@ import {
 } from '../../../ui/worker/edit/global-direction';
 import type { StyleLayerLayout } from '../../../ui/worker/edit/style-layout';
 import { isEngineError } from '../../../ui/worker/errors';
-import { readGoldenJson, readGoldenNpy } from '../../helpers/golden';
+import { packFromDirectory } from '../../../ui/worker/node/read-pack-dir';
+import { GOLDEN_TINY_PACK, readGoldenJson, readGoldenNpy } from '../../helpers/golden';
 import { expectClose, maxAbsDiff } from '../../helpers/tolerance';
 
 interface GoldenConfig {
@@ -77,6 +78,24 @@ describe('global direction against upstream GetBoundary/SplitS/MSCode (golden)',
       const slice = Array.from(deltaS.subarray(layer.offset, layer.offset + layer.channels));
       if (layer.kind === 'torgb') expect(slice.every((v) => v === 0)).toBe(true);
       else expect(slice.some((v) => v !== 0)).toBe(true);
+    }
+  });
+});
+
+describe('global direction from the golden-tiny pack data', () => {
+  it("reproduces delta_s for every pair and β from the pack's relevance, S std and style layers", async () => {
+    const loaded = await packFromDirectory(GOLDEN_TINY_PACK);
+    const { generator, globalDirection } = loaded.pack;
+    const packRelevance = await loaded.readFloat32(globalDirection.relevance.file);
+    const packStd = await loaded.readFloat32(globalDirection.sStd.file);
+    for (const { p, b, beta } of cases) {
+      const { deltaS, channelsKept } = globalDeltaS({
+        relevance: packRelevance, dims: globalDirection.relevance.dims, deltaT: deltaTOf(p), beta, sStd: packStd, layers: generator.styleLayers,
+      });
+      expect(channelsKept).toBe(numChannels[p * config.betas.length + b]);
+      expect(deltaS.length).toBe(generator.totalS);
+      const offset = (p * config.betas.length + b) * totalS;
+      expectClose(deltaS, (goldenDeltaS.data as Float32Array).subarray(offset, offset + totalS), 1e-4, `delta_s pair ${p} β ${beta}`);
     }
   });
 });
