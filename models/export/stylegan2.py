@@ -112,22 +112,41 @@ class FusedLeakyReLU(nn.Module):
         return F.leaky_relu(x + self.bias.view(1, -1, 1, 1), LEAKY_SLOPE) * LEAKY_GAIN
 
 
-class Blur(nn.Module):
+class DerivedConstants(nn.Module):
+    """A module holding tensors computed from its stored ones (non-persistent buffers, so strict loading is unchanged).
+
+    torch's ONNX constant folding leaves ReduceSum and Expand over weights in the graph (which would also store
+    the squared conv weights beside the weights); precomputing them keeps the exported graph to constants only.
+    """
+
+    def refresh(self) -> None:
+        raise NotImplementedError
+
+    def _load_from_state_dict(self, *args, **kwargs):
+        super()._load_from_state_dict(*args, **kwargs)
+        with torch.no_grad():
+            self.refresh()
+
+
+class Blur(DerivedConstants):
     """upfirdn2d(x, kernel, pad=(p, p)) as a depthwise Conv. The stored kernel already carries upstream's ×4."""
 
     def __init__(self, channels: int, kernel_size: int, pad: int):
         super().__init__()
         self.register_buffer("kernel", torch.zeros(kernel_size, kernel_size))
+        self.register_buffer("depthwise", torch.zeros(channels, 1, kernel_size, kernel_size), persistent=False)
         self.channels = channels
         self.pad = pad
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def refresh(self) -> None:
         # upfirdn2d convolves (flipped kernel); conv2d correlates.
-        weight = torch.flip(self.kernel, [0, 1]).expand(self.channels, 1, -1, -1)
-        return F.conv2d(x, weight, padding=self.pad, groups=self.channels)
+        self.depthwise.copy_(torch.flip(self.kernel, [0, 1]).expand_as(self.depthwise))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(x, self.depthwise, padding=self.pad, groups=self.channels)
 
 
-class Upsample(nn.Module):
+class Upsample(DerivedConstants):
     """upfirdn2d(x, kernel, up=2, pad=(K//2, K//2 - 1)) for the 3-channel skip image.
 
     Zero-insertion followed by a convolution is a stride-2 ConvTranspose with the unflipped kernel and padding
@@ -138,16 +157,20 @@ class Upsample(nn.Module):
     def __init__(self, kernel_size: int):
         super().__init__()
         self.register_buffer("kernel", torch.zeros(kernel_size, kernel_size))
+        self.register_buffer("diagonal", torch.zeros(RGB_CHANNELS, RGB_CHANNELS, kernel_size, kernel_size),
+                             persistent=False)
         pad0, pad1 = kernel_size // 2, kernel_size // 2 - 1  # upstream: p = K − 2, pad0 = (p+1)//2 + 1, pad1 = p//2
         self.padding = kernel_size - 1 - pad0
         self.output_padding = pad1 - pad0 + 1
 
+    def refresh(self) -> None:
+        self.diagonal.copy_(torch.eye(RGB_CHANNELS).view(RGB_CHANNELS, RGB_CHANNELS, 1, 1) * self.kernel)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        weight = torch.eye(RGB_CHANNELS, dtype=x.dtype).view(RGB_CHANNELS, RGB_CHANNELS, 1, 1) * self.kernel
-        return F.conv_transpose2d(x, weight, stride=2, padding=self.padding, output_padding=self.output_padding)
+        return F.conv_transpose2d(x, self.diagonal, stride=2, padding=self.padding, output_padding=self.output_padding)
 
 
-class ModulatedConv2d(nn.Module):
+class ModulatedConv2d(DerivedConstants):
     """Modulated (and optionally demodulated, upsampling) conv in the non-fused form.
 
     x·s per input channel, then conv with the constant scale·W, then ×d with d = rsqrt(s²·Qᵀ + 1e-8),
@@ -162,24 +185,27 @@ class ModulatedConv2d(nn.Module):
         if upsample:
             # upstream Blur after the transposed conv: p = K − 2 − (k − 1), pad = (p+1)//2 + 1 = p//2 + 1 for even K.
             self.blur = Blur(out_channel, blur_kernel_size, pad=(blur_kernel_size - 2 - (kernel_size - 1)) // 2 + 1)
+        self.register_buffer("energy_t", torch.zeros(in_channel, out_channel), persistent=False)  # Qᵀ
         self.scale = 1 / math.sqrt(in_channel * kernel_size**2)
         self.padding = kernel_size // 2
         self.demodulate = demodulate
         self.upsample = upsample
         self.in_channel = in_channel
 
-    def forward(self, x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
-        batch, in_channel = s.shape
+    def refresh(self) -> None:
         weight = self.weight[0] * self.scale
-        x = x * s.view(batch, in_channel, 1, 1)
+        self.energy_t.copy_((weight * weight).sum(dim=(2, 3)).t())
+
+    def forward(self, x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+        weight = self.weight[0] * self.scale  # constant-folded by the export
+        x = x * s[:, :, None, None]
         if self.upsample:
             out = self.blur(F.conv_transpose2d(x, weight.transpose(0, 1), stride=2, padding=0))
         else:
             out = F.conv2d(x, weight, padding=self.padding)
         if self.demodulate:
-            energy = (weight * weight).sum(dim=(2, 3))  # Q: [out, in]
-            demod = torch.rsqrt((s * s) @ energy.t() + DEMOD_EPS)
-            out = out * demod.view(batch, -1, 1, 1)
+            demod = torch.rsqrt((s * s) @ self.energy_t + DEMOD_EPS)
+            out = out * demod[:, :, None, None]
         return out
 
 
@@ -197,8 +223,8 @@ class ConstantInput(nn.Module):
         super().__init__()
         self.input = nn.Parameter(torch.zeros(1, channels, 4, 4))
 
-    def forward(self, batch: int) -> torch.Tensor:
-        return self.input.expand(batch, -1, -1, -1)
+    def forward(self) -> torch.Tensor:
+        return self.input  # [1, C, 4, 4]; the first modulation (x·s) broadcasts it to the batch
 
 
 class StyledConv(nn.Module):
@@ -294,10 +320,9 @@ class Generator(nn.Module):
 
     def synthesis(self, s: torch.Tensor, *, stop_resolution: int | None = None) -> torch.Tensor:
         """Flat S [B, total_s] → skip image [B, 3, R, R] at stop_resolution (default: full size)."""
-        batch = s.shape[0]
         styles = [s[:, layer.offset:layer.offset + layer.channels] for layer in self.style_layers]
         noises = [getattr(self.noises, f"noise_{i}") for i in range(self.config.num_noises)]
-        x = self.conv1(self.input(batch), styles[0], noises[0])
+        x = self.conv1(self.input(), styles[0], noises[0])
         skip = self.to_rgb1(x, styles[1], None)
         if stop_resolution == 4:
             return skip

@@ -71,10 +71,18 @@ def run_onnx(jobs: list[tuple[Path, dict[str, np.ndarray], list[str]]]) -> list[
 def fp16_rounded(module: nn.Module) -> nn.Module:
     """A copy whose large float tensors went through float16, as the --fp16 graph stores them."""
     rounded = copy.deepcopy(module)
-    with torch.no_grad():
-        for tensor in list(rounded.parameters()) + list(rounded.buffers()):
+
+    def round_large(tensors) -> None:
+        for tensor in tensors:
             if tensor.is_floating_point() and tensor.numel() >= FP16_MIN_ELEMENTS:
                 tensor.copy_(tensor.half().float())
+
+    with torch.no_grad():
+        round_large(rounded.parameters())
+        for child in rounded.modules():
+            if hasattr(child, "refresh"):  # derived constants (stylegan2.DerivedConstants) follow the weights,
+                child.refresh()
+        round_large(rounded.buffers())  # and are stored in float16 themselves
     return rounded
 
 

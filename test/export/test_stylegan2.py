@@ -99,6 +99,7 @@ def test_skip_upsample_equals_upfirdn2d_even_with_an_asymmetric_kernel():
     kernel = torch.rand(4, 4)  # asymmetric: a flipped kernel would be caught
     upsample = Upsample(4)
     upsample.kernel.copy_(kernel)
+    upsample.refresh()
     x = torch.randn(2, 3, 5, 5)
     assert_close(upsample(x), _upfirdn2d(x, kernel, up=2, pad=(2, 1)), "Upsample vs upfirdn2d", 1e-5)
 
@@ -108,6 +109,7 @@ def test_blur_equals_upfirdn2d_even_with_an_asymmetric_kernel():
     kernel = torch.rand(4, 4)
     blur = Blur(6, 4, pad=1)
     blur.kernel.copy_(kernel)
+    blur.refresh()
     x = torch.randn(2, 6, 9, 9)
     assert_close(blur(x), _upfirdn2d(x, kernel, up=1, pad=(1, 1)), "Blur vs upfirdn2d", 1e-5)
 
@@ -120,6 +122,8 @@ def test_non_fused_modulated_conv_equals_per_sample_weight_modulation(upsample):
         conv.weight.normal_()
         if upsample:
             conv.blur.kernel.copy_(torch.rand(4, 4))
+            conv.blur.refresh()
+        conv.refresh()
     x, s = torch.randn(2, 6, 7, 7), torch.randn(2, 6) + 1
     # upstream's fused form: one weight per sample, demodulated, grouped conv over the batch
     weight = conv.scale * conv.weight * s.view(2, 1, 6, 1, 1)
