@@ -13,8 +13,15 @@ EXAMPLE = """example:
       --out models/packs/ffhq --fp16"""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Usage mistakes end in one line on stderr, like every other user error of the exporter."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python3 -m models.export", description=__doc__.splitlines()[0],
+    parser = OneLineParser(prog="python3 -m models.export", description=__doc__.splitlines()[0],
                                      epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stylegan", required=True, type=Path, help="rosinality checkpoint {'g_ema', 'latent_avg'}")
     parser.add_argument("--e4e", required=True, type=Path, help="encoder4editing checkpoint")

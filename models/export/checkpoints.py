@@ -131,7 +131,7 @@ def load_relevance(path: Path | str, *, conv_channels: int) -> np.ndarray:
     """fs3.npy: one unit CLIP direction per conv S channel, [conv_channels, D], float16 or float32 on disk."""
     path = Path(path)
     array = _load_npy(path)
-    if array.dtype not in (np.float16, np.float32) or array.ndim != 2:
+    if array.dtype.kind != "f" or array.dtype.itemsize not in (2, 4) or array.ndim != 2:
         raise CheckpointError(f"{path}: expected a 2-D float16 or float32 array, found {array.dtype} {list(array.shape)}.")
     if array.shape[0] != conv_channels:
         raise CheckpointError(f"{path}: has {array.shape[0]} rows but the generator has {conv_channels} conv S "

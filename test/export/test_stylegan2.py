@@ -10,8 +10,10 @@ import torch.nn.functional as F
 
 from golden_support import assert_close, golden, golden_path
 from models.export.checkpoints import load_generator_checkpoint
+from models.export.graphs import generator_specs
+from models.export.onnx_export import export_graph
 from models.export.stylegan2 import Blur, Generator, GeneratorConfig, ModulatedConv2d, Upsample
-from models.export.verify import run_onnx
+from models.export.verify import run_onnx, verify_graphs
 
 FFHQ_CHANNELS = {4: 512, 8: 512, 16: 512, 32: 512, 64: 512, 128: 256, 256: 128, 512: 64, 1024: 32}  # config-f
 
@@ -188,3 +190,26 @@ def test_onnx_affine_then_synthesis_reproduces_the_mapper_images(exported_pack, 
         s = _stack(onnx_results, "affine", case)
         images = run_onnx([(exported_pack / "synthesis.onnx", {"s": row[None]}, ["image"]) for row in s])
         assert_close(np.concatenate([r["image"] for r in images]), golden(expected), f"{case} image")
+
+
+def test_a_generator_with_another_channel_table_exports_and_verifies(tmp_path):
+    """Nothing about 64 px or the tiny widths is hard-coded: a random 128 px generator round-trips too."""
+    config = GeneratorConfig(size=128, style_dim=24, n_mlp=3, channels={4: 16, 8: 16, 16: 12, 32: 12, 64: 8, 128: 4},
+                             blur_kernel_size=4)
+    torch.manual_seed(5)
+    state = {key: torch.randn(value.shape) for key, value in Generator(config).state_dict().items()}
+    for key in state:
+        if key.endswith("kernel"):
+            state[key] = torch.outer(torch.tensor([1.0, 3, 3, 1]), torch.tensor([1.0, 3, 3, 1])) / 16
+        if key.endswith("modulation.bias"):
+            state[key] += 1  # upstream initialises modulation biases at 1: keeps demodulation well away from 0
+    path = tmp_path / "g128.pt"
+    torch.save({"g_ema": state, "latent_avg": torch.randn(24)}, path)
+    loaded = load_generator_checkpoint(path)
+    assert loaded.generator.config == config
+    specs = generator_specs(loaded.generator, loaded.latent_avg, [32])
+    for spec in specs:
+        (tmp_path / spec.file).write_bytes(export_graph(spec))
+    checks = verify_graphs(tmp_path, specs, set())
+    assert [c.role for c in checks] == ["mapping", "affine", "synthesis", "synthesisPreview:32"]
+    assert all(c.ok for c in checks), "\n".join(c.line() for c in checks)
