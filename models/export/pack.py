@@ -4,11 +4,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from .checkpoints import (CheckpointError, GeneratorCheckpoint, MapperCheckpoint, load_generator_checkpoint,
