@@ -56,6 +56,19 @@ export interface GlobalDirectionSpec {
   readonly sStd: F32Vector;
 }
 
+/** Precomputed text directions Δt (`facetext pack presets`), one row per (neutral, target) entry. */
+export interface PresetsSpec {
+  readonly file: string; // raw float32 [entries.length, dims], row i = unit Δt of entries[i]
+  readonly dims: number; // clip.embedDim
+  readonly entries: readonly PresetEntry[];
+}
+
+export interface PresetEntry {
+  readonly label: string;
+  readonly neutral: string;
+  readonly target: string;
+}
+
 export interface MapperSpec {
   readonly name: string; // graph role "mapper:<name>"
   readonly description: string;
@@ -94,6 +107,8 @@ export interface Pack {
   readonly templates: readonly string[]; // "{}" stands for the text
   readonly globalDirection: GlobalDirectionSpec;
   readonly mappers: readonly MapperSpec[];
+  /** null when pack.json has no `presets` (every Δt is then computed with clipText). */
+  readonly presets: PresetsSpec | null;
   readonly graphs: Readonly<Record<GraphRole, string>>; // role → file name
   readonly files: ReadonlyMap<string, PackFile>; // every file except pack.json
 }
@@ -145,9 +160,11 @@ export function parsePack(raw: unknown): Pack {
   );
   const globalDirection = parseGlobalDirection(member(root, 'globalDirection'), generator, clip);
   const mappers = parseMappers(member(root, 'mappers'));
+  const presetsField = member(root, 'presets');
+  const presets = presetsField.value === undefined ? null : parsePresets(presetsField, clip);
   const graphs = parseGraphs(member(root, 'graphs'), generator, mappers);
   const files = parseFiles(member(root, 'files'));
-  const pack: Pack = { format: PACK_FORMAT, id, description, demo, licences, generator, encoder, clip, templates, globalDirection, mappers, graphs, files };
+  const pack: Pack = { format: PACK_FORMAT, id, description, demo, licences, generator, encoder, clip, templates, globalDirection, mappers, presets, graphs, files };
   checkFilesListed(pack);
   return pack;
 }
@@ -284,6 +301,25 @@ function parseMappers(field: Field): MapperSpec[] {
   return mappers;
 }
 
+function parsePresets(field: Field, clip: ClipSpec): PresetsSpec {
+  asObject(field);
+  const file = asFileName(member(field, 'file'));
+  const dimsField = member(field, 'dims');
+  const dims = asInteger(dimsField, { min: 1 });
+  if (dims !== clip.embedDim) invalid(dimsField, `${clip.embedDim}, clip.embedDim`);
+  const entries: PresetEntry[] = [];
+  for (const entryField of items(member(field, 'entries'), { minLength: 1 })) {
+    asObject(entryField);
+    const text = (key: string) => asString(member(entryField, key), { pattern: /\S/, what: 'a non-empty text' });
+    const entry = { label: text('label'), neutral: text('neutral'), target: text('target') };
+    if (entries.some((e) => e.neutral === entry.neutral && e.target === entry.target)) {
+      invalid(member(entryField, 'target'), 'a (neutral, target) pair no other entry has');
+    }
+    entries.push(entry);
+  }
+  return { file, dims, entries };
+}
+
 function parseGraphs(field: Field, generator: GeneratorSpec, mappers: readonly MapperSpec[]): Record<GraphRole, string> {
   const required = new Map<GraphRole, string>(FIXED_GRAPH_ROLES.map((role) => [role, 'every pack has one']));
   for (const r of generator.previewResolutions) required.set(previewRole(r), `generator.previewResolutions lists ${r}`);
@@ -327,6 +363,7 @@ function checkFilesListed(pack: Pack): void {
     ['globalDirection.relevance.file', pack.globalDirection.relevance.file],
     ['globalDirection.sMean.file', pack.globalDirection.sMean.file],
     ['globalDirection.sStd.file', pack.globalDirection.sStd.file],
+    ...(pack.presets ? [['presets.file', pack.presets.file] as [string, string]] : []),
   ];
   for (const [path, file] of references) {
     if (!pack.files.has(file)) {
@@ -339,6 +376,10 @@ function checkFilesListed(pack: Pack): void {
     ['globalDirection.sMean', sMean.file, sMean.length, `length ${sMean.length}`],
     ['globalDirection.sStd', sStd.file, sStd.length, `length ${sStd.length}`],
   ];
+  if (pack.presets) {
+    const { file, dims, entries } = pack.presets;
+    f32Sizes.push(['presets', file, entries.length * dims, `${entries.length} entries × dims ${dims}`]);
+  }
   for (const [path, file, floats, shape] of f32Sizes) {
     const listed = pack.files.get(file)!.bytes;
     if (listed !== floats * FLOAT32_BYTES) {

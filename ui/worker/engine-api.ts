@@ -1,0 +1,122 @@
+// The engine's public types: what crosses the comlink boundary (plain records, typed arrays, no class
+// instances) and what Node callers pass to Engine directly. spec/style.md §3: pixels cross as
+// { width, height, data } with their buffer transferred; progress callbacks go through proxy().
+import type { PackFileLike } from './pack/pack-from-files';
+import type { GraphRole, PresetEntry } from './pack/pack-schema';
+import type { Backend, RuntimeOptions } from './runtime/ort';
+
+export type { Backend, RuntimeOptions, PackFileLike, PresetEntry };
+
+export interface EngineOptions {
+  /** Backend preference, ORT's wasm bytes, thread count (runtime/ort.ts). */
+  runtime?: RuntimeOptions;
+  /** Inverted faces kept (W+, S, mapper deltas). Default 8. */
+  maxFaces?: number;
+}
+
+/** Where a pack comes from, as data a Worker can receive. Node code uses Engine.useLoadedPack instead. */
+export type PackSourceSpec =
+  | { kind: 'url'; url: string }
+  | { kind: 'files'; files: PackFileLike[] };
+
+/** One global-direction edit (spec/styleclip.md §1): s' = s + α·Δs(Δt(neutral → target), β). */
+export interface GlobalEditSpec {
+  kind: 'global';
+  target: string;
+  /** Default DEFAULT_NEUTRAL ('face'). */
+  neutral?: string;
+  alpha: number;
+  beta: number;
+}
+
+/** One latent-mapper edit (spec/styleclip.md §2): w' = w + strength·0.1·M(w). */
+export interface MapperEditSpec {
+  kind: 'mapper';
+  /** A name from the pack's mappers. */
+  mapper: string;
+  strength: number;
+}
+
+export type EditSpec = GlobalEditSpec | MapperEditSpec;
+
+/** 'full' = generator.resolution; a number must be one of the pack's previewResolutions. */
+export type RenderResolution = 'full' | number;
+
+export interface EditOptions {
+  /** From invert() or faceFromWPlus(). */
+  faceKey: string;
+  /** Mapper edits change W+ first (each delta from the inverted W+), then every global edit adds α·Δs to S. */
+  edits: readonly EditSpec[];
+}
+
+export interface RenderOptions extends EditOptions {
+  resolution: RenderResolution;
+}
+
+/** Pipeline stage → milliseconds, for the stages that ran (a cached stage reports its lookup time). */
+export type Timings = Record<string, number>;
+
+export interface InvertResult {
+  faceKey: string;
+  /** true when the face was already in the cache (nothing ran). */
+  cached: boolean;
+  timings: Timings;
+}
+
+export interface EditedLatents {
+  /** W+ after the mapper edits, [numWs × wDim]. */
+  wPlus: Float32Array;
+  /** S after every edit, [totalS]. */
+  s: Float32Array;
+  /** Channels kept by each global edit, in edit order (upstream num_c). */
+  channelsKept: number[];
+  /** Things the user should know, e.g. a prompt cut to CLIP's context length. */
+  warnings: string[];
+  timings: Timings;
+}
+
+/** A generator output as it leaves the graph: float32 planes R, G, B of height × width, ≈[−1, 1]. */
+export interface FloatImage {
+  width: number;
+  height: number;
+  data: Float32Array; // 3 × height × width, channel-major (NCHW without the N)
+}
+
+export interface RenderResult {
+  /** 8-bit RGBA, alpha 255 (render/to-rgba.ts). */
+  image: { width: number; height: number; data: Uint8ClampedArray };
+  channelsKept: number[];
+  warnings: string[];
+  timings: Timings;
+}
+
+export interface PackSummary {
+  id: string;
+  description: string;
+  demo: boolean;
+  /** Full output size R. */
+  resolution: number;
+  previewResolutions: number[];
+  /** Side of the aligned face invert() expects. */
+  encoderSize: number;
+  mappers: Array<{ name: string; description: string }>;
+  /** Prompt pairs whose Δt the pack stores (no CLIP text model needed for them). */
+  presets: PresetEntry[];
+  backend: Backend;
+}
+
+export interface RuntimeReport {
+  backend: Backend;
+  /** Why the engine is not on its first choice of backend, or null. */
+  fallbackReason: string | null;
+}
+
+export interface EngineStats {
+  /** run() calls per graph role since the pack was loaded. */
+  runs: Partial<Record<GraphRole, number>>;
+  /** Graph roles with a session, in the order they were opened. */
+  graphsLoaded: GraphRole[];
+  /** Whether the CLIP vocabulary has been read (only a text direction needs it). */
+  tokenizerLoaded: boolean;
+  faces: number;
+}

@@ -1,0 +1,413 @@
+// The engine: one loaded pack, its graph sessions and caches, and the public API the panel (through
+// worker.ts), the CLI and the tests call. Host-agnostic: no DOM, no Node, no comlink.
+//
+//   invert(aligned face) ─encoder→ W+ ─affine→ S                       cached per face (sha256 of the pixels)
+//   mapper edits:  W+' = W+ + strength·0.1·M(W+) ─affine→ S'           M(W+) cached per face and mapper
+//   global edits:  S'' = S' + Σ α·Δs(Δt, β)                            Δt, relevance r(Δt), Δs(Δt, β) cached
+//   render:        S'' ─synthesis or synthesisPreview:<r>→ image → RGBA
+//
+// Changing α or β therefore re-runs only the synthesis; changing β re-thresholds cached scores.
+import { DEFAULT_NEUTRAL } from './defaults';
+import { relevanceScores, deltaSFromScores, applyDeltaS, type GlobalDeltaS } from './edit/global-direction';
+import { applyMapperDelta } from './edit/mapper-edit';
+import type {
+  EditedLatents, EditOptions, EditSpec, EngineOptions, EngineStats, FloatImage, GlobalEditSpec, InvertResult, MapperEditSpec,
+  PackSourceSpec, PackSummary, RenderOptions, RenderResolution, RenderResult, RuntimeReport, Timings,
+} from './engine-api';
+import { EngineError } from './errors';
+import { GraphSessions } from './graph-sessions';
+import type { RgbaImage } from './image';
+import { LruCache } from './cache';
+import { sha256Hex, type LoadedPack } from './pack/load-pack';
+import { packFromFiles } from './pack/pack-from-files';
+import { packFromUrl } from './pack/pack-from-url';
+import { mapperRole, previewRole, type GraphRole, type Pack } from './pack/pack-schema';
+import type { ProgressCallback } from './progress';
+import { encoderInput, toRgba } from './render/to-rgba';
+import { OrtRuntime, float32Tensor, type Backend } from './runtime/ort';
+import { TextDirections } from './text-directions';
+
+const DEFAULT_MAX_FACES = 8; // a batch edit of a few images, plus the one being previewed
+const MAX_DIRECTIONS = 64; // relevance scores kept (one per prompt pair)
+const MAX_DELTA_S = 256; // Δs kept, one per (prompt pair, β): a β slider visits ~23 values (0.08…0.30 step 0.01)
+const MAX_MAPPED_PER_FACE = 8; // (mapper, strength) combinations kept per face
+
+interface Face {
+  readonly wPlus: Float32Array;
+  readonly s: Promise<Float32Array>;
+  readonly mapperDeltas: Map<string, Promise<Float32Array>>;
+  readonly mapped: LruCache<string, Promise<{ wPlus: Float32Array; s: Float32Array }>>;
+}
+
+class PackState {
+  readonly faces: LruCache<string, Promise<Face>>;
+  readonly scores = new LruCache<string, Float32Array>(MAX_DIRECTIONS);
+  readonly deltaS = new LruCache<string, GlobalDeltaS>(MAX_DELTA_S);
+  readonly directions: TextDirections;
+  private globals: Promise<{ relevance: Float32Array; sStd: Float32Array }> | undefined;
+
+  constructor(
+    readonly loaded: LoadedPack,
+    readonly sessions: GraphSessions,
+    maxFaces: number,
+  ) {
+    this.faces = new LruCache(maxFaces);
+    this.directions = new TextDirections(loaded, sessions);
+  }
+
+  get pack(): Pack {
+    return this.loaded.pack;
+  }
+
+  /** fs3 and the S standard deviations, read on the first global edit. */
+  globalData(): Promise<{ relevance: Float32Array; sStd: Float32Array }> {
+    if (this.globals === undefined) {
+      const { relevance, sStd } = this.pack.globalDirection;
+      const data = Promise.all([this.loaded.readFloat32(relevance.file), this.loaded.readFloat32(sStd.file)]).then(([r, s]) => ({ relevance: r, sStd: s }));
+      this.globals = data;
+      data.catch(() => {
+        if (this.globals === data) this.globals = undefined;
+      });
+    }
+    return this.globals;
+  }
+}
+
+export class Engine {
+  private runtime: Promise<OrtRuntime> | undefined;
+  private state: PackState | undefined;
+  private previewTicket = 0;
+  private readonly maxFaces: number;
+
+  constructor(private readonly options: EngineOptions = {}) {
+    const { maxFaces = DEFAULT_MAX_FACES } = options;
+    if (!Number.isInteger(maxFaces) || maxFaces < 1) throw new Error(`\`maxFaces\` must be a positive integer, got ${maxFaces}`);
+    this.maxFaces = maxFaces;
+  }
+
+  /** Starts onnxruntime-web (probing WebGPU, falling back to wasm) once; later calls report the same runtime. */
+  async start(): Promise<RuntimeReport> {
+    const runtime = await this.ortRuntime();
+    return { backend: runtime.backend, fallbackReason: runtime.fallbackReason ?? null };
+  }
+
+  /** The backend new sessions run on ('wasm' once a WebGPU session had to fall back). */
+  async backend(): Promise<Backend> {
+    return (await this.ortRuntime()).backend;
+  }
+
+  /** Opens a pack (reads and validates pack.json only; graphs load on first use). Drops the previous pack. */
+  async loadPack(source: PackSourceSpec, onProgress?: ProgressCallback): Promise<PackSummary> {
+    let loaded: LoadedPack;
+    if (source.kind === 'url') loaded = await packFromUrl(source.url, { onProgress });
+    else if (source.kind === 'files') loaded = await packFromFiles(source.files, { onProgress });
+    else throw new Error(`Unknown pack source kind "${(source as { kind: unknown }).kind}". Must be one of: url, files`);
+    return this.useLoadedPack(loaded);
+  }
+
+  /** Uses a pack opened elsewhere (Node: packFromDirectory). */
+  async useLoadedPack(loaded: LoadedPack): Promise<PackSummary> {
+    const runtime = await this.ortRuntime();
+    const previous = this.state;
+    this.state = new PackState(loaded, new GraphSessions(runtime, loaded), this.maxFaces);
+    await previous?.sessions.releaseAll();
+    const { pack } = loaded;
+    return {
+      id: pack.id,
+      description: pack.description,
+      demo: pack.demo,
+      resolution: pack.generator.resolution,
+      previewResolutions: [...pack.generator.previewResolutions],
+      encoderSize: pack.encoder.size,
+      mappers: pack.mappers.map(({ name, description }) => ({ name, description })),
+      presets: pack.presets ? pack.presets.entries.map((e) => ({ ...e })) : [],
+      backend: runtime.backend,
+    };
+  }
+
+  /** Encodes an aligned face (encoder.size square RGBA) to W+ and S. Cached by the sha256 of its pixels. */
+  async invert(aligned: RgbaImage, onProgress?: ProgressCallback): Promise<InvertResult> {
+    const state = this.requireState();
+    const timings: Timings = {};
+    const input = timed(timings, 'encoderInput', () => encoderInput(aligned, state.pack.encoder));
+    const { data } = aligned;
+    const hash = await timedAsync(timings, 'hash', () => sha256Hex(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
+    const faceKey = `rgba:${aligned.width}x${aligned.height}:${hash}`;
+    const cached = state.faces.get(faceKey) !== undefined;
+    const face = state.faces.getOrCreate(faceKey, async () => {
+      const size = state.pack.encoder.size;
+      const wPlus = await timedAsync(timings, 'encoder', () =>
+        state.sessions.runFloat32('encoder', { image: float32Tensor(input, [1, 3, size, size]) }, { output: 'wplus', onProgress }),
+      );
+      return this.newFace(state, checkWPlus(state.pack, wPlus, 'the encoder output'));
+    });
+    const { s } = await face;
+    await timedAsync(timings, 'affine', () => s);
+    return { faceKey, cached, timings };
+  }
+
+  /** A face from a known W+ ([numWs × wDim], e.g. a saved recipe or a golden latent) instead of a photo. */
+  async faceFromWPlus(wPlus: Float32Array): Promise<InvertResult> {
+    const state = this.requireState();
+    const timings: Timings = {};
+    const own = Float32Array.from(checkWPlus(state.pack, wPlus, '`wPlus`'));
+    const faceKey = `wplus:${await sha256Hex(new Uint8Array(own.buffer))}`;
+    const cached = state.faces.get(faceKey) !== undefined;
+    const face = state.faces.getOrCreate(faceKey, async () => this.newFace(state, own));
+    const { s } = await face;
+    await timedAsync(timings, 'affine', () => s);
+    return { faceKey, cached, timings };
+  }
+
+  /** The inverted W+ and S of a face (copies). */
+  async latents(faceKey: string): Promise<{ wPlus: Float32Array; s: Float32Array }> {
+    const face = await this.face(this.requireState(), faceKey);
+    return { wPlus: Float32Array.from(face.wPlus), s: Float32Array.from(await face.s) };
+  }
+
+  /** W+ and S after the edits, without rendering (for tools, tests and recipes). */
+  async editLatents({ faceKey, edits }: EditOptions, onProgress?: ProgressCallback): Promise<EditedLatents> {
+    return this.edit({ faceKey, edits, extraStages: 0 }, onProgress);
+  }
+
+  /** Runs the synthesis graph on an S vector: the generator's float output. */
+  async synthesize({ s, resolution }: { s: Float32Array; resolution: RenderResolution }, onProgress?: ProgressCallback): Promise<FloatImage> {
+    const state = this.requireState();
+    const { totalS } = state.pack.generator;
+    if (s.length !== totalS) throw new EngineError('BadArgument', `S has ${s.length} values; pack ${state.pack.id} needs ${totalS} (generator.totalS).`);
+    const { role, size } = synthesisRole(state.pack, resolution);
+    const data = await state.sessions.runFloat32(role, { s: float32Tensor(s, [1, totalS]) }, { output: 'image', onProgress });
+    if (data.length !== 3 * size * size) throw new Error(`the ${role} graph returned ${data.length} values; a 3×${size}×${size} image has ${3 * size * size}`);
+    return { width: size, height: size, data };
+  }
+
+  /**
+   * Edits and renders a face. Preview renders (a numeric resolution) are latest-wins: one overtaken by a
+   * newer preview before its synthesis starts rejects with Cancelled instead of running.
+   */
+  async render({ faceKey, edits, resolution }: RenderOptions, onProgress?: ProgressCallback): Promise<RenderResult> {
+    const state = this.requireState();
+    const { role } = synthesisRole(state.pack, resolution); // a bad resolution fails before any work
+    const ticket = typeof resolution === 'number' ? ++this.previewTicket : undefined;
+    const edited = await this.edit({ faceKey, edits, extraStages: 1 }, onProgress);
+    if (ticket !== undefined && ticket !== this.previewTicket) {
+      throw new EngineError('Cancelled', 'A newer preview replaced this one before it was rendered.');
+    }
+    const { timings } = edited;
+    onProgress?.({ stage: 'infer', step: stageCount(edits) + 1, of: stageCount(edits) + 1, what: role });
+    const pixels = await timedAsync(timings, 'synthesis', () => this.synthesize({ s: edited.s, resolution }));
+    const image = timed(timings, 'toRgba', () => toRgba(pixels));
+    return { image, channelsKept: edited.channelsKept, warnings: edited.warnings, timings };
+  }
+
+  /** Unit Δt for neutral → target: the pack's stored preset when it has the pair, else CLIP's text encoder. */
+  async textDirection(neutral: string, target: string, onProgress?: ProgressCallback): Promise<Float32Array> {
+    const { deltaT } = await this.requireState().directions.get({ neutral, target, onProgress });
+    return Float32Array.from(deltaT);
+  }
+
+  /** What has run and loaded since the pack was loaded. */
+  stats(): EngineStats {
+    const state = this.requireState();
+    return {
+      runs: state.sessions.runCounts(),
+      graphsLoaded: state.sessions.loadedRoles(),
+      tokenizerLoaded: state.directions.tokenizerLoaded,
+      faces: state.faces.size,
+    };
+  }
+
+  /** Releases every session. The engine can load a pack again afterwards. */
+  async dispose(): Promise<void> {
+    const state = this.state;
+    this.state = undefined;
+    await state?.sessions.releaseAll();
+  }
+
+  // ------------------------------------------------------------------ internals
+  private ortRuntime(): Promise<OrtRuntime> {
+    if (this.runtime === undefined) {
+      const runtime = OrtRuntime.create(this.options.runtime);
+      this.runtime = runtime;
+      runtime.catch(() => {
+        if (this.runtime === runtime) this.runtime = undefined;
+      });
+    }
+    return this.runtime;
+  }
+
+  private requireState(): PackState {
+    if (this.state === undefined) throw new Error('No pack is loaded: call loadPack() (or useLoadedPack()) first');
+    return this.state;
+  }
+
+  private newFace(state: PackState, wPlus: Float32Array): Face {
+    const s = this.affine(state, wPlus);
+    s.catch(() => undefined); // observed by whoever awaits the face's S
+    return { wPlus, s, mapperDeltas: new Map(), mapped: new LruCache(MAX_MAPPED_PER_FACE) };
+  }
+
+  private affine(state: PackState, wPlus: Float32Array, onProgress?: ProgressCallback): Promise<Float32Array> {
+    const { numWs, wDim } = state.pack.generator;
+    return state.sessions.runFloat32('affine', { wplus: float32Tensor(wPlus, [1, numWs, wDim]) }, { output: 's', onProgress });
+  }
+
+  private async face(state: PackState, faceKey: string): Promise<Face> {
+    const face = state.faces.get(faceKey);
+    if (face === undefined) {
+      throw new EngineError(
+        'BadArgument',
+        `No face has the key "${faceKey}" in pack ${state.pack.id} (faces are kept for the last ${this.maxFaces} images, and loading a pack forgets them). Invert the face again.`,
+      );
+    }
+    return face;
+  }
+
+  private async edit(
+    { faceKey, edits, extraStages }: EditOptions & { extraStages: number },
+    onProgress?: ProgressCallback,
+  ): Promise<EditedLatents> {
+    const state = this.requireState();
+    const mappers = edits.filter((e): e is MapperEditSpec => e.kind === 'mapper');
+    const globals = edits.filter((e): e is GlobalEditSpec => e.kind === 'global');
+    edits.forEach((edit, i) => checkEdit(state.pack, edit, i));
+    const face = await this.face(state, faceKey);
+    const timings: Timings = {};
+    const of = stageCount(edits) + extraStages;
+    let step = 0;
+    const stage = (what: string) => onProgress?.({ stage: 'infer', step: ++step, of, what });
+
+    // W+ and S after the mapper edits: each delta comes from the inverted W+, so mappers stack additively.
+    let latents: { wPlus: Float32Array; s: Float32Array };
+    if (mappers.length === 0) {
+      stage('affine');
+      latents = { wPlus: face.wPlus, s: await timedAsync(timings, 'affine', () => face.s) };
+    } else {
+      const key = JSON.stringify(mappers.map((m) => [m.mapper, m.strength]));
+      latents = await face.mapped.getOrCreate(key, async () => {
+        let wPlus = face.wPlus;
+        for (const { mapper, strength } of mappers) {
+          stage(mapperRole(mapper));
+          const delta = await timedAsync(timings, 'mapper', () => this.mapperDelta(state, face, mapper, onProgress));
+          wPlus = applyMapperDelta(wPlus, delta, strength);
+        }
+        stage('affine');
+        return { wPlus, s: await timedAsync(timings, 'affine', () => this.affine(state, wPlus, onProgress)) };
+      });
+      step = mappers.length + 1; // a cache hit reported nothing; keep the stream's step count right
+    }
+
+    // Global directions: Δt → relevance scores (per prompt pair) → Δs (per pair and β).
+    const deltas: Array<{ deltaS: Float32Array; alpha: number }> = [];
+    const channelsKept: number[] = [];
+    const warnings: string[] = [];
+    if (globals.length > 0) {
+      const { relevance, sStd } = await state.globalData();
+      const { clip, generator } = state.pack;
+      for (const { target, neutral = DEFAULT_NEUTRAL, alpha, beta } of globals) {
+        stage(`text direction "${neutral}" → "${target}"`);
+        const direction = await timedAsync(timings, 'textDirection', () => state.directions.get({ neutral, target, onProgress }));
+        if (direction.truncatedPrompts.length > 0) warnings.push(truncationWarning(direction.truncatedPrompts, clip.contextLength));
+        const ds = timed(timings, 'deltaS', () => {
+          const scores = state.scores.getOrCreate(direction.key, () => relevanceScores({ relevance, dims: clip.embedDim, deltaT: direction.deltaT }));
+          return state.deltaS.getOrCreate(`${direction.key}|${beta}`, () => deltaSFromScores({ scores, beta, sStd, layers: generator.styleLayers }));
+        });
+        deltas.push({ deltaS: ds.deltaS, alpha });
+        channelsKept.push(ds.channelsKept);
+      }
+    }
+    const s = timed(timings, 'applyDeltaS', () => applyDeltaS(latents.s, deltas)); // always a fresh copy
+    return { wPlus: Float32Array.from(latents.wPlus), s, channelsKept, warnings: [...new Set(warnings)], timings };
+  }
+
+  private mapperDelta(state: PackState, face: Face, mapper: string, onProgress?: ProgressCallback): Promise<Float32Array> {
+    let delta = face.mapperDeltas.get(mapper);
+    if (delta === undefined) {
+      const { numWs, wDim } = state.pack.generator;
+      const pending = state.sessions.runFloat32(mapperRole(mapper), { wplus: float32Tensor(face.wPlus, [1, numWs, wDim]) }, { output: 'delta', onProgress });
+      face.mapperDeltas.set(mapper, pending);
+      pending.catch(() => face.mapperDeltas.delete(mapper));
+      delta = pending;
+    }
+    return delta;
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+function synthesisRole(pack: Pack, resolution: RenderResolution): { role: GraphRole; size: number } {
+  if (resolution === 'full') return { role: 'synthesis', size: pack.generator.resolution };
+  if (!pack.generator.previewResolutions.includes(resolution)) {
+    throw new EngineError(
+      'BadArgument',
+      `Resolution ${String(resolution)} is not one pack ${pack.id} can render. Must be one of: full, ${pack.generator.previewResolutions.join(', ')}`,
+    );
+  }
+  return { role: previewRole(resolution), size: resolution };
+}
+
+function checkWPlus(pack: Pack, wPlus: Float32Array, what: string): Float32Array {
+  const { numWs, wDim } = pack.generator;
+  if (!(wPlus instanceof Float32Array) || wPlus.length !== numWs * wDim) {
+    throw new EngineError('BadArgument', `${what} has ${wPlus?.length} values; W+ of pack ${pack.id} is ${numWs} × ${wDim} = ${numWs * wDim}.`);
+  }
+  return wPlus;
+}
+
+function checkEdit(pack: Pack, edit: EditSpec, index: number): void {
+  const where = `Edit ${index + 1}`;
+  const finite = (value: unknown, name: string, hint: string) => {
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw new EngineError('BadArgument', `${where}: ${name} must be a finite number, got ${String(value)}. ${hint}`);
+  };
+  if (edit.kind === 'global') {
+    if (typeof edit.target !== 'string' || edit.target.trim() === '') {
+      throw new EngineError('BadArgument', `${where}: the target text is empty. Describe the face you want, e.g. "smiling face".`);
+    }
+    if (edit.neutral !== undefined && (typeof edit.neutral !== 'string' || edit.neutral.trim() === '')) {
+      throw new EngineError('BadArgument', `${where}: the neutral text is empty. Leave it out for "${DEFAULT_NEUTRAL}", or describe the face as it is.`);
+    }
+    finite(edit.alpha, 'α', 'Typical values are −10 to 10.');
+    finite(edit.beta, 'β', 'Typical values are 0.08 to 0.30.');
+    if (edit.beta < 0) throw new EngineError('BadArgument', `${where}: β must be ≥ 0, got ${edit.beta}. Typical values are 0.08 to 0.30.`);
+  } else if (edit.kind === 'mapper') {
+    const names = pack.mappers.map((m) => m.name);
+    if (!names.includes(edit.mapper)) {
+      throw new EngineError(
+        'BadArgument',
+        names.length === 0
+          ? `${where}: pack ${pack.id} has no latent mappers, so "${String(edit.mapper)}" cannot be used.`
+          : `${where}: unknown mapper "${String(edit.mapper)}". Must be one of: ${names.join(', ')}`,
+      );
+    }
+    finite(edit.strength, 'the mapper strength', '1 is upstream\'s edit; 0 leaves the face unchanged.');
+  } else {
+    throw new EngineError('BadArgument', `${where}: unknown kind "${String((edit as { kind: unknown }).kind)}". Must be one of: global, mapper`);
+  }
+}
+
+/** infer steps of an edit: one per mapper, the affine, one per global edit. */
+function stageCount(edits: readonly EditSpec[]): number {
+  return edits.length + 1;
+}
+
+function truncationWarning(prompts: readonly string[], contextLength: number): string {
+  const example = prompts[0].length > 80 ? `${prompts[0].slice(0, 77)}…` : prompts[0];
+  return `The prompt is too long for CLIP (${contextLength} tokens including the template): ${prompts.length} templated prompt(s) were cut, e.g. "${example}". Shorten it.`;
+}
+
+function timed<T>(timings: Timings, stage: string, work: () => T): T {
+  const started = performance.now();
+  try {
+    return work();
+  } finally {
+    timings[stage] = (timings[stage] ?? 0) + (performance.now() - started);
+  }
+}
+
+async function timedAsync<T>(timings: Timings, stage: string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    timings[stage] = (timings[stage] ?? 0) + (performance.now() - started);
+  }
+}

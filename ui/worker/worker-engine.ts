@@ -1,0 +1,79 @@
+// The Worker host's thin adapter around Engine (spec/style.md §3): settings arrive once through init(),
+// images leave with their buffers transferred, progress callbacks arrive as comlink proxies. The only
+// engine file that imports comlink.
+import { transfer } from 'comlink';
+import { Engine } from './engine';
+import type {
+  EditedLatents, EditOptions, EngineOptions, EngineStats, FloatImage, InvertResult, PackSourceSpec, PackSummary,
+  RenderOptions, RenderResolution, RenderResult, RuntimeOptions, RuntimeReport,
+} from './engine-api';
+import type { RgbaImage } from './image';
+import type { ProgressCallback } from './progress';
+
+/** init() takes the runtime options at the top level (ui/engine-client.ts sends { wasmBinary }) plus maxFaces. */
+export type WorkerEngineOptions = RuntimeOptions & Pick<EngineOptions, 'maxFaces'>;
+
+export class WorkerEngine {
+  private engine: Engine | undefined;
+
+  /** Creates the engine and starts its runtime. Call once, before anything else. */
+  async init({ maxFaces, ...runtime }: WorkerEngineOptions = {}): Promise<RuntimeReport> {
+    if (this.engine !== undefined) throw new Error('init() was already called; this worker has an engine');
+    this.engine = new Engine({ runtime, maxFaces });
+    return this.engine.start();
+  }
+
+  backend() {
+    return this.ready().backend();
+  }
+
+  loadPack(source: PackSourceSpec, onProgress?: ProgressCallback): Promise<PackSummary> {
+    return this.ready().loadPack(source, onProgress);
+  }
+
+  invert(aligned: RgbaImage, onProgress?: ProgressCallback): Promise<InvertResult> {
+    return this.ready().invert(aligned, onProgress);
+  }
+
+  faceFromWPlus(wPlus: Float32Array): Promise<InvertResult> {
+    return this.ready().faceFromWPlus(wPlus);
+  }
+
+  async latents(faceKey: string): Promise<{ wPlus: Float32Array; s: Float32Array }> {
+    const latents = await this.ready().latents(faceKey);
+    return transfer(latents, [latents.wPlus.buffer, latents.s.buffer]);
+  }
+
+  async editLatents(options: EditOptions, onProgress?: ProgressCallback): Promise<EditedLatents> {
+    const edited = await this.ready().editLatents(options, onProgress);
+    return transfer(edited, [edited.wPlus.buffer, edited.s.buffer]);
+  }
+
+  async synthesize(options: { s: Float32Array; resolution: RenderResolution }, onProgress?: ProgressCallback): Promise<FloatImage> {
+    const image = await this.ready().synthesize(options, onProgress);
+    return transfer(image, [image.data.buffer]);
+  }
+
+  async render(options: RenderOptions, onProgress?: ProgressCallback): Promise<RenderResult> {
+    const result = await this.ready().render(options, onProgress);
+    return transfer(result, [result.image.data.buffer]);
+  }
+
+  async textDirection(neutral: string, target: string): Promise<Float32Array> {
+    const deltaT = await this.ready().textDirection(neutral, target);
+    return transfer(deltaT, [deltaT.buffer]);
+  }
+
+  stats(): EngineStats {
+    return this.ready().stats();
+  }
+
+  dispose(): Promise<void> {
+    return this.ready().dispose();
+  }
+
+  private ready(): Engine {
+    if (this.engine === undefined) throw new Error('Call init() before using the engine');
+    return this.engine;
+  }
+}
