@@ -1,0 +1,131 @@
+// npm run build: everything Figma and the CLI load, in dist/.
+//   dist/code.js  plugin/main.ts for Figma's main-thread sandbox (IIFE, ES2017)
+//   dist/ui.html  ONE self-contained file: the Preact panel, the engine Worker's source and ORT's wasm
+//                 (gzip + base64, decompressed in the iframe) – Figma loads nothing else (ARCHITECTURE.md)
+//   dist/cli.js   ui/worker/node/cli.ts for Node (ESM, executable), with ORT's wasm beside it
+// and copies CLIP's vocabulary into the model packs (scripts/copy-vocab.mjs).
+import { createRequire } from 'node:module';
+import { chmod, copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import * as esbuild from 'esbuild';
+import { copyVocab } from './copy-vocab.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = join(ROOT, 'dist');
+// The wasm that 'onnxruntime-web/webgpu' (native WebGPU EP) loads; it must come from the same ORT build as the JS.
+export const ORT_WASM_NAME = 'ort-wasm-simd-threaded.asyncify.wasm';
+export const ORT_WASM_ELEMENT_ID = 'ort-wasm-gz-base64'; // also in ui/engine-client.ts
+const ORT_WASM_PATH = createRequire(import.meta.url).resolve(`onnxruntime-web/${ORT_WASM_NAME}`);
+
+// Node ESM has no require/__filename/__dirname; bundled CommonJS code (tfjs's wasm backend) needs them (spec/face.md).
+const NODE_SHIMS = [
+  '#!/usr/bin/env node',
+  "import { createRequire as __facetextCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __facetextFileURLToPath } from 'node:url';",
+  "import { dirname as __facetextDirname } from 'node:path';",
+  'const require = __facetextCreateRequire(import.meta.url);',
+  'const __filename = __facetextFileURLToPath(import.meta.url);',
+  'const __dirname = __facetextDirname(__filename);',
+].join('\n');
+
+const common = { absWorkingDir: ROOT, bundle: true, logLevel: 'warning', legalComments: 'eof' };
+
+async function buildPlugin() {
+  // Figma's sandbox is a restricted JS VM: stay conservative (create-figma-plugin also targets es2017).
+  await esbuild.build({ ...common, entryPoints: ['plugin/main.ts'], outfile: join(DIST, 'code.js'), format: 'iife', target: 'es2017', platform: 'browser' });
+}
+
+async function bundleToMemory(options) {
+  const result = await esbuild.build({ ...common, ...options, write: false, outdir: DIST });
+  const text = (ext) => result.outputFiles.find((file) => file.path.endsWith(ext))?.text ?? '';
+  return { js: text('.js'), css: text('.css') };
+}
+
+async function buildUiHtml(wasmBase64) {
+  // The engine Worker, bundling onnxruntime-web/webgpu, as a *classic* script: it starts from a data: URL
+  // (WebGPU-capable) or, where that is refused, a blob: URL, and Chromium will not start a blob: module worker
+  // in a null-origin iframe such as Figma's (ui/engine-client.ts). ORT's bundle reads import.meta.url only to
+  // locate files it is not asked to fetch (the wasm arrives as wasmBinary; no proxy worker, no threads).
+  const worker = await bundleToMemory({
+    entryPoints: ['ui/worker/worker.ts'],
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    define: { 'import.meta.url': 'self.location.href' },
+  });
+  const ui = await bundleToMemory({
+    entryPoints: ['ui/main.tsx'],
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    define: { __ENGINE_WORKER_SOURCE__: JSON.stringify(worker.js) },
+  });
+  assertInlineable('the panel script', ui.js);
+  assertInlineable('the panel styles', ui.css);
+  const html = [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head><meta charset="utf-8"><title>facetext</title>',
+    `<style>${ui.css}</style>`,
+    '</head>',
+    '<body>',
+    '<div id="app"></div>',
+    `<script type="application/octet-stream" id="${ORT_WASM_ELEMENT_ID}">${wasmBase64}</script>`,
+    `<script>${ui.js}</script>`,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+  await writeFile(join(DIST, 'ui.html'), html);
+  return { workerBytes: Buffer.byteLength(worker.js), panelBytes: Buffer.byteLength(ui.js) };
+}
+
+/** Inlined code must not end its <script>/<style> element early or open an HTML comment inside it. */
+function assertInlineable(what, code) {
+  const match = /<\/(script|style)|<!--/i.exec(code);
+  if (match) throw new Error(`${what} contains "${match[0]}" at offset ${match.index}, which would break the inlined HTML`);
+}
+
+async function buildCli() {
+  const outfile = join(DIST, 'cli.js');
+  await esbuild.build({ ...common, entryPoints: ['ui/worker/node/cli.ts'], outfile, format: 'esm', platform: 'node', target: 'node20', banner: { js: NODE_SHIMS } });
+  await chmod(outfile, 0o755);
+  // Under Node the ORT bundle loads its Emscripten glue and wasm from beside itself (new URL(name, import.meta.url)).
+  await copyFile(ORT_WASM_PATH, join(DIST, ORT_WASM_NAME));
+  await copyFile(ORT_WASM_PATH.replace(/\.wasm$/, '.mjs'), join(DIST, ORT_WASM_NAME.replace(/\.wasm$/, '.mjs')));
+}
+
+async function compressedWasmBase64() {
+  const gzipped = await promisify(gzip)(await readFile(ORT_WASM_PATH), { level: 9 });
+  return gzipped.toString('base64');
+}
+
+const mb = (bytes) => `${(bytes / 1e6).toFixed(2)} MB`;
+
+async function main() {
+  const started = performance.now();
+  await rm(DIST, { recursive: true, force: true });
+  await mkdir(DIST, { recursive: true });
+  const vocab = copyVocab({ repoRoot: ROOT });
+  const wasmBase64 = compressedWasmBase64();
+  const [, ui] = await Promise.all([buildPlugin(), wasmBase64.then(buildUiHtml), buildCli()]);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  for (const line of vocab) console.log(`  vocab  ${line}`);
+  for (const name of ['code.js', 'ui.html', 'cli.js']) {
+    console.log(`  ${relative(ROOT, join(DIST, name)).padEnd(14)} ${mb((await stat(join(DIST, name))).size)}`);
+  }
+  console.log(`  (ui.html: panel ${mb(ui.panelBytes)} incl. worker ${mb(ui.workerBytes)}, ORT wasm ${mb((await stat(ORT_WASM_PATH)).size)} as gzip+base64 ${mb((await wasmBase64).length)})`);
+  console.log(`built in ${seconds} s`);
+}
+
+main().catch((error) => {
+  console.error(`build failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,51 @@
+// Serves dist/ui.html the way Figma shows it: inside a sandboxed iframe via srcdoc (origin "null"),
+// with a parent page that plays Figma's main thread (answers UI_READY with SHOW_COMMAND).
+import { createServer, type Server } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { REPO_ROOT } from './golden';
+
+export const UI_HTML = resolve(REPO_ROOT, 'dist/ui.html');
+
+const HOST_PAGE = `<!doctype html>
+<meta charset="utf-8"><title>fake Figma</title>
+<iframe id="plugin" sandbox="allow-scripts" style="width:320px;height:480px;border:0"></iframe>
+<script>
+  const frame = document.getElementById('plugin');
+  window.received = [];
+  window.addEventListener('message', (event) => {
+    const message = event.data && event.data.pluginMessage;
+    if (!message) return;
+    window.received.push(message);
+    if (message.type === 'UI_READY') {
+      frame.contentWindow.postMessage({ pluginMessage: { type: 'SHOW_COMMAND', command: 'edit-with-text', prompt: 'a smiling face' } }, '*');
+    }
+  });
+  fetch('/ui.html').then((r) => r.text()).then((html) => { frame.srcdoc = html; });
+</script>`;
+
+export interface FigmaHost { url: string; close(): Promise<void> }
+
+/** `csp`: a Content-Security-Policy for the host page, which the srcdoc iframe inherits. */
+export async function startFigmaHost({ csp }: { csp?: string } = {}): Promise<FigmaHost> {
+  if (!existsSync(UI_HTML)) throw new Error(`${UI_HTML} is missing: run npm run build first`);
+  const html = readFileSync(UI_HTML);
+  const server: Server = createServer((request, response) => {
+    const body = request.url === '/' ? HOST_PAGE : request.url === '/ui.html' ? html : undefined;
+    if (request.url === '/favicon.ico') {
+      response.writeHead(204).end();
+      return;
+    }
+    if (body === undefined) {
+      response.writeHead(404).end();
+      return;
+    }
+    const headers: Record<string, string> = { 'content-type': request.url === '/' ? 'text/html' : 'text/plain' };
+    if (csp !== undefined && request.url === '/') headers['content-security-policy'] = csp;
+    response.writeHead(200, headers).end(body);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((done) => server.close(() => done())) };
+}
