@@ -9,11 +9,19 @@ export function showPanel(command: CommandName, prompt: string | null): void {
   figma.ui.onmessage = (message: ToPlugin) => {
     switch (message.type) {
       case 'UI_READY':
-        post({ type: 'SHOW_COMMAND', command, prompt });
+        post({ type: 'SHOW_COMMAND', command, prompt, recipe: null, resultNodeId: null, selection: { targets: [], skipped: [], message: null }, packUrl: null, error: null });
         return;
       case 'CLOSE_PLUGIN':
         figma.closePlugin();
         return;
+      case 'REQUEST_TARGET':
+      case 'START_BATCH':
+      case 'APPLY_RESULT':
+      case 'ITEM_FAILED':
+      case 'CANCEL_BATCH':
+      case 'REMEMBER_PACK_URL':
+      case 'NOTIFY':
+        return; // handled by the session (in progress)
       default:
         throw new Error(`Unknown message from the panel: ${JSON.stringify(message satisfies never)}`);
     }
