@@ -2,7 +2,7 @@
 import type { CommandName } from './protocol';
 import { batchEditAsync } from './commands/batch-edit';
 import { editAgainAsync } from './commands/edit-again';
-import { editWithTextAsync } from './commands/edit-with-text';
+import { editWithTextAsync, promptSuggestions } from './commands/edit-with-text';
 import { modelPackAsync } from './commands/model-pack';
 
 const COMMANDS: Record<CommandName, (parameters: ParameterValues | undefined) => Promise<void>> = {
@@ -11,6 +11,11 @@ const COMMANDS: Record<CommandName, (parameters: ParameterValues | undefined) =>
   'edit-again': editAgainAsync,
   'model-pack': modelPackAsync,
 };
+
+// Quick Actions query mode: suggest prompts while the user types (only "Edit with text…" has a parameter).
+figma.parameters.on('input', ({ key, query, result }: ParameterInputEvent) => {
+  if (key === 'prompt') result.setSuggestions(promptSuggestions(query));
+});
 
 // 'run' fires after Quick Actions input is complete (or at once), carrying figma.command and the parameters.
 figma.on('run', ({ command, parameters }: RunEvent) => {

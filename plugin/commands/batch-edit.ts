@@ -1,6 +1,6 @@
-import { showPanel } from '../show-panel';
+import { showPanelAsync } from '../show-panel';
 
-/** "Batch edit selected frames…": opens the panel in batch mode. */
+/** "Batch edit selected frames…": opens the panel in batch mode over every image in the selection. */
 export async function batchEditAsync(): Promise<void> {
-  showPanel('batch-edit', null);
+  await showPanelAsync({ command: 'batch-edit' });
 }

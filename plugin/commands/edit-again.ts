@@ -1,6 +1,30 @@
-import { showPanel } from '../show-panel';
+import { readRecipe } from '../recipe';
+import { showPanelAsync } from '../show-panel';
 
-/** The "Edit again" relaunch button on a result node: reopens the panel for that node. */
+/**
+ * The "Edit again" relaunch button on a result layer: reopens the panel with that layer's recipe and its
+ * original as the target; applying updates the result layer. A damaged recipe or a deleted original opens
+ * the panel with the reason in its error banner (and a notification) instead of failing.
+ */
 export async function editAgainAsync(): Promise<void> {
-  showPanel('edit-again', null);
+  const result = figma.currentPage.selection[0];
+  if (result === undefined) {
+    figma.notify('Select a layer facetext made, then click Edit again.', { error: true });
+    await showPanelAsync({ command: 'edit-again', error: 'Select a layer facetext made, then click Edit again.' });
+    return;
+  }
+  const recipe = readRecipe(result);
+  if ('error' in recipe) {
+    figma.notify(recipe.error, { error: true });
+    await showPanelAsync({ command: 'edit-again', error: recipe.error });
+    return;
+  }
+  const source = await figma.getNodeByIdAsync(recipe.sourceNodeId);
+  if (source === null || !('visible' in source) || source.removed) {
+    const error = `The original of “${result.name}” (layer ${recipe.sourceNodeId}) was deleted, so it cannot be edited again.`;
+    figma.notify(error, { error: true });
+    await showPanelAsync({ command: 'edit-again', error });
+    return;
+  }
+  await showPanelAsync({ command: 'edit-again', prompt: recipe.prompt, edit: { recipe, result, source: source as SceneNode } });
 }

@@ -1,6 +1,6 @@
-import { showPanel } from '../show-panel';
+import { showPanelAsync } from '../show-panel';
 
 /** "Model pack…": choose and load the model pack. */
 export async function modelPackAsync(): Promise<void> {
-  showPanel('model-pack', null);
+  await showPanelAsync({ command: 'model-pack' });
 }
