@@ -111,7 +111,13 @@ export class Engine {
     const previous = this.state;
     this.state = new PackState(loaded, new GraphSessions(runtime, loaded), this.maxFaces);
     await previous?.sessions.releaseAll();
-    const { pack } = loaded;
+    return this.summary();
+  }
+
+  /** The loaded pack, as loadPack reported it. */
+  async summary(): Promise<PackSummary> {
+    const { pack } = this.requireState();
+    const runtime = await this.ortRuntime();
     return {
       id: pack.id,
       description: pack.description,
