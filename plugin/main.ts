@@ -2,8 +2,9 @@
 import type { CommandName } from './protocol';
 import { batchEditAsync } from './commands/batch-edit';
 import { editAgainAsync } from './commands/edit-again';
-import { editWithTextAsync, promptSuggestions } from './commands/edit-with-text';
+import { editWithTextAsync } from './commands/edit-with-text';
 import { modelPackAsync } from './commands/model-pack';
+import { promptSuggestions } from './prompt-suggestions';
 
 const COMMANDS: Record<CommandName, (parameters: ParameterValues | undefined) => Promise<void>> = {
   'edit-with-text': editWithTextAsync,

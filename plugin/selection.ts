@@ -45,7 +45,7 @@ export function findTargets(selection: readonly SceneNode[]): FoundTargets {
     if (CONTAINER_TYPES.has(node.type) && 'findAll' in node) {
       const images = node.findAll((child) => child.visible && imagePaintOf(child) !== null);
       for (const image of images) add(image, 'fill');
-      if (targets.length === before && imagePaintOf(node) === null) add(node, 'export');
+      if (images.length === 0 && imagePaintOf(node) === null) add(node, 'export');
     }
     if (targets.length === before && !seen.has(node.id)) skipped.push({ nodeId: node.id, name: node.name, reason: reasonFor(node) });
   }

@@ -1,80 +1,175 @@
 /// <reference types="@figma/plugin-typings" />
+// plugin/main.ts end to end against the fake Figma API: commands, the panel session, results, recipes.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ToPlugin, ToUi } from '../../plugin/protocol';
+import type { EditRecipe, ToPlugin, ToUi } from '../../plugin/protocol';
+import { RECIPE_KEY } from '../../plugin/recipe';
+import type { FakeDocument } from '../fake-figma/fake-document';
+import type { FakeFigma } from '../fake-figma/fake-figma';
+import type { FakeNode } from '../fake-figma/fake-nodes';
+import { newDocument, PANEL_HTML, received, settleAsync, solidPng, startPluginAsync } from '../fake-figma/plugin-run';
 
-// A hand-written stand-in for the parts of the `figma` global that plugin/main.ts touches.
-function fakeFigma() {
-  const runHandlers: ((event: RunEvent) => void)[] = [];
-  const fake = {
-    shown: [] as { html: string; options: ShowUIOptions }[],
-    posted: [] as ToUi[],
-    notified: [] as { message: string; options?: NotificationOptions }[],
-    closed: 0,
-    ui: { onmessage: undefined as ((message: ToPlugin) => void) | undefined, postMessage: (m: ToUi) => fake.posted.push(m) },
-    on: (event: string, handler: (e: RunEvent) => void) => {
-      expect(event).toBe('run');
-      runHandlers.push(handler);
-    },
-    showUI: (html: string, options: ShowUIOptions) => fake.shown.push({ html, options }),
-    notify: (message: string, options?: NotificationOptions) => fake.notified.push({ message, options }),
-    closePlugin: () => void fake.closed++,
-    run: (event: RunEvent) => runHandlers.forEach((handler) => handler(event)),
-  };
-  return fake;
-}
+const PHOTO = solidPng(64, 48, [180, 140, 120]);
+const EDITED = solidPng(64, 48, [10, 200, 30]);
+const EDIT: EditRecipe = { prompt: 'smiling face', neutral: 'face', method: 'global', alpha: 4.1, beta: 0.15, mapper: null, mapperStrength: 1, packId: 'golden-tiny', faceIndex: 0 };
+type Show = Extract<ToUi, { type: 'SHOW_COMMAND' }>;
+type Target = Extract<ToUi, { type: 'TARGET_IMAGE' }>;
 
-let figma: ReturnType<typeof fakeFigma>;
-
-beforeEach(async () => {
-  vi.resetModules();
-  figma = fakeFigma();
-  vi.stubGlobal('figma', figma);
-  vi.stubGlobal('__html__', '<html>panel</html>');
-  await import('../../plugin/main');
+let doc: FakeDocument;
+let photo: FakeNode;
+beforeEach(() => {
+  doc = newDocument();
+  photo = doc.createImageLayer({ bytes: PHOTO, name: 'Portrait', x: 0, y: 0, width: 320, height: 240 });
 });
 afterEach(() => vi.unstubAllGlobals());
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+async function launchAsync(command: string, parameters?: ParameterValues, selection: FakeNode[] = [photo]): Promise<FakeFigma> {
+  doc.selection = selection;
+  const figma = await startPluginAsync(doc);
+  figma.run(command, parameters);
+  await settleAsync();
+  return figma;
+}
+const send = async (figma: FakeFigma, message: ToPlugin) => {
+  figma.fromUi(message);
+  await settleAsync();
+};
+const show = (figma: FakeFigma) => received<Show>(figma, 'SHOW_COMMAND')[0]!;
 
-describe('plugin/main.ts', () => {
-  it('opens the themed panel and hands it the Quick Actions prompt once it is ready', async () => {
-    figma.run({ command: 'edit-with-text', parameters: { prompt: '  a face with a beard ' } });
-    await settle();
-    expect(figma.shown).toEqual([{ html: '<html>panel</html>', options: expect.objectContaining({ width: 320, height: 480, themeColors: true }) }]);
-    expect(figma.posted).toEqual([]); // nothing before the panel says it listens
-    figma.ui.onmessage!({ type: 'UI_READY' });
-    expect(figma.posted).toEqual([{ type: 'SHOW_COMMAND', command: 'edit-with-text', prompt: 'a face with a beard' }]);
+describe('plugin/main.ts commands', () => {
+  it('opens the themed panel and hands it the Quick Actions prompt and the selection once it is ready', async () => {
+    const figma = await launchAsync('edit-with-text', { prompt: '  a face with a beard ' });
+    expect(figma.shown).toEqual({ html: PANEL_HTML, options: expect.objectContaining({ width: 320, height: 480, themeColors: true }) });
+    expect(figma.toUi).toEqual([]); // nothing before the panel says it listens
+    await send(figma, { type: 'UI_READY' });
+    expect(figma.toUi).toEqual([{
+      type: 'SHOW_COMMAND', command: 'edit-with-text', prompt: 'a face with a beard', recipe: null, resultNodeId: null,
+      selection: { targets: [{ nodeId: photo.id, name: 'Portrait', source: 'fill' }], skipped: [], message: null }, packUrl: null, error: null,
+    }]);
   });
 
-  it('passes a null prompt when the user skipped the parameter', async () => {
-    figma.run({ command: 'edit-with-text', parameters: { prompt: '   ' } });
-    await settle();
-    figma.ui.onmessage!({ type: 'UI_READY' });
-    expect(figma.posted).toEqual([{ type: 'SHOW_COMMAND', command: 'edit-with-text', prompt: null }]);
+  it('suggests the typed prompt first, then matching presets, in Quick Actions', async () => {
+    const figma = await startPluginAsync(doc);
+    expect(figma.query('prompt', 'hair')).toEqual(['hair', 'face with grey hair', 'face with blonde hair', 'face with curly hair', 'face with long hair']);
+    expect(figma.query('prompt', 'smiling face')).toEqual(['smiling face']);
+    expect(figma.query('prompt', '')).toHaveLength(8);
   });
 
-  it.each(['batch-edit', 'edit-again', 'model-pack'] as const)('dispatches %s to a panel that knows its command', async (command) => {
-    figma.run({ command, parameters: undefined });
-    await settle();
-    figma.ui.onmessage!({ type: 'UI_READY' });
-    expect(figma.posted).toEqual([{ type: 'SHOW_COMMAND', command, prompt: null }]);
-    expect(figma.notified).toEqual([]);
-  });
-
-  it('closes the plugin when the panel asks', async () => {
-    figma.run({ command: 'model-pack', parameters: undefined });
-    await settle();
-    figma.ui.onmessage!({ type: 'CLOSE_PLUGIN' });
-    expect(figma.closed).toBe(1);
+  it.each(['batch-edit', 'model-pack'] as const)('dispatches %s to a panel that knows its command', async (command) => {
+    const figma = await launchAsync(command);
+    await send(figma, { type: 'UI_READY' });
+    expect(show(figma)).toMatchObject({ command, prompt: null, recipe: null });
+    expect(figma.notifications).toEqual([]);
   });
 
   it('turns an unknown command into one error notification that lists the valid ones', async () => {
-    figma.run({ command: 'sharpen', parameters: undefined });
-    await settle();
-    expect(figma.notified).toEqual([
-      { message: 'facetext has no command "sharpen". Must be one of: edit-with-text, batch-edit, edit-again, model-pack', options: { error: true } },
-    ]);
-    expect(figma.shown).toEqual([]);
-    expect(figma.closed).toBe(1);
+    const figma = await launchAsync('sharpen');
+    expect(figma.notifications).toEqual([{ message: 'facetext has no command "sharpen". Must be one of: edit-with-text, batch-edit, edit-again, model-pack', error: true }]);
+    expect(figma.shown).toBeNull();
+    expect(figma.closed).toBe(true);
+  });
+
+  it('remembers the pack URL across runs and closes when the panel asks', async () => {
+    const first = await launchAsync('model-pack');
+    await send(first, { type: 'REMEMBER_PACK_URL', url: 'http://localhost:8787/packs/golden-tiny/' });
+    await send(first, { type: 'CLOSE_PLUGIN' });
+    expect(first.closed).toBe(true);
+    const second = await launchAsync('model-pack');
+    await send(second, { type: 'UI_READY' });
+    expect(show(second).packUrl).toBe('http://localhost:8787/packs/golden-tiny/');
+  });
+});
+
+describe('plugin/main.ts single edit', () => {
+  it('sends one target image, then writes the result beside it with its recipe, selected and in view', async () => {
+    const figma = await launchAsync('edit-with-text', { prompt: 'smiling face' });
+    await send(figma, { type: 'UI_READY' });
+    await send(figma, { type: 'REQUEST_TARGET', requestId: 'r1', index: 0 });
+    const target = received<Target>(figma, 'TARGET_IMAGE');
+    expect(target).toHaveLength(1);
+    expect(target[0]).toMatchObject({ requestId: 'r1', nodeId: photo.id, name: 'Portrait', index: 0, total: 1, width: 64, height: 48, source: 'fill' });
+    expect(Buffer.from(target[0]!.bytes).equals(Buffer.from(PHOTO))).toBe(true);
+    const fillsBefore = photo.fills;
+
+    await send(figma, { type: 'APPLY_RESULT', requestId: 'r1', index: 0, nodeId: photo.id, bytes: EDITED, width: 64, height: 48, recipe: EDIT });
+    const result = doc.page.children[1]!;
+    expect(received(figma, 'RESULT_APPLIED')).toEqual([{ type: 'RESULT_APPLIED', requestId: 'r1', index: 0, resultNodeId: result.id, name: 'Portrait · smiling face' }]);
+    expect({ name: result.name, x: result.x, y: result.y, width: result.width, height: result.height }).toEqual({ name: 'Portrait · smiling face', x: 360, y: 0, width: 320, height: 240 });
+    expect(JSON.parse(result.getPluginData(RECIPE_KEY))).toEqual({ version: 1, ...EDIT, sourceNodeId: photo.id });
+    expect(result.getRelaunchData()).toEqual({ 'edit-again': 'Tweak “smiling face” (α 4.1, β 0.15)' });
+    expect(figma.api.currentPage.selection).toEqual([result]);
+    expect(figma.scrolledTo).toEqual([[result.id]]);
+    expect(figma.notifications).toEqual([{ message: 'Added “Portrait · smiling face”', error: false }]);
+    expect(photo.fills).toBe(fillsBefore);
+    expect(photo.getPluginDataKeys()).toEqual([]);
+    const stored = await figma.api.getImageByHash((photo.fills[0] as ImagePaint).imageHash!)!.getBytesAsync();
+    expect(Buffer.from(stored).equals(Buffer.from(PHOTO))).toBe(true);
+  });
+
+  it('answers NOTHING_SELECTED, and notifies, when the selection has no image', async () => {
+    const caption = doc.create('TEXT', { name: 'Caption' });
+    const figma = await launchAsync('edit-with-text', { prompt: 'old face' }, [caption]);
+    await send(figma, { type: 'UI_READY' });
+    const message = '“Caption” is a text layer without an image fill. Select a layer with a photo fill, or a frame that contains one, then run facetext again.';
+    expect(show(figma).selection).toEqual({ targets: [], skipped: [{ nodeId: caption.id, name: 'Caption', reason: 'a text layer without an image fill' }], message });
+    expect(figma.notifications).toEqual([{ message, error: false }]);
+    await send(figma, { type: 'REQUEST_TARGET', requestId: 'r2', index: 0 });
+    expect(figma.toUi.at(-1)).toEqual({ type: 'NOTHING_SELECTED', requestId: 'r2', message });
+  });
+
+  it('tells the panel when the selection changes', async () => {
+    const figma = await launchAsync('edit-with-text', undefined, []);
+    await send(figma, { type: 'UI_READY' });
+    figma.select([photo]);
+    await settleAsync();
+    expect(figma.toUi.at(-1)).toEqual({ type: 'SELECTION_CHANGED', selection: { targets: [{ nodeId: photo.id, name: 'Portrait', source: 'fill' }], skipped: [], message: null } });
+  });
+
+  it('reports an edited image over 4096 px as APPLY_FAILED and adds nothing', async () => {
+    const figma = await launchAsync('edit-with-text');
+    await send(figma, { type: 'APPLY_RESULT', requestId: 'r3', index: 0, nodeId: photo.id, bytes: solidPng(4100, 2, [0, 0, 0]), width: 4100, height: 2, recipe: EDIT });
+    expect(figma.toUi).toEqual([{ type: 'APPLY_FAILED', requestId: 'r3', index: 0, message: 'Image is too large' }]);
+    expect(doc.page.children).toEqual([photo]);
+  });
+});
+
+describe('plugin/main.ts edit again', () => {
+  it('reopens the panel with the recipe and the original, and updates the result in place', async () => {
+    const first = await launchAsync('edit-with-text');
+    await send(first, { type: 'APPLY_RESULT', requestId: 'r1', index: 0, nodeId: photo.id, bytes: EDITED, width: 64, height: 48, recipe: EDIT });
+    const result = doc.page.children[1]!;
+    const again = await launchAsync('edit-again', undefined, [result]);
+    await send(again, { type: 'UI_READY' });
+    expect(show(again)).toMatchObject({
+      command: 'edit-again', prompt: 'smiling face', recipe: { version: 1, ...EDIT, sourceNodeId: photo.id }, resultNodeId: result.id,
+      selection: { targets: [{ nodeId: photo.id, name: 'Portrait', source: 'fill' }] }, error: null,
+    });
+    await send(again, { type: 'REQUEST_TARGET', requestId: 'a1', index: 0 });
+    expect(received<Target>(again, 'TARGET_IMAGE')[0]!.nodeId).toBe(photo.id);
+    const tweaked = solidPng(64, 48, [1, 2, 3]);
+    await send(again, { type: 'APPLY_RESULT', requestId: 'a1', index: 0, nodeId: photo.id, bytes: tweaked, width: 64, height: 48, recipe: { ...EDIT, prompt: 'sad face', alpha: -2 } });
+    expect(doc.page.children.map((node) => node.name)).toEqual(['Portrait', 'Portrait · sad face']);
+    expect((result.fills[0] as ImagePaint).imageHash).toBe(again.api.createImage(tweaked).hash);
+    expect(JSON.parse(result.getPluginData(RECIPE_KEY))).toMatchObject({ prompt: 'sad face', alpha: -2, sourceNodeId: photo.id });
+  });
+
+  it('opens the panel with a message, not a crash, when the recipe is damaged', async () => {
+    const result = doc.create('RECTANGLE', { name: 'Broken' });
+    result.setPluginData(RECIPE_KEY, '{"version":1,"prompt":42}');
+    const figma = await launchAsync('edit-again', undefined, [result]);
+    await send(figma, { type: 'UI_READY' });
+    const error = 'The recipe on “Broken” is damaged (prompt must be a non-empty string). Make a new edit from the original layer.';
+    expect(show(figma)).toMatchObject({ command: 'edit-again', recipe: null, error });
+    expect(figma.notifications[0]).toEqual({ message: error, error: true });
+    expect(figma.closed).toBe(false);
+  });
+
+  it('says the original was deleted', async () => {
+    const first = await launchAsync('edit-with-text');
+    await send(first, { type: 'APPLY_RESULT', requestId: 'r1', index: 0, nodeId: photo.id, bytes: EDITED, width: 64, height: 48, recipe: EDIT });
+    const result = doc.page.children[1]!;
+    photo.remove();
+    const figma = await launchAsync('edit-again', undefined, [result]);
+    await send(figma, { type: 'UI_READY' });
+    expect(show(figma).error).toBe(`The original of “Portrait · smiling face” (layer ${photo.id}) was deleted, so it cannot be edited again.`);
   });
 });

@@ -1,0 +1,98 @@
+/// <reference types="@figma/plugin-typings" />
+import { PNG } from 'pngjs';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createResultLayer, exportScale, placeRightOf, readTargetImageAsync, RESULT_GAP } from '../../plugin/image-fill';
+import { FakeFigma } from '../fake-figma/fake-figma';
+import type { FakeDocument } from '../fake-figma/fake-document';
+import type { FakeNode } from '../fake-figma/fake-nodes';
+import { newDocument, solidPng } from '../fake-figma/plugin-run';
+
+let doc: FakeDocument;
+let fake: FakeFigma;
+const RED = solidPng(40, 30, [255, 0, 0]);
+const BLUE = solidPng(20, 20, [0, 0, 255]);
+const scene = (node: FakeNode) => node as unknown as SceneNode;
+const frozenCopy = (node: FakeNode) => JSON.stringify(node.fills);
+
+beforeEach(() => {
+  doc = newDocument();
+  fake = new FakeFigma(doc);
+  vi.stubGlobal('figma', fake.api);
+});
+afterEach(() => vi.unstubAllGlobals());
+
+describe('plugin/image-fill.ts reading', () => {
+  it('returns the stored file bytes and their pixel size for an image fill', async () => {
+    const photo = doc.createImageLayer({ bytes: RED, name: 'Photo', width: 400, height: 300 });
+    const image = await readTargetImageAsync({ node: scene(photo), source: 'fill' });
+    expect(image.width).toBe(40);
+    expect(image.height).toBe(30);
+    expect(Buffer.from(image.bytes).equals(Buffer.from(RED))).toBe(true);
+  });
+
+  it('renders a frame at 2× and keeps the longest side ≤ 4096 px', async () => {
+    expect(exportScale(200, 100)).toBe(2);
+    expect(exportScale(3000, 1000)).toBeCloseTo(4096 / 3000, 12);
+    const small = doc.create('FRAME', { name: 'Small', x: 50, y: 60, width: 20, height: 10 });
+    small.fills = [{ type: 'SOLID', color: { r: 0, g: 1, b: 0 } }];
+    doc.createImageLayer({ bytes: BLUE, name: 'Blue', parent: small, x: 10, y: 0, width: 10, height: 10 });
+    const image = await readTargetImageAsync({ node: scene(small), source: 'export' });
+    expect([image.width, image.height]).toEqual([40, 20]);
+    const png = PNG.sync.read(Buffer.from(image.bytes));
+    const pixel = (x: number, y: number) => [...png.data.subarray((y * 40 + x) * 4, (y * 40 + x) * 4 + 4)];
+    expect(pixel(5, 5)).toEqual([0, 255, 0, 255]); // frame background
+    expect(pixel(30, 15)).toEqual([0, 0, 255, 255]); // the image child at x = 10..20 (×2)
+    const big = doc.create('FRAME', { name: 'Big', width: 3000, height: 1000 });
+    const bigImage = await readTargetImageAsync({ node: scene(big), source: 'export' });
+    expect([bigImage.width, bigImage.height]).toEqual([4096, 1365]);
+  });
+});
+
+describe('plugin/image-fill.ts placing', () => {
+  it('moves right past every sibling the result would overlap', () => {
+    const anchor = { x: 0, y: 0, width: 100, height: 100 };
+    expect(placeRightOf(anchor, 0, anchor, [])).toEqual({ x: 100 + RESULT_GAP, y: 0, width: 100, height: 100 });
+    const siblings = [{ x: 150, y: 50, width: 50, height: 50 }, { x: 230, y: 0, width: 30, height: 30 }, { x: 400, y: 200, width: 10, height: 10 }];
+    expect(placeRightOf(anchor, 0, anchor, siblings)).toEqual({ x: 300, y: 0, width: 100, height: 100 });
+  });
+
+  it('adds a same-size image layer right of the original, in the same parent, and leaves the original untouched', () => {
+    const frame = doc.create('FRAME', { name: 'Board', width: 1000, height: 600 });
+    const photo = doc.createImageLayer({ bytes: RED, name: 'Photo', parent: frame, x: 10, y: 20, width: 100, height: 80 });
+    const note = doc.create('TEXT', { name: 'Note', parent: frame, x: 160, y: 40, width: 60, height: 20 });
+    doc.create('TEXT', { name: 'Far', parent: frame, x: 500, y: 500 });
+    const before = { fills: photo.fills, json: frozenCopy(photo), x: photo.x, y: photo.y, width: photo.width, name: photo.name, data: photo.getPluginDataKeys() };
+    const result = createResultLayer(scene(photo), BLUE, 'Photo · smiling face') as unknown as FakeNode;
+    expect(result.parent).toBe(frame);
+    expect(frame.children.map((c) => c.name)).toEqual(['Photo', 'Photo · smiling face', 'Note', 'Far']);
+    expect({ x: result.x, y: result.y, width: result.width, height: result.height }).toEqual({ x: note.x + note.width + RESULT_GAP, y: 20, width: 100, height: 80 });
+    expect(result.fills).toEqual([{ type: 'IMAGE', imageHash: fake.api.createImage(BLUE).hash, scaleMode: 'FILL' }]);
+    expect(photo.fills).toBe(before.fills);
+    expect({ json: frozenCopy(photo), x: photo.x, y: photo.y, width: photo.width, name: photo.name, data: photo.getPluginDataKeys() }).toEqual({ ...before, fills: undefined, json: before.json, data: [] });
+  });
+
+  it('puts the result beside an auto-layout frame, so the frame and its flow do not change', () => {
+    const row = doc.create('FRAME', { name: 'Row', x: 500, y: 100 });
+    row.layoutMode = 'HORIZONTAL';
+    row.padding = 10;
+    row.itemSpacing = 20;
+    doc.createImageLayer({ bytes: RED, name: 'A', parent: row, width: 100, height: 100 });
+    const b = doc.createImageLayer({ bytes: RED, name: 'B', parent: row, width: 120, height: 100 });
+    expect([row.width, row.height, b.x, b.y]).toEqual([10 + 100 + 20 + 120 + 10, 120, 130, 10]);
+    const result = createResultLayer(scene(b), BLUE, 'B · old face') as unknown as FakeNode;
+    expect(result.parent).toBe(doc.page);
+    expect({ x: result.x, y: result.y, width: result.width, height: result.height }).toEqual({ x: 500 + 260 + RESULT_GAP, y: 100 + 10, width: 120, height: 100 });
+    expect([row.children.length, row.width, b.x]).toEqual([2, 260, 130]);
+  });
+
+  it('refuses an edited image over 4096 px with Figma\'s message and adds no layer', () => {
+    const photo = doc.createImageLayer({ bytes: RED, name: 'Photo' });
+    expect(() => createResultLayer(scene(photo), solidPng(4097, 1, [0, 0, 0]), 'x')).toThrow('Image is too large');
+    expect(doc.page.children.map((c) => c.name)).toEqual(['Photo']);
+  });
+
+  it('keeps fills arrays frozen, as Figma does', () => {
+    const photo = doc.createImageLayer({ bytes: RED, name: 'Photo' });
+    expect(() => (photo.fills as Paint[]).push({ type: 'SOLID', color: { r: 0, g: 0, b: 0 } })).toThrow(TypeError);
+  });
+});
