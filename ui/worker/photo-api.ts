@@ -1,0 +1,82 @@
+// The photo pipeline's public types (photo-editor.ts): what the panel sends through comlink and gets back.
+// Plain records only; pixels cross as { width, height, data } with their buffers transferred.
+import type { EditSpec, Timings } from './engine-api';
+import type { RgbaImage } from './image';
+
+/** One tfjs network: its weights manifest (`*-weights_manifest.json`, parsed) and its shards' bytes in manifest order. */
+export interface FaceModelBytes {
+  manifest: unknown;
+  weights: Uint8Array;
+}
+
+/** face-api's detector and 68-point landmark nets plus tfjs's wasm binaries, as bytes (nothing is fetched). */
+export interface FaceModelsInput {
+  /** ssd_mobilenetv1_model */
+  detector: FaceModelBytes;
+  /** face_landmark_68_model */
+  landmarks: FaceModelBytes;
+  /** tfjs-backend-wasm.wasm and, optionally (faster), tfjs-backend-wasm-simd.wasm. */
+  wasm: { plain: Uint8Array; simd?: Uint8Array };
+}
+
+export type QuadPoints = [number, number][];
+
+export interface PhotoFace {
+  /** Position in `faces`: 0 is the largest face. */
+  index: number;
+  box: { x: number; y: number; width: number; height: number };
+  score: number;
+  /** FFHQ alignment square, corners NW, SW, SE, NE, in pixel-index coordinates of the (≤ 4096 px) photo. */
+  quad: QuadPoints;
+  /** Side of that square in pixels. */
+  quadSize: number;
+  /** Under MIN_FACE_QUAD_PX across: listed, but selectFace/composePhoto refuse it (FaceTooSmall). */
+  tooSmall: boolean;
+}
+
+export interface OpenPhotoOptions {
+  /** Used in messages, e.g. the layer or file name. Default "the image". */
+  name?: string;
+}
+
+export interface OpenPhotoResult {
+  /** Same pixels → same id (and no second detection). */
+  photoId: string;
+  /** The size the photo is processed and returned at (≤ MAX_PHOTO_SIDE per side). */
+  width: number;
+  height: number;
+  /** Largest first. Never empty (NoFace instead). */
+  faces: PhotoFace[];
+  /** Things the user should know: downscaled, transparency, greyscale. */
+  notes: string[];
+}
+
+export interface SelectFaceOptions {
+  photoId: string;
+  face: number;
+}
+
+export interface SelectFaceResult {
+  /** For Engine.render / editLatents. */
+  faceKey: string;
+  /** The aligned face the encoder inverted (encoderSize square). */
+  aligned: RgbaImage;
+  quad: QuadPoints;
+}
+
+export interface ComposePhotoOptions {
+  photoId: string;
+  /** One face index, or every face that is large enough to edit. */
+  face: number | 'all';
+  edits: EditSpec[];
+}
+
+export interface ComposePhotoResult {
+  /** The whole photo at the size openPhoto reported; pixels outside the faces' paste masks are unchanged. */
+  image: RgbaImage;
+  facesEdited: number[];
+  /** Channels kept by each global edit, in edit order (the same for every face). */
+  channelsKept: number[];
+  warnings: string[];
+  timings: Timings;
+}

@@ -1,0 +1,203 @@
+// Whole photos on top of the Engine: detect every face (largest first), align and invert the one chosen,
+// then edit one face or all of them and paste each back into the photo. Host-agnostic, like engine.ts.
+//
+//   openPhoto:    RGBA ─fitPhoto (≤ 4096 px, matte, grey?)→ detectFaces → faces + quads      cached per photo
+//   selectFace:   face ─alignFace(encoderSize)→ aligned ─Engine.invert→ faceKey              aligned cached per face
+//   composePhoto: each face: Engine.render(full) ─(grey?)→ pasteBack through its alignment   pixels outside masks kept
+import type { Engine } from './engine';
+import { EngineError } from './errors';
+import { alignFace, faceQuad, MIN_FACE_QUAD_PX, type AlignedFace } from './face/align';
+import { detectFaces, loadFaceModels as startFaceModels, type Face, type ModelFiles, type WeightsManifest } from './face/detect';
+import { MIN_IMAGE_SIDE } from './face/face-errors';
+import { fitPhoto } from './face/fit-photo';
+import { pasteBack } from './face/paste-back';
+import { LruCache } from './cache';
+import type { RgbaImage } from './image';
+import { sha256Hex } from './pack/load-pack';
+import type {
+  ComposePhotoOptions, ComposePhotoResult, FaceModelBytes, FaceModelsInput, OpenPhotoOptions, OpenPhotoResult, PhotoFace,
+  SelectFaceOptions, SelectFaceResult,
+} from './photo-api';
+import type { Progress, ProgressCallback } from './progress';
+
+// Photos kept with their detections and alignments: the one being edited plus a few of a batch. Each
+// holds up to 4096² RGBA (64 MB), twice when transparent.
+const MAX_PHOTOS = 4;
+
+interface Photo {
+  id: string;
+  name: string;
+  image: RgbaImage;
+  analysis: RgbaImage;
+  grey: boolean;
+  detected: Face[];
+  faces: PhotoFace[];
+  notes: string[];
+  /** Alignment at the encoder size per face index (the quad does not depend on the pack). */
+  aligned: Map<string, AlignedFace>;
+}
+
+export class PhotoEditor {
+  private readonly photos = new LruCache<string, Photo>(MAX_PHOTOS);
+
+  constructor(private readonly engine: Engine) {}
+
+  /** Starts tfjs's wasm backend and loads the detector and landmark nets from bytes. Once per process. */
+  loadFaceModels(models: FaceModelsInput): Promise<void> {
+    const wasm = models?.wasm;
+    if (!(wasm?.plain instanceof Uint8Array)) throw new Error('`models.wasm.plain` must be the bytes of tfjs-backend-wasm.wasm');
+    if (wasm.simd !== undefined && !(wasm.simd instanceof Uint8Array)) throw new Error('`models.wasm.simd` must be bytes or left out');
+    return startFaceModels({
+      detector: modelFiles(models.detector, 'detector'),
+      landmarks: modelFiles(models.landmarks, 'landmarks'),
+      wasm: { plain: wasm.plain, simd: wasm.simd },
+    });
+  }
+
+  /** Detects the faces of a photo. Throws ImageInvalid (unusable pixels, too small) or NoFace. */
+  async openPhoto(image: RgbaImage, { name = 'the image' }: OpenPhotoOptions = {}): Promise<OpenPhotoResult> {
+    const fitted = fitPhoto(image, name);
+    const { width, height, data } = fitted.image;
+    if (width < MIN_IMAGE_SIDE || height < MIN_IMAGE_SIDE) {
+      throw new EngineError(
+        'ImageInvalid',
+        `${name} is only ${width}×${height} px; a face needs at least ${MIN_IMAGE_SIDE}×${MIN_IMAGE_SIDE} px (in practice a few hundred). Select a larger photo.`,
+      );
+    }
+    const id = `photo:${width}x${height}:${await sha256Hex(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))}`;
+    let photo = this.photos.get(id);
+    if (photo === undefined || photo.name !== name) {
+      const detected = photo?.detected ?? (await detectFaces(fitted.analysis));
+      if (detected.length === 0) throw new EngineError('NoFace', `No face found in ${name}. Select a photo with a clearly visible, roughly frontal face.`);
+      const faces = detected.map((face, index): PhotoFace => {
+        const { quad, qsize } = faceQuad(face.landmarks);
+        return { index, box: { ...face.box }, score: face.score, quad: quad.map(([x, y]) => [x, y]), quadSize: qsize, tooSmall: !(qsize >= MIN_FACE_QUAD_PX) };
+      });
+      photo = { id, name, image: fitted.image, analysis: fitted.analysis, grey: fitted.grey, detected, faces, notes: fitted.notes, aligned: photo?.aligned ?? new Map() };
+      this.photos.set(id, photo);
+    }
+    return { photoId: id, width, height, faces: photo.faces.map(copyFace), notes: [...photo.notes] };
+  }
+
+  /** Aligns and inverts one face (both cached). Throws FaceTooSmall for a face under MIN_FACE_QUAD_PX. */
+  async selectFace({ photoId, face }: SelectFaceOptions, onProgress?: ProgressCallback): Promise<SelectFaceResult> {
+    const photo = this.photo(photoId);
+    const { aligned, faceKey } = await this.invertFace(photo, checkFaceIndex(photo, face), onProgress);
+    return { faceKey, aligned: { width: aligned.image.width, height: aligned.image.height, data: new Uint8ClampedArray(aligned.image.data) }, quad: aligned.quad.map(([x, y]) => [x, y]) };
+  }
+
+  /** Edits one face or every face large enough, renders each at the generator's resolution and pastes it back. */
+  async composePhoto({ photoId, face, edits }: ComposePhotoOptions, onProgress?: ProgressCallback): Promise<ComposePhotoResult> {
+    const photo = this.photo(photoId);
+    const warnings: string[] = [];
+    let indices: number[];
+    if (face === 'all') {
+      indices = photo.faces.filter((f) => !f.tooSmall).map((f) => f.index);
+      const skipped = photo.faces.filter((f) => f.tooSmall);
+      if (indices.length === 0) throw tooSmall(photo, skipped[0]);
+      if (skipped.length > 0) {
+        warnings.push(`${skipped.length} of the ${photo.faces.length} faces in ${photo.name} ${skipped.length === 1 ? 'is' : 'are'} under ${MIN_FACE_QUAD_PX} px across and ${skipped.length === 1 ? 'was' : 'were'} left unedited (face ${skipped.map((f) => f.index).join(', ')}).`);
+      }
+    } else {
+      indices = [checkFaceIndex(photo, face)];
+    }
+    const timings: Record<string, number> = {};
+    let channelsKept: number[] = [];
+    let image = photo.image;
+    for (const [n, index] of indices.entries()) {
+      const progress = faceProgress(onProgress, n, indices.length, index);
+      const { aligned, faceKey, timings: invertTimings } = await this.invertFace(photo, index, progress);
+      add(timings, 'invert.', invertTimings);
+      const rendered = await this.engine.render({ faceKey, edits, resolution: 'full' }, progress);
+      add(timings, 'render.', rendered.timings);
+      channelsKept = rendered.channelsKept;
+      warnings.push(...rendered.warnings);
+      const started = performance.now();
+      const edited = photo.grey ? toGrey(rendered.image) : rendered.image;
+      image = pasteBack(image, edited, aligned.transform);
+      add(timings, '', { pasteBack: performance.now() - started });
+    }
+    if (image === photo.image) throw new Error('composePhoto edited no face'); // unreachable: indices is never empty
+    return { image, facesEdited: indices, channelsKept, warnings: [...new Set(warnings)], timings };
+  }
+
+  private photo(photoId: string): Photo {
+    const photo = this.photos.get(photoId);
+    if (photo === undefined) {
+      throw new EngineError('BadArgument', `No open photo has the id "${photoId}" (the last ${MAX_PHOTOS} photos are kept). Open the photo again.`);
+    }
+    return photo;
+  }
+
+  private async invertFace(photo: Photo, index: number, onProgress?: ProgressCallback): Promise<{ aligned: AlignedFace; faceKey: string; timings: Record<string, number> }> {
+    const info = photo.faces[index];
+    if (info.tooSmall) throw tooSmall(photo, info);
+    const { encoderSize } = await this.engine.summary();
+    const key = `${index}@${encoderSize}`;
+    let aligned = photo.aligned.get(key);
+    const timings: Record<string, number> = {};
+    if (aligned === undefined) {
+      const started = performance.now();
+      aligned = alignFace(photo.analysis, photo.detected[index].landmarks, { outputSize: encoderSize, name: photo.name });
+      timings.align = performance.now() - started;
+      photo.aligned.set(key, aligned);
+    }
+    const inverted = await this.engine.invert(aligned.image, onProgress);
+    return { aligned, faceKey: inverted.faceKey, timings: { ...timings, ...inverted.timings } };
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+function modelFiles(model: FaceModelBytes | undefined, which: string): ModelFiles {
+  if (!(model?.weights instanceof Uint8Array)) throw new Error(`\`models.${which}.weights\` must be the bytes of the net's weight shards`);
+  const manifest = model.manifest;
+  const valid =
+    Array.isArray(manifest) &&
+    manifest.every((group) => Array.isArray(group?.paths) && Array.isArray(group?.weights) && group.weights.every((w: unknown) => typeof (w as { name?: unknown })?.name === 'string' && Array.isArray((w as { shape?: unknown }).shape)));
+  if (!valid) throw new Error(`\`models.${which}.manifest\` must be a parsed tfjs weights manifest ([{ paths, weights: [{ name, shape, dtype }] }])`);
+  return { manifest: manifest as WeightsManifest, weights: model.weights };
+}
+
+function checkFaceIndex(photo: Photo, face: number): number {
+  if (!Number.isInteger(face) || face < 0 || face >= photo.faces.length) {
+    const valid = photo.faces.length === 1 ? '0' : `0 to ${photo.faces.length - 1}`;
+    throw new EngineError('BadArgument', `There is no face ${String(face)} in ${photo.name}: it has ${photo.faces.length} face${photo.faces.length === 1 ? '' : 's'}. Must be one of: ${valid}, all`);
+  }
+  return face;
+}
+
+function tooSmall(photo: Photo, face: PhotoFace): EngineError {
+  const which = photo.faces.length === 1 ? 'The face' : `Face ${face.index}`;
+  return new EngineError(
+    'FaceTooSmall',
+    `${which} in ${photo.name} is too small to edit: ${Math.round(face.quadSize)} px across; at least ${MIN_FACE_QUAD_PX} px are needed. Use a larger or closer photo of the face.`,
+  );
+}
+
+function copyFace(face: PhotoFace): PhotoFace {
+  return { ...face, box: { ...face.box }, quad: face.quad.map(([x, y]) => [x, y]) };
+}
+
+/** One stream over all faces: face n's infer steps follow face n − 1's, so the stream never goes back. */
+function faceProgress(onProgress: ProgressCallback | undefined, n: number, count: number, index: number): ProgressCallback | undefined {
+  if (onProgress === undefined) return undefined;
+  if (count === 1) return onProgress;
+  return (progress: Progress) => {
+    if (progress.stage !== 'infer') return onProgress(progress);
+    onProgress({ stage: 'infer', step: n * progress.of + progress.step, of: count * progress.of, what: `face ${index}: ${progress.what}` });
+  };
+}
+
+/** ITU-R BT.601 luma in every channel (what a greyscale photo's editor would show). */
+function toGrey(image: RgbaImage): RgbaImage {
+  const data = new Uint8ClampedArray(image.data);
+  for (let i = 0; i < data.length; i += 4) {
+    const y = Math.round(0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2]);
+    data[i] = data[i + 1] = data[i + 2] = y;
+  }
+  return { width: image.width, height: image.height, data };
+}
+
+function add(into: Record<string, number>, prefix: string, timings: Record<string, number>): void {
+  for (const [stage, ms] of Object.entries(timings)) into[prefix + stage] = (into[prefix + stage] ?? 0) + ms;
+}
