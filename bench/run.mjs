@@ -1,0 +1,262 @@
+// npm run bench [-- options]: where the time and memory go, against PyTorch and the machine's limit.
+// See bench/README.md. Prints a table; --json <file> writes every run, the machine and the versions.
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { bundleBench, BUILD, ROOT } from './bundle.mjs';
+import { runChromium } from './chromium.mjs';
+import { printReport, summarise } from './report.mjs';
+
+const PYTHON = '/usr/bin/python3'; // Debian's torch (package.json "test" uses the same)
+const ALL_GROUPS = ['load', 'synthesis', 'preview', 'inversion', 'text', 'edit', 'preset', 'matmul'];
+// node-wasm-1: the engine's own import ('onnxruntime-web/webgpu', asyncify wasm), 1 thread, as Figma runs it;
+// node-wasm-1-plain: ORT's Node build (plain wasm) at 1 thread; node-wasm-all: ORT's Node build on every core.
+const ALL_BACKENDS = ['node-wasm-1', 'node-wasm-1-plain', 'node-wasm-all', 'chromium-wasm', 'chromium-webgpu'];
+const FULL_PACKS = ['ffhq-random', 'ffhq-random-fp16'];
+const PRESET_COUNT = 2; // presets written into the bench packs (each costs one Δt of 158 prompts)
+const GOLDEN = join(ROOT, '..', 'shared', 'golden');
+
+const USAGE = `usage: npm run bench -- [--packs golden-tiny,ffhq-random,ffhq-random-fp16] [--backends ${ALL_BACKENDS.join(',')}]
+    [--groups ${ALL_GROUPS.join(',')}] [--repeats 3] [--warmup 1] [--json out.json] [--work DIR]
+    [--torch-repeats N] [--no-torch] [--webgpu-full] [--matmul 1024] [--timeout-min 60]
+Default: golden-tiny on every backend; ffhq-random on node-wasm-1, node-wasm-all and chromium-wasm; ffhq-random-fp16 on node-wasm-1.
+WebGPU here is SwiftShader (a software adapter); it runs only golden-tiny unless --webgpu-full.`;
+
+function parseArgs(argv) {
+  const options = { repeats: 3, warmup: 1, groups: ALL_GROUPS, work: join(process.env.TMPDIR || tmpdir(), 'facetext-bench'), matmul: 1024, timeoutMin: 60, torch: true };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) fail(`${arg} needs a value`);
+      return argv[++i];
+    };
+    const list = () => value().split(',').map((s) => s.trim()).filter(Boolean);
+    const count = (min) => {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < min) fail(`${arg} must be an integer ≥ ${min}`);
+      return n;
+    };
+    if (arg === '--packs') options.packs = list();
+    else if (arg === '--backends') options.backends = list();
+    else if (arg === '--groups') options.groups = list();
+    else if (arg === '--repeats') options.repeats = count(1);
+    else if (arg === '--warmup') options.warmup = count(0);
+    else if (arg === '--torch-repeats') options.torchRepeats = count(1);
+    else if (arg === '--json') options.json = resolve(value());
+    else if (arg === '--work') options.work = resolve(value());
+    else if (arg === '--matmul') options.matmul = count(64);
+    else if (arg === '--timeout-min') options.timeoutMin = count(1);
+    else if (arg === '--no-torch') options.torch = false;
+    else if (arg === '--webgpu-full') options.webgpuFull = true;
+    else if (arg === '--help' || arg === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else fail(`unknown option ${arg}`);
+  }
+  for (const b of options.backends ?? []) if (!ALL_BACKENDS.includes(b)) fail(`unknown backend ${b}. Must be one of: ${ALL_BACKENDS.join(', ')}`);
+  for (const g of options.groups) if (!ALL_GROUPS.includes(g)) fail(`unknown group ${g}. Must be one of: ${ALL_GROUPS.join(', ')}`);
+  for (const p of options.packs ?? []) if (p !== 'golden-tiny' && !FULL_PACKS.includes(p)) fail(`unknown pack ${p}. Must be one of: golden-tiny, ${FULL_PACKS.join(', ')}`);
+  return options;
+}
+
+function fail(message) {
+  console.error(`bench: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+/** (pack, backend) pairs to run. */
+function plan(options) {
+  if (options.packs === undefined && options.backends === undefined) {
+    return [
+      ...ALL_BACKENDS.map((backend) => ({ pack: 'golden-tiny', backend })),
+      ...['node-wasm-1', 'node-wasm-all', 'chromium-wasm'].map((backend) => ({ pack: 'ffhq-random', backend })),
+      { pack: 'ffhq-random-fp16', backend: 'node-wasm-1' },
+    ];
+  }
+  const packs = options.packs ?? ['golden-tiny', 'ffhq-random'];
+  const backends = options.backends ?? ALL_BACKENDS;
+  return packs.flatMap((pack) => backends.map((backend) => ({ pack, backend })))
+    .filter(({ pack, backend }) => backend !== 'chromium-webgpu' || pack === 'golden-tiny' || options.webgpuFull);
+}
+
+function log(line) {
+  console.error(line);
+}
+
+/** Runs a command, echoing its stderr; resolves with stdout. */
+function runProcess(command, args, { timeoutMs, label }) {
+  return new Promise((done, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      process.stderr.write(chunk);
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) done(stdout);
+      else reject(new Error(`${label} failed (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+    });
+  });
+}
+
+function benchResult(stdout) {
+  const line = stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+  if (line === undefined) throw new Error(`no BENCH_RESULT line in: ${stdout.slice(-500)}`);
+  return JSON.parse(line.slice('BENCH_RESULT '.length));
+}
+
+/** Pack folders in the work dir, each with PRESET_COUNT presets (pack.json `presets`). */
+async function preparePacks(packIds, options, nodeChildPlain) {
+  const dirs = {};
+  const timeoutMs = options.timeoutMin * 60_000;
+  const full = packIds.filter((p) => FULL_PACKS.includes(p));
+  if (full.some((p) => !existsSync(join(options.work, 'packs', p, 'pack.json')))) {
+    log(`exporting the full-size random-weight packs into ${options.work} (once; reused afterwards) …`);
+    const args = ['-m', 'models.export.build_ffhq_random', '--work', options.work, '--verify-synthesis'];
+    if (full.includes('ffhq-random-fp16')) args.push('--fp16-too');
+    await runProcess(PYTHON, args, { timeoutMs, label: 'build_ffhq_random' });
+  }
+  for (const id of packIds) {
+    const dir = join(options.work, 'packs', id);
+    if (id === 'golden-tiny' && !existsSync(join(dir, 'pack.json'))) {
+      mkdirSync(dir, { recursive: true });
+      cpSync(join(ROOT, 'models', 'packs', 'golden-tiny'), dir, { recursive: true }); // a copy: presets are added to it
+    }
+    const packJson = JSON.parse(readFileSync(join(dir, 'pack.json'), 'utf8'));
+    if (packJson.presets === undefined) {
+      log(`writing ${PRESET_COUNT} presets into ${dir} …`);
+      const config = { writePresets: dir, count: PRESET_COUNT, numThreads: availableParallelism() };
+      await runProcess('node', [nodeChildPlain, JSON.stringify(config)], { timeoutMs, label: `presets ${id}` });
+    }
+    dirs[id] = dir;
+  }
+  return dirs;
+}
+
+function torchCheckpoints(packId, work) {
+  if (packId === 'golden-tiny') {
+    return { stylegan: join(GOLDEN, 'stylegan2-tiny/stylegan2-tiny.pt'), e4e: join(GOLDEN, 'e4e-tiny/e4e-tiny.pt'), clip: join(GOLDEN, 'clip-tiny/clip-tiny.jit.pt') };
+  }
+  const c = join(work, 'checkpoints'); // ffhq-random-fp16 holds the same weights, rounded
+  return { stylegan: join(c, 'stylegan2-ffhq-random.pt'), e4e: join(c, 'e4e-ffhq-random.pt'), clip: join(c, 'clip-vit-b-32-random.pt') };
+}
+
+async function torchReference({ packId, dir, threads, textLengths, options, withMatmul }) {
+  const ckpt = torchCheckpoints(packId, options.work);
+  const packJson = JSON.parse(readFileSync(join(dir, 'pack.json'), 'utf8'));
+  const only = [options.groups.some((g) => g === 'synthesis' || g === 'preview' || g === 'preset') && 'synthesis', options.groups.includes('inversion') && 'inversion', options.groups.includes('text') && 'text'].filter(Boolean);
+  const args = ['bench/torch_reference.py', '--stylegan', ckpt.stylegan, '--e4e', ckpt.e4e, '--clip', ckpt.clip,
+    '--previews', packJson.generator.previewResolutions.join(','), '--text-lengths', textLengths.join(','),
+    '--prompts', String(2 * packJson.templates.length), '--threads', String(threads),
+    '--repeats', String(options.torchRepeats ?? options.repeats), '--warmup', String(options.warmup), '--only', only.join(',') || 'none'];
+  if (withMatmul) args.push('--matmul', String(options.matmul));
+  log(`torch reference ${packId}, ${threads} thread(s) …`);
+  return JSON.parse(await runProcess(PYTHON, args, { timeoutMs: options.timeoutMin * 60_000, label: `torch ${packId}` }));
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const pairs = plan(options);
+  const cores = availableParallelism();
+  const startedAt = new Date().toISOString();
+  const loadBefore = loadavg();
+  mkdirSync(options.work, { recursive: true });
+  const { nodeChild, nodeChildPlain } = await bundleBench();
+  const packIds = [...new Set(pairs.map((p) => p.pack))];
+  const dirs = await preparePacks(packIds, options, nodeChildPlain);
+  const matmulFile = join(BUILD, `matmul-${options.matmul}.onnx`);
+  if (options.groups.includes('matmul')) {
+    execFileSync(PYTHON, ['bench/graph_macs.py', '--matmul-out', matmulFile, '--matmul', String(options.matmul)], { cwd: ROOT });
+  }
+  const matmul = options.groups.includes('matmul') ? { file: matmulFile, n: options.matmul } : undefined;
+  const timeoutMs = options.timeoutMin * 60_000;
+  const runs = [];
+
+  for (const { pack, backend } of pairs.filter((p) => p.backend.startsWith('node-'))) {
+    const numThreads = backend === 'node-wasm-all' ? cores : 1;
+    const child = backend === 'node-wasm-1' ? nodeChild : nodeChildPlain;
+    for (const group of options.groups) {
+      log(`${backend} ${pack}: ${group}`);
+      const config = { pack: dirs[pack], numThreads, groups: [group], repeats: options.repeats, warmup: options.warmup, matmul: group === 'matmul' ? matmul : undefined };
+      try {
+        const out = benchResult(await runProcess('node', [child, JSON.stringify(config)], { timeoutMs, label: `${backend} ${pack} ${group}` }));
+        runs.push({ pack, backend, numThreads, group, results: out.results, peakRssMiB: out.maxRssMiB });
+      } catch (error) {
+        log(`  ${error.message}`);
+        runs.push({ pack, backend, numThreads, group, error: error.message, results: [] });
+      }
+    }
+  }
+  const chromiumInfo = {};
+  for (const backend of ['chromium-wasm', 'chromium-webgpu']) {
+    const forBackend = pairs.filter((p) => p.backend === backend);
+    if (forBackend.length === 0) continue;
+    log(`${backend}: ${forBackend.map((p) => p.pack).join(', ')}`);
+    const out = await runChromium({
+      buildDir: BUILD, backend: backend === 'chromium-webgpu' ? 'webgpu' : 'wasm', numThreads: 1, repeats: options.repeats, warmup: options.warmup,
+      runs: forBackend.map(({ pack }) => ({ packId: pack, packDir: dirs[pack], groups: options.groups })), matmul, timeoutMs, log,
+    });
+    for (const page of out) {
+      if (page.error) log(`  ${backend} ${page.packId}: ${page.error}`);
+      chromiumInfo[backend] = { version: page.chromiumVersion, userAgent: page.userAgent, adapter: page.adapter, flags: page.flags, crossOriginIsolated: page.crossOriginIsolated };
+      runs.push({ pack: page.packId, backend, numThreads: 1, group: 'all', results: page.results ?? [], error: page.error, adapter: page.adapter });
+    }
+  }
+
+  const torch = [];
+  if (options.torch) {
+    const threadCounts = [...new Set(pairs.map((p) => (p.backend === 'node-wasm-all' ? cores : 1)))];
+    const torchPacks = [...new Set(pairs.map((p) => (p.pack === 'ffhq-random-fp16' ? 'ffhq-random' : p.pack)))];
+    let first = true;
+    for (const packId of torchPacks) {
+      const lengths = new Set([77]);
+      for (const run of runs.filter((r) => r.pack === packId || (packId === 'ffhq-random' && r.pack === 'ffhq-random-fp16'))) {
+        for (const r of run.results) if (r.role === 'clipText' && r.info?.tokens) lengths.add(r.info.tokens);
+      }
+      for (const threads of threadCounts) {
+        try {
+          const ref = await torchReference({ packId, dir: dirs[packId] ?? dirs['ffhq-random-fp16'], threads, textLengths: [...lengths], options, withMatmul: first && options.groups.includes('matmul') });
+          torch.push({ pack: packId, threads, ...ref });
+        } catch (error) {
+          log(`  ${error.message}`);
+          torch.push({ pack: packId, threads, error: error.message, stages: [] });
+        }
+      }
+      first = false; // the GEMM rates are measured once per thread count
+    }
+  }
+
+  const meta = {
+    startedAt, finishedAt: new Date().toISOString(), loadAverageBefore: loadBefore, loadAverageAfter: loadavg(),
+    cpuModel: cpus()[0]?.model, cores, node: process.version,
+    onnxruntimeWeb: JSON.parse(readFileSync(join(ROOT, 'node_modules/onnxruntime-web/package.json'), 'utf8')).version,
+    torch: torch.find((t) => t.torch)?.torch, cpu: torch.find((t) => t.cpu)?.cpu, blas: torch.find((t) => t.blas)?.blas,
+    chromium: chromiumInfo, gitCommit: gitCommit(), options: { ...options, json: undefined },
+    caveat: 'Timings were taken on a shared machine; compare numbers from one run only.',
+  };
+  const summary = summarise({ runs, torch, cores });
+  printReport({ summary, meta });
+  if (options.json) {
+    writeFileSync(options.json, `${JSON.stringify({ meta, summary, runs, torch }, null, 2)}\n`);
+    log(`wrote ${options.json}`);
+  }
+}
+
+function gitCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+}
+
+main().catch((error) => {
+  console.error(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});

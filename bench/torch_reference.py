@@ -1,0 +1,237 @@
+"""PyTorch reference timings for `npm run bench`: the exporter's own modules (models/export), same weights, same CPU.
+
+    python3 bench/torch_reference.py --stylegan G.pt --e4e E.pt --clip C.pt --threads 1 [--previews 256]
+        [--text-lengths 77,18] [--prompts 158] [--repeats 3] [--warmup 1] [--matmul 1024]
+
+Prints one JSON object: {"stages": [{"stage", "ms": [...], "first_ms"}], "matmul": {...}, "torch": {...}}.
+Stage names match the ORT side's roles: synthesis, synthesisPreview:<r>, inversion (e4e + affine, as the engine's
+invert), encoder, clipText@L (N prompts at token length L).
+The modules are the exporter's ONNX-friendly forms (non-fused modulated conv, depthwise blur), i.e. the same
+arithmetic as the exported graphs; upstream rosinality's fused grouped conv would be a different baseline.
+"""
+from __future__ import annotations
+
+import argparse
+import ctypes
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch.overrides import TorchFunctionMode
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from models.export.checkpoints import load_generator_checkpoint  # noqa: E402
+from models.export.graphs import ClipText, Encoder, Synthesis  # noqa: E402
+
+SEED = 20240611
+
+
+class MacCounter(TorchFunctionMode):
+    """Counts the multiply-adds of conv, transposed conv, linear and matmul calls made inside it.
+
+    The modules are the ones the graphs are traced from, so this is the graph's count: Conv = output elements ×
+    C_in/groups × kernel; ConvTranspose = input elements × C_out/groups × kernel (the input-grid count of
+    spec/runtime.md §7); Linear/MatMul = output elements × K. Element-wise work is not counted.
+    """
+
+    CONV = {F.conv2d}
+    CONV_T = {F.conv_transpose2d}
+    MATMUL = {torch.matmul, torch.Tensor.__matmul__, torch.mm, torch.bmm, torch.Tensor.matmul}
+
+    def __init__(self):
+        super().__init__()
+        self.by_op: dict[str, int] = {}
+
+    def add(self, op: str, macs: int) -> None:
+        self.by_op[op] = self.by_op.get(op, 0) + int(macs)
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        if func in self.CONV:
+            weight = args[1] if len(args) > 1 else kwargs["weight"]
+            self.add("Conv", out.numel() * weight[0].numel())
+        elif func in self.CONV_T:
+            x, weight = args[0], args[1]
+            self.add("ConvTranspose", x.numel() * weight[0].numel())
+        elif func is F.linear:
+            self.add("MatMul", out.numel() * args[0].shape[-1])
+        elif func in self.MATMUL:
+            self.add("MatMul", out.numel() * args[0].shape[-1])
+        return out
+
+
+def count_macs(work) -> dict:
+    counter = MacCounter()
+    with torch.inference_mode(), counter:
+        work()
+    return {"macs": sum(counter.by_op.values()), "by_op": counter.by_op}
+
+
+def timed_runs(work, *, repeats: int, warmup: int) -> dict:
+    first = None
+    for i in range(warmup):
+        start = time.perf_counter()
+        work()
+        if i == 0:
+            first = (time.perf_counter() - start) * 1000
+    ms = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        work()
+        ms.append((time.perf_counter() - start) * 1000)
+    return {"ms": ms, "first_ms": first}
+
+
+def generator_stages(path: Path, previews: list[int], runs: dict) -> list[dict]:
+    checkpoint = load_generator_checkpoint(path)
+    generator, latent_avg = checkpoint.generator, checkpoint.latent_avg
+    cfg = generator.config
+    with torch.inference_mode():
+        s = generator.affine(latent_avg.expand(1, cfg.n_latent, -1).contiguous())
+    stages = []
+    for role, resolution in [("synthesis", None)] + [(f"synthesisPreview:{r}", r) for r in previews]:
+        module = Synthesis(generator, resolution).eval()
+        with torch.inference_mode():
+            stages.append({"stage": role, **timed_runs(lambda: module(s), **runs), **count_macs(lambda: module(s))})
+    return stages, generator, latent_avg
+
+
+def inversion_stages(path: Path, generator, runs: dict) -> list[dict]:
+    from models.export.e4e import load_e4e_checkpoint
+
+    checkpoint = load_e4e_checkpoint(path)
+    encoder = Encoder(checkpoint.encoder, checkpoint.latent_avg).eval()
+    image = torch.rand(1, 3, 256, 256, generator=torch.Generator().manual_seed(SEED)) * 2 - 1
+    with torch.inference_mode():
+        encoder_only = timed_runs(lambda: encoder(image), **runs)
+        inversion = timed_runs(lambda: generator.affine(encoder(image)), **runs)
+    return [{"stage": "encoder", **encoder_only, **count_macs(lambda: encoder(image))},
+            {"stage": "inversion", **inversion, **count_macs(lambda: generator.affine(encoder(image)))}]
+
+
+def text_stages(path: Path, lengths: list[int], prompts: int, runs: dict) -> list[dict]:
+    from models.export.clip import load_clip_checkpoint
+
+    clip = load_clip_checkpoint(path)
+    text = ClipText(clip).eval()
+    rng = torch.Generator().manual_seed(SEED)
+    stages = []
+    for length in lengths:
+        # Token values do not change the cost; SOT … EOT at the last position, like the longest prompt.
+        tokens = torch.randint(0, clip.vocab_size - 2, (prompts, length), generator=rng, dtype=torch.int32)
+        tokens[:, 0] = clip.vocab_size - 2
+        tokens[:, -1] = clip.vocab_size - 1
+        with torch.inference_mode():
+            stages.append({"stage": f"clipText@{length}", "prompts": prompts, **timed_runs(lambda: text(tokens), **runs),
+                           **count_macs(lambda: text(tokens))})
+    return stages
+
+
+def matmul_rates(n: int, runs: dict) -> dict:
+    """f32 GEMM n×n×n through torch.mm (the system BLAS) and as a 1×1 conv (oneDNN), plus the 3×3 512→512 conv at 64²."""
+    a = torch.randn(n, n)
+    b = torch.randn(n, n)
+    x = torch.randn(1, n, 32, n // 32)  # a 1×1 conv over n positions = the same n³ multiply-adds
+    w = torch.randn(n, n, 1, 1)
+    x3 = torch.randn(1, 512, 64, 64)
+    w3 = torch.randn(512, 512, 3, 3)
+    with torch.inference_mode():
+        mm = timed_runs(lambda: torch.mm(a, b), **runs)
+        conv1 = timed_runs(lambda: F.conv2d(x, w), **runs)
+        conv3 = timed_runs(lambda: F.conv2d(x3, w3, padding=1), **runs)
+    return {"n": n, "mm": mm, "mm_macs": n**3, "conv1x1": conv1, "conv1x1_macs": n**3,
+            "conv3x3_512_64": conv3, "conv3x3_512_64_macs": 64 * 64 * 512 * 512 * 9}
+
+
+def blas_info() -> dict:
+    """Which BLAS torch.mm ran on, and with which OpenBLAS core (OPENBLAS_CORETYPE may pin one)."""
+    info = {"OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"), "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE")}
+    libraries = set()
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split()[-1]
+            if "blas" in path or "mkl" in path or "dnnl" in path:
+                libraries.add(path)
+    info["libraries"] = sorted(libraries)
+    for path in sorted(libraries):
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_config.restype = ctypes.c_char_p
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            info["openblas_config"] = lib.openblas_get_config().decode()
+            info["openblas_core"] = lib.openblas_get_corename().decode()
+            break
+        except (OSError, AttributeError):
+            continue
+    return info
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stylegan", type=Path)
+    parser.add_argument("--e4e", type=Path)
+    parser.add_argument("--clip", type=Path)
+    parser.add_argument("--previews", default="", help="comma list of preview resolutions")
+    parser.add_argument("--text-lengths", default="77", help="comma list of token lengths L")
+    parser.add_argument("--prompts", type=int, default=158, help="prompts per text encode (2 × 79 templates)")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--matmul", type=int, default=0, help="n of an n×n×n GEMM rate measurement (0: none)")
+    parser.add_argument("--matmul-onnx", type=Path, help="also write the n×n×n MatMul ONNX graph (the wasm GEMM probe) here")
+    parser.add_argument("--only", default="synthesis,inversion,text", help="comma list of synthesis, inversion, text")
+    args = parser.parse_args(argv)
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(SEED)
+    runs = {"repeats": args.repeats, "warmup": args.warmup}
+    only = {part for part in args.only.split(",") if part}
+    stages: list[dict] = []
+    generator = None
+    if args.stylegan and only & {"synthesis", "inversion"}:
+        previews = [int(r) for r in args.previews.split(",") if r]
+        synthesis, generator, _ = generator_stages(args.stylegan, previews, runs)
+        if "synthesis" in only:
+            stages += synthesis
+    if args.e4e and generator is not None and "inversion" in only:
+        stages += inversion_stages(args.e4e, generator, runs)
+    if args.clip and "text" in only:
+        stages += text_stages(args.clip, [int(n) for n in args.text_lengths.split(",") if n], args.prompts, runs)
+    result = {
+        "stages": stages,
+        "threads": torch.get_num_threads(),
+        "torch": {"version": torch.__version__, "mkldnn": torch.backends.mkldnn.is_available(),
+                  "capability": torch.backends.cpu.get_cpu_capability() if hasattr(torch.backends, "cpu") else None},
+        "cpu": cpu_model(),
+        "blas": blas_info(),
+    }
+    if args.matmul:
+        result["matmul"] = matmul_rates(args.matmul, runs)
+    if args.matmul and args.matmul_onnx:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from graph_macs import matmul_graph
+
+        import onnx
+        onnx.save(matmul_graph(args.matmul), str(args.matmul_onnx))
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
