@@ -1,14 +1,30 @@
-import { useEffect, useState } from 'preact/hooks';
+// The panel: draws PanelState (panel-state.ts) and forwards the user's actions to the PanelController.
+// Phases: idle → loading → ready → previewing → applying (data-phase on <main>, for tests and styling).
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { CommandName } from '../plugin/protocol';
 import type { Bridge } from './bridge';
+import { Banner } from './components/banner';
+import { BatchStatus } from './components/batch-status';
+import { FaceChooser } from './components/face-chooser';
+import { PackChooser } from './components/pack-chooser';
+import { PresetChips } from './components/preset-chips';
+import { PreviewImage } from './components/preview-image';
+import { ProgressBar } from './components/progress-bar';
+import { PromptField } from './components/prompt-field';
+import { StrengthSlider } from './components/strength-slider';
+import { MAPPER_STRENGTH_MAX, MAPPER_STRENGTH_MIN, mapperName, type MethodChoice } from './edit-form';
 import type { EngineClient } from './engine-client';
+import type { ImageCodec } from './image-codec';
+import { PanelController } from './panel-controller';
+import type { PanelState } from './panel-state';
+import { ALPHA_MAX, ALPHA_MIN, ALPHA_STEP, BETA_STEP, BETA_UI_MAX, BETA_UI_MIN } from './worker/defaults';
+import { PRESETS } from './worker/edit/presets';
 
 export interface AppProps {
   bridge: Bridge;
   engine: Promise<EngineClient>;
+  codec: ImageCodec;
 }
-
-type EngineState = { status: 'starting' } | { status: 'ready'; backend: string; fallbackReason: string | null } | { status: 'failed'; message: string };
 
 const COMMAND_TITLES: Record<CommandName, string> = {
   'edit-with-text': 'Edit with text',
@@ -17,44 +33,153 @@ const COMMAND_TITLES: Record<CommandName, string> = {
   'model-pack': 'Model pack',
 };
 
-/** Placeholder panel: which command opened it and which backend the engine runs on. */
-export function App({ bridge, engine }: AppProps) {
-  const [engineState, setEngineState] = useState<EngineState>({ status: 'starting' });
-  const [command, setCommand] = useState<{ name: CommandName; prompt: string | null } | null>(null);
-
+export function App({ bridge, engine, codec }: AppProps) {
+  const controller = useMemo(() => new PanelController({ bridge, engine, codec }), [bridge, engine, codec]);
+  const [state, setState] = useState<PanelState>(controller.getState());
   useEffect(() => {
-    const off = bridge.on('SHOW_COMMAND', (message) => setCommand({ name: message.command, prompt: message.prompt }));
-    bridge.send({ type: 'UI_READY' });
-    return off;
-  }, [bridge]);
+    const unsubscribe = controller.subscribe(setState);
+    const stop = controller.start();
+    return () => {
+      unsubscribe();
+      stop();
+    };
+  }, [controller]);
+  return <Panel state={state} controller={controller} />;
+}
 
-  useEffect(() => {
-    engine.then(
-      ({ backend, fallbackReason }) => setEngineState({ status: 'ready', backend, fallbackReason }),
-      (error: unknown) => setEngineState({ status: 'failed', message: error instanceof Error ? error.message : String(error) }),
-    );
-  }, [engine]);
+function Panel({ state, controller }: { state: PanelState; controller: PanelController }) {
+  const { phase, form, pack, photo, face, preview, batch } = state;
+  const working = phase === 'loading' || phase === 'applying';
+  const batchRunning = batch !== null && batch.summary === null;
+  const mapper = mapperName(form.method);
+  const isBatch = state.command === 'batch-edit';
+  const targets = state.selection?.targets.length ?? 0;
+  const canApply = !working && !batchRunning && pack !== null && (isBatch ? targets > 0 : face !== null);
+  const before = state.showBefore && face !== null;
+  const shown = before ? face.aligned : (preview?.image ?? face?.aligned ?? null);
 
   return (
-    <main class="panel">
-      <h1 class="title">facetext</h1>
-      {command && (
-        <p class="command" data-testid="command">
-          {COMMAND_TITLES[command.name]}
-          {command.prompt !== null && <span class="prompt">“{command.prompt}”</span>}
-        </p>
+    <main class="panel" data-phase={phase}>
+      <header class="header">
+        <div class="header-text">
+          <h1 class="title">facetext</h1>
+          {state.command !== null && (
+            <p class="command" data-testid="command">
+              {COMMAND_TITLES[state.command]}
+              {state.command === 'edit-with-text' && state.quickRun && <span class="prompt"> “{form.prompt}”</span>}
+            </p>
+          )}
+        </div>
+        <EngineStatusLabel state={state} />
+      </header>
+
+      {state.error !== null && (
+        <Banner kind="error" testid="error-banner" title={state.error.title} onDismiss={() => controller.dismissError()}>
+          <p>{state.error.message}</p>
+        </Banner>
       )}
-      <p class="status" data-testid="engine-status" data-status={engineState.status}>
-        {engineState.status === 'starting' && 'Starting the engine…'}
-        {engineState.status === 'ready' && (
-          <>
-            Engine ready on <strong data-testid="backend">{engineState.backend === 'webgpu' ? 'WebGPU' : 'WebAssembly (CPU)'}</strong>
-            <span class="backend-id" data-testid="backend-id">{engineState.backend}</span>
-          </>
-        )}
-        {engineState.status === 'failed' && <span class="error">{engineState.message}</span>}
-      </p>
-      {engineState.status === 'ready' && engineState.fallbackReason && <p class="hint" data-testid="fallback-reason">{engineState.fallbackReason}</p>}
+
+      <PackChooser url={state.packUrl} pack={pack} download={state.download} busy={working || batchRunning}
+        open={state.command === 'model-pack' || (pack === null && phase !== 'loading')}
+        onUrl={(url) => controller.setPackUrl(url)} onLoadUrl={() => controller.loadPackFromUrl()} onFolder={(files) => controller.loadPackFromFiles(files)} />
+
+      {state.command !== 'model-pack' && (
+        <>
+          <section class="preview" aria-label="Preview">
+            <PreviewImage image={shown} showing={shown === null ? 'none' : before || preview === null ? 'before' : 'after'}
+              label={shown === null ? (targets === 0 ? 'Select an image with a face' : 'No face yet') : before || preview === null ? 'Original face' : 'Edited face (preview)'} />
+            <div class="preview-side">
+              {state.target !== null && <p class="target-name" title={state.target.name}>{state.target.name}</p>}
+              {photo !== null && photo.faces.length > 1 && (
+                <FaceChooser faces={photo.faces} value={state.faceIndex} disabled={working} onChoose={(index) => controller.chooseFace(index)} />
+              )}
+              <button type="button" class="button-secondary toggle" data-testid="before-after-toggle" aria-pressed={state.showBefore}
+                disabled={face === null || preview === null} onClick={() => controller.toggleBefore()}>
+                {state.showBefore ? 'Show after' : 'Show before'}
+              </button>
+              <p class="readout" data-testid="channels-kept" data-value={preview?.channelsKept.join(',') ?? ''}>
+                {mapper !== null ? 'Mapper edit' : preview === null ? 'Channels kept: –' : `Channels kept: ${preview.channelsKept.join(', ')}`}
+              </p>
+            </div>
+          </section>
+
+          <PromptField prompt={form.prompt} neutral={form.neutral} disabled={batchRunning}
+            onChange={(change) => controller.setForm(change)} onSubmit={() => controller.preview()} />
+          <PresetChips presets={PRESETS} prompt={form.prompt} disabled={batchRunning} onPick={(preset) => controller.applyPreset(preset)} />
+
+          <div class="field">
+            <label for="method-select">Method</label>
+            <select id="method-select" data-testid="method-select" value={form.method} disabled={batchRunning}
+              onChange={(event) => controller.setForm({ method: event.currentTarget.value as MethodChoice }, { preview: true })}>
+              <option value="global">Global direction (any prompt)</option>
+              {(pack?.mappers ?? []).map((m) => <option key={m.name} value={`mapper:${m.name}`}>{`Mapper: ${m.name}`}</option>)}
+            </select>
+          </div>
+
+          {mapper === null ? (
+            <>
+              <StrengthSlider id="alpha-slider" testid="alpha-slider" label="Strength α" value={form.alpha} min={ALPHA_MIN} max={ALPHA_MAX} step={ALPHA_STEP} disabled={batchRunning}
+                hint="How far to move: negative values edit the opposite way" onInput={(alpha) => controller.setForm({ alpha }, { preview: true })} />
+              <StrengthSlider id="beta-slider" testid="beta-slider" label="Disentangle β" value={form.beta} min={BETA_UI_MIN} max={BETA_UI_MAX} step={BETA_STEP} disabled={batchRunning}
+                hint="Higher keeps fewer channels: a more targeted, weaker edit" onInput={(beta) => controller.setForm({ beta }, { preview: true })} />
+              {state.betaNote !== null && <p class="inline-note" data-testid="beta-note" role="status">{state.betaNote}</p>}
+            </>
+          ) : (
+            <StrengthSlider id="strength-slider" testid="strength-slider" label="Strength" value={form.mapperStrength} min={MAPPER_STRENGTH_MIN} max={MAPPER_STRENGTH_MAX} step={0.05} disabled={batchRunning}
+              onInput={(mapperStrength) => controller.setForm({ mapperStrength }, { preview: true })} />
+          )}
+        </>
+      )}
+
+      {state.stage !== null && (working || phase === 'previewing') && (
+        <ProgressBar testid="stage-progress" label={stageLabel(state.stage.what)} value={state.stage.step} max={state.stage.of} detail={state.stage.of > 1 ? `${state.stage.step} of ${state.stage.of}` : undefined} />
+      )}
+      {state.activity !== null && <p class="activity" data-testid="activity" role="status">{state.activity}</p>}
+      {state.warnings.length > 0 && (
+        <Banner kind="warning" testid="warning-banner">
+          {state.warnings.map((warning) => <p key={warning}>{warning}</p>)}
+        </Banner>
+      )}
+      {state.notice !== null && <p class="notice" data-testid="notice" role="status">{state.notice}</p>}
+      {batch !== null && <BatchStatus batch={batch} onCancel={() => controller.cancelBatch()} />}
+
+      {state.command !== 'model-pack' && (
+        <footer class="footer">
+          <button type="button" class="button-primary" data-testid="apply-button" disabled={!canApply} onClick={() => controller.apply()}>
+            {isBatch ? `Apply to ${targets} image${targets === 1 ? '' : 's'}` : phase === 'applying' ? 'Applying…' : 'Apply'}
+          </button>
+        </footer>
+      )}
     </main>
   );
+}
+
+function EngineStatusLabel({ state }: { state: PanelState }) {
+  const { engine } = state;
+  return (
+    <div class="engine-status" data-testid="engine-status" data-status={engine.status}>
+      {engine.status === 'starting' && <span class="badge">Starting…</span>}
+      {engine.status === 'ready' && (
+        <>
+          <span class="badge" data-testid="backend-label" title={engine.fallbackReason ?? 'Running on the GPU'}>{engine.backend === 'webgpu' ? 'WebGPU' : 'WASM (CPU)'}</span>
+          <span class="backend-id" data-testid="backend-id">{engine.backend}</span>
+          {engine.fallbackReason !== null && <span class="backend-id" data-testid="fallback-reason">{engine.fallbackReason}</span>}
+        </>
+      )}
+      {engine.status === 'failed' && <span class="badge badge-error" title={engine.message}>Engine failed</span>}
+    </div>
+  );
+}
+
+/** Engine stage names → words ("synthesis-preview-128" → "Rendering the preview"). */
+function stageLabel(what: string): string {
+  const perFace = /^face (\d+): (.*)$/.exec(what); // composePhoto: "face 0: synthesis"
+  if (perFace !== null) return `Face ${Number(perFace[1]) + 1}: ${stageLabel(perFace[2]!).toLowerCase()}`;
+  if (what.startsWith('loading ')) return `Loading the ${what.slice('loading '.length)} graph`;
+  if (what.startsWith('synthesis-preview')) return 'Rendering the preview';
+  if (what.startsWith('synthesis')) return 'Rendering at full size';
+  if (what === 'encoder') return 'Encoding the face';
+  if (what.startsWith('clip')) return 'Reading the prompt';
+  if (what.startsWith('mapper')) return 'Running the mapper';
+  return what.charAt(0).toUpperCase() + what.slice(1);
 }

@@ -1,17 +1,50 @@
 // The only UI file that imports comlink: starts the engine Worker from the source inlined by
-// scripts/build.mjs and hands it ORT's wasm, which travels gzip-compressed and base64-encoded in ui.html.
-import { transfer, wrap, type Remote } from 'comlink';
+// scripts/build.mjs, hands it ORT's wasm (gzip-compressed and base64-encoded in ui.html), and wraps the
+// remote as a PanelEngine: progress callbacks go through proxy(), pixels are transferred.
+import { proxy, transfer, wrap, type Remote } from 'comlink';
+import type { PackSourceSpec, PackSummary, RenderOptions, RenderResult } from './worker/engine-api';
+import type { RgbaImage } from './worker/image';
+import type {
+  ComposePhotoOptions, ComposePhotoResult, FaceModelsInput, OpenPhotoResult, SelectFaceOptions, SelectFaceResult,
+} from './worker/photo-api';
+import type { ProgressCallback } from './worker/progress';
 import type { Backend } from './worker/runtime/ort';
 import type { Engine } from './worker/worker';
 
 declare const __ENGINE_WORKER_SOURCE__: string; // the worker bundle (a classic script), injected by scripts/build.mjs
 export const ORT_WASM_ELEMENT_ID = 'ort-wasm-gz-base64';
 
+/** What the panel asks of the engine (the Worker's API, minus comlink). Tests pass a fake. */
+export interface PanelEngine {
+  /** `onProgress` stays subscribed: pack files download when a graph is first used, long after loadPack returns. */
+  loadPack(source: PackSourceSpec, onProgress: ProgressCallback): Promise<PackSummary>;
+  openPhoto(image: RgbaImage, options: { name: string }): Promise<OpenPhotoResult>;
+  selectFace(options: SelectFaceOptions, onProgress: ProgressCallback): Promise<SelectFaceResult>;
+  render(options: RenderOptions, onProgress: ProgressCallback): Promise<RenderResult>;
+  composePhoto(options: ComposePhotoOptions, onProgress: ProgressCallback): Promise<ComposePhotoResult>;
+}
+
 export interface EngineClient {
-  engine: Remote<Engine>;
+  engine: PanelEngine;
   backend: Backend;
   fallbackReason: string | null;
 }
+
+export interface StartEngineOptions {
+  doc?: Document;
+  /** The face detector's bytes (inlined by the build); read on the first openPhoto. */
+  faceModels?: () => Promise<FaceModelsInput> | FaceModelsInput;
+}
+
+// The photo methods (loadFaceModels, openPhoto, selectFace, composePhoto) as the Worker exposes them.
+interface PhotoMethods {
+  loadFaceModels(models: FaceModelsInput): Promise<void>;
+  openPhoto(image: RgbaImage, options?: { name?: string }): Promise<OpenPhotoResult>;
+  selectFace(options: SelectFaceOptions, onProgress?: ProgressCallback): Promise<SelectFaceResult>;
+  composePhoto(options: ComposePhotoOptions, onProgress?: ProgressCallback): Promise<ComposePhotoResult>;
+}
+// Until worker.ts exposes them, the engine type is completed with PhotoMethods; then the real types win.
+type WorkerApi = Engine extends PhotoMethods ? Engine : Engine & PhotoMethods;
 
 // Figma's iframe has origin null, and Chromium treats its workers differently by URL scheme [measured,
 // test/e2e/ui-boots.e2e.test.ts]: a data: worker is a secure context (navigator.gpu, so WebGPU); a blob:null
@@ -22,7 +55,7 @@ const WORKER_URLS: readonly { scheme: string; url: (source: string) => string }[
   { scheme: 'blob:', url: (source) => URL.createObjectURL(new Blob([source], { type: 'text/javascript' })) },
 ];
 
-export async function startEngine(doc: Document = document): Promise<EngineClient> {
+export async function startEngine({ doc = document, faceModels }: StartEngineOptions = {}): Promise<EngineClient> {
   const failures: string[] = [];
   for (const { scheme, url } of WORKER_URLS) {
     let worker: Worker | undefined;
@@ -32,18 +65,43 @@ export async function startEngine(doc: Document = document): Promise<EngineClien
         worker!.addEventListener('error', (event) => reject(new Error(`the ${scheme} worker failed to start: ${event.message || 'script error'}`)));
       }); // …or report it as an error event
       failed.catch(() => undefined); // handled through Promise.race below; no unhandled-rejection noise
-      const engine = wrap<Engine>(worker);
+      const remote = wrap<WorkerApi>(worker);
       // Read the wasm per attempt: transferring it detaches the buffer even when the worker never starts.
       const wasmBinary = await readInlinedWasm(doc);
-      const { backend, fallbackReason } = await Promise.race([engine.init(transfer({ wasmBinary }, [wasmBinary])), failed]);
+      const { backend, fallbackReason } = await Promise.race([remote.init(transfer({ wasmBinary }, [wasmBinary])), failed]);
       const reasons = [...(failures.length > 0 ? [`${failures.join('; ')}; started a ${scheme} worker instead`] : []), ...(fallbackReason === null ? [] : [fallbackReason])];
-      return { engine, backend, fallbackReason: reasons.length > 0 ? reasons.join('; ') : null };
+      return { engine: panelEngine(remote, faceModels), backend, fallbackReason: reasons.length > 0 ? reasons.join('; ') : null };
     } catch (error) {
       worker?.terminate();
       failures.push(error instanceof Error ? error.message : String(error));
     }
   }
   throw new Error(`The engine could not start: ${failures.join('; ')}`);
+}
+
+function panelEngine(remote: Remote<WorkerApi>, faceModels: StartEngineOptions['faceModels']): PanelEngine {
+  let faceModelsLoaded: Promise<void> | null = null;
+  const ensureFaceModels = () => {
+    faceModelsLoaded ??= (async () => {
+      if (faceModels === undefined) throw new Error('This build has no face detector: rebuild the plugin with npm run build.');
+      const models = await faceModels();
+      await remote.loadFaceModels(models);
+    })().catch((error: unknown) => {
+      faceModelsLoaded = null;
+      throw error;
+    });
+    return faceModelsLoaded;
+  };
+  return {
+    loadPack: (source, onProgress) => remote.loadPack(source, proxy(onProgress)),
+    async openPhoto(image, options) {
+      await ensureFaceModels();
+      return remote.openPhoto(transfer(image, [image.data.buffer]), options);
+    },
+    selectFace: (options, onProgress) => remote.selectFace(options, proxy(onProgress)),
+    render: (options, onProgress) => remote.render(options, proxy(onProgress)),
+    composePhoto: (options, onProgress) => remote.composePhoto(options, proxy(onProgress)),
+  };
 }
 
 async function readInlinedWasm(doc: Document): Promise<ArrayBuffer> {

@@ -1,8 +1,9 @@
-// Panel entry: create the bridge to Figma and the engine client, mount <App>.
+// Panel entry: create the bridge to Figma, the engine client and the image codec; mount <App>.
 import { render } from 'preact';
 import { App } from './app';
 import { createBridge, figmaPort } from './bridge';
 import { startEngine } from './engine-client';
+import { createImageCodec } from './image-codec';
 import './app.css';
 
-render(<App bridge={createBridge(figmaPort(window))} engine={startEngine()} />, document.getElementById('app')!);
+render(<App bridge={createBridge(figmaPort(window))} engine={startEngine()} codec={createImageCodec()} />, document.getElementById('app')!);

@@ -1,0 +1,31 @@
+// Prompt (target text) and neutral text; Enter in either renders a preview.
+export interface PromptFieldProps {
+  prompt: string;
+  neutral: string;
+  disabled: boolean;
+  onChange: (change: { prompt?: string; neutral?: string }) => void;
+  onSubmit: () => void;
+}
+
+export function PromptField({ prompt, neutral, disabled, onChange, onSubmit }: PromptFieldProps) {
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === 'Enter') {
+      event.preventDefault();
+      onSubmit();
+    }
+  };
+  return (
+    <div class="prompt-fields">
+      <div class="field">
+        <label for="prompt-input">Make the face look like</label>
+        <input id="prompt-input" data-testid="prompt-input" type="text" value={prompt} placeholder="e.g. smiling face" disabled={disabled} autocomplete="off" spellcheck={false}
+          onInput={(event) => onChange({ prompt: event.currentTarget.value })} onKeyDown={onKeyDown} />
+      </div>
+      <div class="field">
+        <label for="neutral-input" title="What the face is now; the edit moves from this text towards the prompt">Starting from</label>
+        <input id="neutral-input" data-testid="neutral-input" type="text" value={neutral} placeholder="face" disabled={disabled} autocomplete="off" spellcheck={false}
+          onInput={(event) => onChange({ neutral: event.currentTarget.value })} onKeyDown={onKeyDown} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,364 @@
+// What the panel does, apart from drawing it: answers the main thread's messages (plugin/protocol.ts), drives
+// the engine (pack, faces, previews, full-size edits, batches) and keeps PanelState through panelReducer.
+// Preact-free, so test/ui/panel-controller.test.ts runs it against a fake bridge, engine and codec.
+import type { SelectionSummary, ToUi } from '../plugin/protocol';
+import type { Bridge } from './bridge';
+import { editsFor, formProblem, promptWarnings, recipeFor, type EditForm } from './edit-form';
+import type { EngineClient, PanelEngine } from './engine-client';
+import type { ImageCodec } from './image-codec';
+import { DEFAULT_PACK_URLS, normalisePackUrl, previewResolution } from './pack-source';
+import { describeError, messageOf } from './panel-errors';
+import { INITIAL_STATE, panelReducer, type PanelAction, type PanelState } from './panel-state';
+import { createPreviewScheduler, type PreviewScheduler } from './preview-scheduler';
+import type { Preset } from './worker/edit/presets';
+import type { PackFileLike, RenderOptions } from './worker/engine-api';
+import type { Progress } from './worker/progress';
+
+type TargetImage = Extract<ToUi, { type: 'TARGET_IMAGE' }>;
+type ApplyReply = Extract<ToUi, { type: 'RESULT_APPLIED' | 'APPLY_FAILED' }>;
+
+export interface PanelControllerOptions {
+  bridge: Bridge;
+  engine: Promise<EngineClient>;
+  codec: ImageCodec;
+}
+
+const EMPTY_SELECTION: SelectionSummary = { targets: [], skipped: [], message: null };
+
+export class PanelController {
+  private state: PanelState = INITIAL_STATE;
+  private readonly listeners = new Set<(state: PanelState) => void>();
+  private readonly scheduler: PreviewScheduler<RenderOptions>;
+  private engine: PanelEngine | null = null;
+  private nextId = 0;
+  private targetRequest: string | null = null; // the REQUEST_TARGET whose TARGET_IMAGE we wait for
+  private applyWaiter: { requestId: string; index: number; settle: (reply: ApplyReply) => void } | null = null;
+  private batchForm: EditForm | null = null;
+  private packRemembered: string | null = null;
+  private readonly onProgress = (progress: Progress) => this.dispatch({ type: 'progress', progress });
+
+  constructor(private readonly options: PanelControllerOptions) {
+    this.scheduler = createPreviewScheduler<RenderOptions, Awaited<ReturnType<PanelEngine['render']>>>({
+      run: async (request) => {
+        this.dispatch({ type: 'preview-started' });
+        return (await this.ready()).render(request, this.onProgress);
+      },
+      onResult: (result, _request, { superseded }) =>
+        this.dispatch({ type: 'preview-result', image: result.image, channelsKept: result.channelsKept, warnings: [...promptWarnings(this.state.form), ...result.warnings], final: !superseded }),
+      onError: (error) => this.dispatch({ type: 'preview-failed', error: describeError(error) }),
+    });
+  }
+
+  // ------------------------------------------------------------------ store
+  getState(): PanelState {
+    return this.state;
+  }
+
+  subscribe(listener: (state: PanelState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private dispatch(action: PanelAction): void {
+    this.state = panelReducer(this.state, action);
+    for (const listener of this.listeners) listener(this.state);
+  }
+
+  /** Listens to the main thread, says UI_READY, waits for the engine. Returns the unsubscribe function. */
+  start(): () => void {
+    const { bridge, engine } = this.options;
+    const offs = (['SHOW_COMMAND', 'SELECTION_CHANGED', 'TARGET_IMAGE', 'NOTHING_SELECTED', 'SELECTION_ERROR', 'RESULT_APPLIED', 'APPLY_FAILED', 'BATCH_PROGRESS', 'BATCH_DONE'] as const).map(
+      (type) => bridge.on(type, (message) => this.receive(message)),
+    );
+    bridge.send({ type: 'UI_READY' });
+    engine.then(
+      (client) => {
+        this.engine = client.engine;
+        this.dispatch({ type: 'engine', engine: { status: 'ready', backend: client.backend, fallbackReason: client.fallbackReason } });
+      },
+      (error: unknown) => this.dispatch({ type: 'engine', engine: { status: 'failed', message: messageOf(error) } }),
+    );
+    return () => offs.forEach((off) => off());
+  }
+
+  // ------------------------------------------------------------------ main thread → panel
+  receive(message: ToUi): void {
+    switch (message.type) {
+      case 'SHOW_COMMAND': {
+        const selection = message.selection ?? EMPTY_SELECTION; // parsed at the edge: older hosts omit it
+        this.packRemembered = message.packUrl ?? null;
+        this.dispatch({ type: 'command', command: message.command, prompt: message.prompt ?? null, recipe: message.recipe ?? null, selection, packUrl: message.packUrl ?? DEFAULT_PACK_URLS[0]!, error: message.error ?? null });
+        if (message.command !== 'model-pack' && message.error == null) this.run(() => this.openSelectionAsync());
+        return;
+      }
+      case 'SELECTION_CHANGED': {
+        this.dispatch({ type: 'selection', selection: message.selection });
+        const { command, batch, phase, target } = this.state;
+        const first = message.selection.targets[0];
+        const editing = command === 'edit-with-text' || command === 'batch-edit';
+        if (editing && (batch === null || batch.summary !== null) && (phase === 'idle' || phase === 'ready') && first !== undefined && first.nodeId !== target?.nodeId) {
+          this.run(() => this.openSelectionAsync());
+        }
+        return;
+      }
+      case 'TARGET_IMAGE':
+        if (this.state.batch !== null && message.requestId === this.state.batch.requestId) void this.editBatchItemAsync(message);
+        else if (message.requestId === this.targetRequest) this.run(() => this.openTargetAsync(message));
+        return;
+      case 'NOTHING_SELECTED':
+      case 'SELECTION_ERROR': {
+        const ours = message.requestId === null || message.requestId === this.targetRequest || message.requestId === this.state.batch?.requestId;
+        if (!ours) return;
+        const title = message.type === 'NOTHING_SELECTED' ? 'Nothing to edit' : 'The image could not be read';
+        this.dispatch({ type: 'failed', error: { show: 'banner', title, message: message.message } });
+        return;
+      }
+      case 'RESULT_APPLIED':
+      case 'APPLY_FAILED':
+        if (this.applyWaiter !== null && message.requestId === this.applyWaiter.requestId && message.index === this.applyWaiter.index) this.applyWaiter.settle(message);
+        return;
+      case 'BATCH_PROGRESS':
+        if (message.requestId === this.state.batch?.requestId) this.dispatch({ type: 'batch-progress', done: message.done, total: message.total, failed: message.failed });
+        return;
+      case 'BATCH_DONE':
+        if (message.requestId === this.state.batch?.requestId) {
+          this.batchForm = null;
+          this.dispatch({ type: 'batch-done', completed: message.completed, total: message.total, cancelled: message.cancelled, errors: message.errors });
+        }
+        return;
+      default:
+        throw new Error(`Unknown message from the main thread: ${JSON.stringify(message satisfies never)}`);
+    }
+  }
+
+  // ------------------------------------------------------------------ user actions
+  setPackUrl(url: string): void {
+    this.dispatch({ type: 'pack-url', url });
+  }
+
+  /** Loads the pack at the typed URL, then the selected image. */
+  loadPackFromUrl(): void {
+    const url = normalisePackUrl(this.state.packUrl);
+    if (url === null) {
+      this.dispatch({ type: 'failed', error: { show: 'banner', title: 'Check the pack URL', message: `“${this.state.packUrl}” is not an http(s) URL. Type the address of a pack folder, e.g. ${DEFAULT_PACK_URLS[0]}` } });
+      return;
+    }
+    this.run(async () => {
+      await this.loadPackAsync([url]);
+      await this.openSelectionAsync();
+    });
+  }
+
+  /** Loads a pack from a picked folder (its files are read again on every run: nothing persists). */
+  loadPackFromFiles(files: PackFileLike[]): void {
+    if (files.length === 0) return;
+    this.run(async () => {
+      this.dispatch({ type: 'busy', activity: `Reading the pack folder (${files.length} files)…` });
+      const pack = await (await this.ready()).loadPack({ kind: 'files', files }, this.onProgress);
+      this.dispatch({ type: 'pack-loaded', pack });
+      await this.openSelectionAsync();
+    });
+  }
+
+  setForm(form: Partial<EditForm>, { preview = false }: { preview?: boolean } = {}): void {
+    this.dispatch({ type: 'form', form });
+    if (preview) this.preview();
+  }
+
+  applyPreset(preset: Pick<Preset, 'neutral' | 'target'>): void {
+    this.setForm({ prompt: preset.target, neutral: preset.neutral, method: 'global' }, { preview: true });
+  }
+
+  /** Schedules a preview of the current form (latest wins). */
+  preview(): void {
+    const { face, pack, form, phase } = this.state;
+    if (face === null || pack === null || phase === 'applying' || phase === 'loading') return;
+    if (formProblem(form) !== null) {
+      this.dispatch({ type: 'warnings', warnings: [formProblem(form)!] });
+      return;
+    }
+    this.scheduler.request({ faceKey: face.faceKey, edits: editsFor(form), resolution: previewResolution(pack) });
+  }
+
+  chooseFace(index: number): void {
+    if (this.state.photo === null || index === this.state.faceIndex && this.state.face !== null) return;
+    this.run(() => this.selectFaceAsync(index));
+  }
+
+  toggleBefore(): void {
+    this.dispatch({ type: 'toggle-before' });
+  }
+
+  dismissError(): void {
+    this.dispatch({ type: 'dismiss-error' });
+  }
+
+  /** Apply: the chosen face at full size (or, for batch-edit, every selected image). */
+  apply(): void {
+    if (this.state.command === 'batch-edit') this.run(() => this.startBatchAsync());
+    else this.run(() => this.applyAsync());
+  }
+
+  cancelBatch(): void {
+    const { batch } = this.state;
+    if (batch === null || batch.summary !== null || batch.cancelling) return;
+    this.options.bridge.send({ type: 'CANCEL_BATCH', requestId: batch.requestId });
+    this.dispatch({ type: 'batch-cancelling' });
+  }
+
+  /** Resolves once no preview is rendering or waiting (tests). */
+  previewsIdle(): Promise<void> {
+    return this.scheduler.idle();
+  }
+
+  // ------------------------------------------------------------------ flows
+  /** Runs a flow; its error becomes the banner (or the β note), never an unhandled rejection. */
+  private run(flow: () => Promise<void>): void {
+    flow().catch((error: unknown) => this.dispatch({ type: 'failed', error: describeError(error) }));
+  }
+
+  private async ready(): Promise<PanelEngine> {
+    if (this.engine !== null) return this.engine;
+    try {
+      return (await this.options.engine).engine;
+    } catch (error) {
+      throw new Error(`The engine did not start, so nothing can be edited: ${messageOf(error)}`);
+    }
+  }
+
+  /** Loads the first URL that has a pack (a missing pack.json moves on to the next URL). */
+  private async loadPackAsync(urls: readonly string[]): Promise<void> {
+    const engine = await this.ready();
+    for (const [i, url] of urls.entries()) {
+      this.dispatch({ type: 'busy', activity: `Loading the model pack from ${url}…` });
+      try {
+        const pack = await engine.loadPack({ kind: 'url', url }, this.onProgress);
+        this.scheduler.clear();
+        this.dispatch({ type: 'pack-loaded', pack });
+        this.dispatch({ type: 'pack-url', url });
+        if (url !== this.packRemembered) {
+          this.options.bridge.send({ type: 'REMEMBER_PACK_URL', url });
+          this.packRemembered = url;
+        }
+        return;
+      } catch (error) {
+        const name = (error as { name?: unknown })?.name;
+        if (name !== 'PackFileMissing' || i === urls.length - 1) throw error;
+      }
+    }
+  }
+
+  /** Makes sure a pack is loaded (the remembered or typed URL, else the defaults), then asks for image 1. */
+  private async openSelectionAsync(): Promise<void> {
+    const selection = this.state.selection ?? EMPTY_SELECTION;
+    if (selection.targets.length === 0) {
+      if (selection.message !== null) this.dispatch({ type: 'failed', error: { show: 'banner', title: 'Nothing to edit', message: selection.message } });
+      return;
+    }
+    if (this.state.pack === null) {
+      const typed = normalisePackUrl(this.state.packUrl);
+      const urls = typed === null || (this.packRemembered === null && typed === DEFAULT_PACK_URLS[0]) ? DEFAULT_PACK_URLS : [typed];
+      await this.loadPackAsync(urls);
+    }
+    this.scheduler.clear();
+    const requestId = this.newId('target');
+    this.targetRequest = requestId;
+    this.dispatch({ type: 'busy', activity: `Reading “${selection.targets[0]!.name}”…` });
+    this.options.bridge.send({ type: 'REQUEST_TARGET', requestId, index: 0 });
+  }
+
+  private async openTargetAsync(message: TargetImage): Promise<void> {
+    const { requestId, nodeId, name, index, total } = message;
+    this.dispatch({ type: 'target', target: { requestId, nodeId, name, index, total } });
+    this.dispatch({ type: 'busy', activity: `Finding faces in “${name}”…` });
+    const engine = await this.ready();
+    const image = await this.options.codec.decode(message.bytes, { name });
+    const opened = await engine.openPhoto(image, { name: `“${name}”` });
+    if (this.targetRequest !== requestId) return; // the selection moved on
+    const usable = opened.faces.filter((face) => !face.tooSmall);
+    const wanted = opened.faces[this.state.faceIndex];
+    const faceIndex = wanted !== undefined && !wanted.tooSmall ? wanted.index : (usable[0] ?? opened.faces[0]!).index;
+    const notes = [...opened.notes];
+    if (usable.length > 1) notes.push(`${usable.length} faces found in “${name}”: face ${faceIndex + 1} is selected. Choose another in the face list${this.state.quickRun ? ', then Apply' : ''}.`);
+    this.dispatch({ type: 'photo', photo: { photoId: opened.photoId, width: opened.width, height: opened.height, faces: opened.faces }, faceIndex, notes });
+    await this.selectFaceAsync(faceIndex);
+    if (this.state.quickRun && usable.length <= 1 && this.targetRequest === requestId) await this.applyAsync();
+  }
+
+  private async selectFaceAsync(faceIndex: number): Promise<void> {
+    const { photo } = this.state;
+    if (photo === null) return;
+    this.scheduler.clear();
+    this.dispatch({ type: 'busy', activity: `Encoding face ${faceIndex + 1}…` });
+    const selected = await (await this.ready()).selectFace({ photoId: photo.photoId, face: faceIndex }, this.onProgress);
+    if (this.state.photo?.photoId !== photo.photoId) return;
+    this.dispatch({ type: 'face-selected', faceIndex, faceKey: selected.faceKey, aligned: selected.aligned });
+    if (!this.state.quickRun && formProblem(this.state.form) === null) this.preview();
+  }
+
+  private async applyAsync(): Promise<void> {
+    const { target, photo, face, pack, form, faceIndex } = this.state;
+    if (target === null || photo === null || face === null || pack === null) {
+      throw new Error('Select an image with a face and wait for it to load before applying.');
+    }
+    const problem = formProblem(form);
+    if (problem !== null) throw new Error(problem);
+    this.scheduler.clear();
+    this.dispatch({ type: 'applying', activity: `Editing “${target.name}” at full size…` });
+    const engine = await this.ready();
+    const result = await engine.composePhoto({ photoId: photo.photoId, face: faceIndex, edits: editsFor(form) }, this.onProgress);
+    this.dispatch({ type: 'applying', activity: 'Writing the result layer…' });
+    const png = await this.options.codec.encodePng(result.image);
+    const reply = await this.sendApply({ requestId: target.requestId, index: target.index, nodeId: target.nodeId, png, form, packId: pack.id, faceIndex });
+    if (reply.type === 'APPLY_FAILED') throw new Error(reply.message);
+    this.dispatch({ type: 'applied', notice: `Added “${reply.name}”.`, warnings: [...promptWarnings(form), ...result.warnings] });
+  }
+
+  private sendApply({ requestId, index, nodeId, png, form, packId, faceIndex }: { requestId: string; index: number; nodeId: string; png: { bytes: Uint8Array; width: number; height: number }; form: EditForm; packId: string; faceIndex: number }): Promise<ApplyReply> {
+    const reply = new Promise<ApplyReply>((settle) => (this.applyWaiter = { requestId, index, settle }));
+    this.options.bridge.send({ type: 'APPLY_RESULT', requestId, index, nodeId, bytes: png.bytes, width: png.width, height: png.height, recipe: recipeFor(form, { packId, faceIndex }) });
+    return reply.finally(() => (this.applyWaiter = null));
+  }
+
+  private async startBatchAsync(): Promise<void> {
+    const { form, selection } = this.state;
+    const problem = formProblem(form);
+    if (problem !== null) throw new Error(problem);
+    if ((selection?.targets.length ?? 0) === 0) throw new Error(selection?.message ?? 'Select the frames or images to edit, then click Apply.');
+    if (this.state.pack === null) await this.loadPackAsync(normalisePackUrl(this.state.packUrl) === null ? DEFAULT_PACK_URLS : [normalisePackUrl(this.state.packUrl)!]);
+    this.scheduler.clear();
+    this.batchForm = form;
+    const requestId = this.newId('batch');
+    this.dispatch({ type: 'batch-started', requestId, total: selection!.targets.length });
+    this.options.bridge.send({ type: 'START_BATCH', requestId });
+  }
+
+  /** One batch item: the main thread waits for APPLY_RESULT or ITEM_FAILED before it sends the next. */
+  private async editBatchItemAsync(message: TargetImage): Promise<void> {
+    const { requestId, index, nodeId, name } = message;
+    const form = this.batchForm ?? this.state.form;
+    const { bridge, codec } = this.options;
+    try {
+      const engine = await this.ready();
+      const pack = this.state.pack;
+      if (pack === null) throw new Error('No model pack is loaded.');
+      const image = await codec.decode(message.bytes, { name });
+      const opened = await engine.openPhoto(image, { name: `“${name}”` });
+      const usable = opened.faces.filter((face) => !face.tooSmall);
+      if (usable.length > 1) {
+        throw new Error(`“${name}” has ${usable.length} faces; a batch edits photos with one face. Edit it on its own with Edit with text… and choose the face.`);
+      }
+      const face = (usable[0] ?? opened.faces[0]!).index;
+      const result = await engine.composePhoto({ photoId: opened.photoId, face, edits: editsFor(form) }, this.onProgress);
+      const png = await codec.encodePng(result.image);
+      bridge.send({ type: 'APPLY_RESULT', requestId, index, nodeId, bytes: png.bytes, width: png.width, height: png.height, recipe: recipeFor(form, { packId: pack.id, faceIndex: face }) });
+    } catch (error) {
+      bridge.send({ type: 'ITEM_FAILED', requestId, index, nodeId, message: messageOf(error) });
+    }
+  }
+
+  private newId(prefix: string): string {
+    this.nextId += 1;
+    return `${prefix}-${this.nextId}`;
+  }
+}

@@ -1,0 +1,226 @@
+// The panel's state and its one reducer. Phases: idle (nothing to edit yet) → loading (pack, image, faces)
+// → ready (a face is inverted) → previewing (a preview render in flight) → applying (full-size edit, or a batch).
+import type { CommandName, ItemError, Recipe, SelectionSummary } from '../plugin/protocol';
+import { DEFAULT_FORM, formFromPrompt, formFromRecipe, type EditForm } from './edit-form';
+import type { ShownError } from './panel-errors';
+import type { PackSummary } from './worker/engine-api';
+import type { RgbaImage } from './worker/image';
+import type { PhotoFace } from './worker/photo-api';
+import type { Progress } from './worker/progress';
+import type { Backend } from './worker/runtime/ort';
+
+export type Phase = 'idle' | 'loading' | 'ready' | 'previewing' | 'applying';
+
+export type EngineStatus =
+  | { status: 'starting' }
+  | { status: 'ready'; backend: Backend; fallbackReason: string | null }
+  | { status: 'failed'; message: string };
+
+/** The TARGET_IMAGE being edited (replies carry its requestId). */
+export interface TargetRef {
+  requestId: string;
+  nodeId: string;
+  name: string;
+  index: number;
+  total: number;
+}
+
+export interface OpenPhoto {
+  photoId: string;
+  width: number;
+  height: number;
+  faces: PhotoFace[];
+}
+
+export interface BatchState {
+  requestId: string;
+  done: number;
+  total: number;
+  failed: number;
+  cancelling: boolean;
+  /** Set by BATCH_DONE. */
+  summary: { completed: number; total: number; cancelled: boolean; errors: ItemError[] } | null;
+}
+
+export interface PanelState {
+  phase: Phase;
+  /** What loading or applying is doing now ("Loading the model pack…"). */
+  activity: string | null;
+  engine: EngineStatus;
+  command: CommandName | null;
+  /** Edit with text from Quick Actions with a prompt: load, detect, edit and apply without interaction. */
+  quickRun: boolean;
+  selection: SelectionSummary | null;
+  packUrl: string;
+  pack: PackSummary | null;
+  download: { file: string; loaded: number; total: number } | null;
+  stage: { what: string; step: number; of: number } | null;
+  target: TargetRef | null;
+  photo: OpenPhoto | null;
+  faceIndex: number;
+  face: { faceKey: string; aligned: RgbaImage } | null;
+  form: EditForm;
+  preview: { image: RgbaImage; channelsKept: number[] } | null;
+  showBefore: boolean;
+  /** BetaTooHigh, shown under the β slider instead of as an error. */
+  betaNote: string | null;
+  error: { title: string; message: string } | null;
+  /** Engine warnings (prompt cut to CLIP's context, photo downscaled…) and the form's own. */
+  warnings: string[];
+  /** A one-line success message ("Added “Portrait (smiling face)”"). */
+  notice: string | null;
+  batch: BatchState | null;
+}
+
+export const INITIAL_STATE: PanelState = {
+  phase: 'idle',
+  activity: null,
+  engine: { status: 'starting' },
+  command: null,
+  quickRun: false,
+  selection: null,
+  packUrl: '',
+  pack: null,
+  download: null,
+  stage: null,
+  target: null,
+  photo: null,
+  faceIndex: 0,
+  face: null,
+  form: DEFAULT_FORM,
+  preview: null,
+  showBefore: false,
+  betaNote: null,
+  error: null,
+  warnings: [],
+  notice: null,
+  batch: null,
+};
+
+export type PanelAction =
+  | { type: 'engine'; engine: EngineStatus }
+  | { type: 'command'; command: CommandName; prompt: string | null; recipe: Recipe | null; selection: SelectionSummary; packUrl: string; error: string | null }
+  | { type: 'selection'; selection: SelectionSummary }
+  | { type: 'pack-url'; url: string }
+  | { type: 'busy'; activity: string } // → loading
+  | { type: 'pack-loaded'; pack: PackSummary }
+  | { type: 'progress'; progress: Progress }
+  | { type: 'target'; target: TargetRef }
+  | { type: 'photo'; photo: OpenPhoto; faceIndex: number; notes: string[] }
+  | { type: 'face-selected'; faceIndex: number; faceKey: string; aligned: RgbaImage } // → ready
+  | { type: 'form'; form: Partial<EditForm> }
+  | { type: 'preview-started' } // → previewing
+  | { type: 'preview-result'; image: RgbaImage; channelsKept: number[]; warnings: string[]; final: boolean }
+  | { type: 'preview-failed'; error: ShownError }
+  | { type: 'toggle-before' }
+  | { type: 'applying'; activity: string } // → applying
+  | { type: 'applied'; notice: string; warnings: string[] } // → ready
+  | { type: 'failed'; error: ShownError } // → back to ready or idle
+  | { type: 'warnings'; warnings: string[] }
+  | { type: 'batch-started'; requestId: string; total: number }
+  | { type: 'batch-progress'; done: number; total: number; failed: number }
+  | { type: 'batch-cancelling' }
+  | { type: 'batch-done'; completed: number; total: number; cancelled: boolean; errors: ItemError[] }
+  | { type: 'dismiss-error' };
+
+/** Where a phase that ended returns to: ready once a face is inverted, else idle. */
+function settled(state: PanelState): Phase {
+  return state.face !== null ? 'ready' : 'idle';
+}
+
+export function panelReducer(state: PanelState, action: PanelAction): PanelState {
+  switch (action.type) {
+    case 'engine':
+      return { ...state, engine: action.engine };
+    case 'command': {
+      const form = action.recipe !== null ? formFromRecipe(action.recipe) : action.prompt !== null ? formFromPrompt(action.prompt) : state.form;
+      return {
+        ...state,
+        command: action.command,
+        quickRun: action.command === 'edit-with-text' && action.prompt !== null,
+        selection: action.selection,
+        packUrl: action.packUrl,
+        form,
+        faceIndex: action.recipe?.faceIndex ?? 0,
+        error: action.error !== null ? { title: 'facetext cannot edit this layer', message: action.error } : null,
+      };
+    }
+    case 'selection':
+      return { ...state, selection: action.selection };
+    case 'pack-url':
+      return { ...state, packUrl: action.url };
+    case 'busy':
+      return { ...state, phase: 'loading', activity: action.activity, error: null, notice: null };
+    case 'pack-loaded':
+      // A new pack forgets the faces (the engine drops them too).
+      return { ...state, pack: action.pack, face: null, preview: null, phase: 'idle', activity: null, stage: null };
+    case 'progress': {
+      const { progress } = action;
+      if (progress.stage === 'download') return { ...state, download: { file: progress.file, loaded: progress.loaded, total: progress.total } };
+      if (progress.stage === 'load-graph') return { ...state, stage: { what: `loading ${progress.role}`, step: 0, of: 1 } };
+      if (progress.stage === 'infer') return { ...state, stage: { what: progress.what, step: progress.step, of: progress.of } };
+      return { ...state, stage: { what: `verifying ${progress.file}`, step: progress.done, of: progress.total } };
+    }
+    case 'target':
+      return { ...state, target: action.target, photo: null, face: null, preview: null, showBefore: false, betaNote: null, warnings: [] };
+    case 'photo': {
+      // Several faces stop a Quick Actions run: the user picks one, then applies.
+      const usable = action.photo.faces.filter((face) => !face.tooSmall).length;
+      return { ...state, photo: action.photo, faceIndex: action.faceIndex, warnings: action.notes, quickRun: state.quickRun && usable <= 1 };
+    }
+    case 'face-selected':
+      return { ...state, faceIndex: action.faceIndex, face: { faceKey: action.faceKey, aligned: action.aligned }, preview: null, phase: 'ready', activity: null, stage: null };
+    case 'form':
+      return { ...state, form: { ...state.form, ...action.form }, notice: null };
+    case 'preview-started':
+      return state.phase === 'ready' ? { ...state, phase: 'previewing' } : state;
+    case 'preview-result':
+      return {
+        ...state,
+        preview: { image: action.image, channelsKept: action.channelsKept },
+        betaNote: null,
+        warnings: action.warnings,
+        showBefore: false,
+        phase: action.final && state.phase === 'previewing' ? 'ready' : state.phase,
+        stage: action.final ? null : state.stage,
+      };
+    case 'preview-failed': {
+      const phase = state.phase === 'previewing' ? 'ready' : state.phase;
+      if (action.error.show === 'nothing') return { ...state, phase };
+      if (action.error.show === 'beta') return { ...state, phase, betaNote: action.error.message, preview: null, stage: null };
+      return { ...state, phase, error: { title: action.error.title, message: action.error.message }, stage: null };
+    }
+    case 'toggle-before':
+      return { ...state, showBefore: !state.showBefore };
+    case 'applying':
+      return { ...state, phase: 'applying', activity: action.activity, error: null, notice: null };
+    case 'applied':
+      return { ...state, phase: settled(state), activity: null, stage: null, notice: action.notice, warnings: action.warnings, quickRun: false };
+    case 'failed': {
+      // A batch that never started (NOTHING_SELECTED) is dropped; a finished one keeps its summary.
+      const batch = state.batch !== null && state.batch.summary === null ? null : state.batch;
+      const base = { ...state, phase: settled(state), activity: null, stage: null, quickRun: false, batch };
+      if (action.error.show === 'nothing') return base;
+      if (action.error.show === 'beta') return { ...base, betaNote: action.error.message };
+      return { ...base, error: { title: action.error.title, message: action.error.message } };
+    }
+    case 'warnings':
+      return { ...state, warnings: action.warnings };
+    case 'batch-started':
+      return { ...state, phase: 'applying', activity: 'Editing the selected images…', error: null, notice: null, batch: { requestId: action.requestId, done: 0, total: action.total, failed: 0, cancelling: false, summary: null } };
+    case 'batch-progress':
+      return state.batch === null ? state : { ...state, batch: { ...state.batch, done: action.done, total: action.total, failed: action.failed } };
+    case 'batch-cancelling':
+      return state.batch === null ? state : { ...state, batch: { ...state.batch, cancelling: true } };
+    case 'batch-done': {
+      if (state.batch === null) return state;
+      const { completed, total, cancelled, errors } = action;
+      const notice = `${cancelled ? 'Batch cancelled: ' : ''}${completed} of ${total} image${total === 1 ? '' : 's'} edited${errors.length > 0 ? `, ${errors.length} failed` : ''}.`;
+      return { ...state, phase: settled(state), activity: null, stage: null, notice, batch: { ...state.batch, done: state.batch.done, summary: { completed, total, cancelled, errors } } };
+    }
+    case 'dismiss-error':
+      return { ...state, error: null };
+    default:
+      throw new Error(`Unknown panel action: ${JSON.stringify(action satisfies never)}`);
+  }
+}
