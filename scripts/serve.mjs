@@ -3,6 +3,8 @@
 //   /            playground/index.html – dist/ui.html in a null-origin iframe, with a stand-in for Figma
 //   /dist/…      the build
 //   /packs/…     models/packs/…, with Access-Control-Allow-Origin: * (the plugin iframe's origin is null)
+//   /fake-figma/host.js  the host simulator (test/fake-figma/host.ts + the fake Figma API), bundled on first request
+//   /samples/…   playground/samples/: a photo with a face and one without
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
@@ -32,8 +34,24 @@ export function resolveRequest(urlPath) {
   return existsSync(file) && statSync(file).isFile() ? file : undefined;
 }
 
+const HOST_SCRIPT = '/fake-figma/host.js';
+let hostScript;
+
+/** The bundled host simulator, built once per server process. */
+function hostScriptAsync() {
+  hostScript ??= import('../test/fake-figma/build-host.mjs').then((module) => module.buildHostAsync());
+  return hostScript;
+}
+
 export function startServer({ port = PORT, host = HOST } = {}) {
   const server = createServer((request, response) => {
+    if (request.method === 'GET' && request.url?.split('?')[0] === HOST_SCRIPT) {
+      hostScriptAsync().then(
+        (script) => response.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(script),
+        (error) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`Cannot bundle the host simulator: ${error.message}\n`),
+      );
+      return;
+    }
     const file = request.method === 'GET' || request.method === 'HEAD' ? resolveRequest(request.url ?? '/') : undefined;
     if (file === undefined) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end(`Not found: ${request.url}\n`);

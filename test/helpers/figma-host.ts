@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
 import { REPO_ROOT } from './golden';
 
 export const UI_HTML = resolve(REPO_ROOT, 'dist/ui.html');
@@ -48,4 +49,52 @@ export async function startFigmaHost({ csp }: { csp?: string } = {}): Promise<Fi
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((done) => server.close(() => done())) };
+}
+
+// ── The playground (scripts/serve.mjs): the host simulator running the built dist/code.js against the fake
+// Figma API (test/fake-figma/), with dist/ui.html in a null-origin iframe. Driven through window.facetextHost.
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+
+export interface RecordedRequest {
+  url: string;
+  method: string;
+  /** Bytes in the request body (0 when none). */
+  bodyBytes: number;
+}
+
+export interface Playground {
+  url: string;
+  browser: Browser;
+  page: Page;
+  requests: RecordedRequest[];
+  errors: string[];
+  close(): Promise<void>;
+}
+
+/** Serves the playground on a free port and opens it in Debian's chromium; records every request. */
+export async function openPlaygroundAsync(): Promise<Playground> {
+  if (!existsSync(UI_HTML)) throw new Error(`${UI_HTML} is missing: run npm run build first`);
+  // @ts-expect-error – a plain .mjs script without type declarations
+  const { startServer } = (await import('../../scripts/serve.mjs')) as { startServer(options: { port: number }): Promise<Server> };
+  const { chromium } = await import('playwright-core');
+  const server = await startServer({ port: 0 });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+  const page = await browser.newPage();
+  const requests: RecordedRequest[] = [];
+  const errors: string[] = [];
+  page.on('request', (request) => requests.push({ url: request.url(), method: request.method(), bodyBytes: request.postDataBuffer()?.byteLength ?? 0 }));
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(url);
+  await page.waitForFunction(() => window.facetextHost !== undefined);
+  await page.evaluate(() => window.facetextHost.ready);
+  return {
+    url, browser, page, requests, errors,
+    close: async () => {
+      await browser.close();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  };
 }

@@ -1,0 +1,66 @@
+// User story: "Batch edit selected frames…" over five portrait frames, cancelled after two – the built
+// plugin in the host simulator streams one image per message, places a result in each frame, stops after
+// the item in flight and keeps what was done. (The panel is played by the page; see the panel-driven
+// flows for the real one.)
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPlaygroundAsync, type Playground } from '../helpers/figma-host';
+
+const RECIPE = { prompt: 'old face', neutral: 'face', method: 'global', alpha: 3, beta: 0.12, mapper: null, mapperStrength: 1, packId: 'golden-tiny', faceIndex: 0 };
+const FRAMES = ['Portrait 1', 'Portrait 2', 'Portrait 3', 'Portrait 4', 'Portrait 5'];
+let playground: Playground;
+beforeAll(async () => {
+  playground = await openPlaygroundAsync();
+}, 120_000);
+afterAll(() => playground?.close());
+
+describe('batch edit in the host simulator', () => {
+  it('edits 2 of 5 frames when cancelled during the second, in order, and keeps both results', async () => {
+    const run = await playground.page.evaluate(async ({ frames, recipe }) => {
+      const host = window.facetextHost;
+      const before = host.layers();
+      const digests = await host.imageDigestsAsync();
+      host.select(frames);
+      await host.launchAsync('batch-edit', undefined, { panel: false });
+      host.fromUi({ type: 'UI_READY' });
+      host.fromUi({ type: 'START_BATCH', requestId: 'b1' });
+      const done = await host.playPanelAsync({ requestId: 'b1', recipe, until: ['BATCH_DONE', 'NOTHING_SELECTED'], cancelAtIndex: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return { before, after: host.layers(), digests, digestsAfter: await host.imageDigestsAsync(), done, toUi: host.toUi(), notifications: host.notifications(), selection: host.doc.selection.map((n) => n.name) };
+    }, { frames: FRAMES, recipe: RECIPE });
+
+    const sequence = run.toUi.map((m) => {
+      const message = m as { type: string; index?: number; total?: number; done?: number };
+      return message.type === 'TARGET_IMAGE' ? `TARGET ${message.index! + 1}/${message.total}` : message.type === 'BATCH_PROGRESS' ? `PROGRESS ${message.done}/${message.total}` : message.type;
+    }).filter((type) => type !== 'SELECTION_CHANGED');
+    expect(sequence).toEqual(['SHOW_COMMAND', 'TARGET 1/5', 'RESULT_APPLIED', 'PROGRESS 1/5', 'TARGET 2/5', 'RESULT_APPLIED', 'PROGRESS 2/5', 'BATCH_DONE']);
+    expect(run.toUi.filter((m) => (m as { type: string }).type === 'TARGET_IMAGE')).toEqual([1, 2].map((n) => expect.objectContaining({ name: `Face ${n}`, width: 256, height: 256, source: 'fill', byteLength: 120_518 })));
+    expect(run.done).toMatchObject({ type: 'BATCH_DONE', completed: 2, total: 5, cancelled: true, errors: [] });
+    expect(run.notifications).toEqual([{ message: 'Batch cancelled: 2 of 5 images edited, results kept', error: false }]);
+    expect(run.selection).toEqual(['Face 1 · old face', 'Face 2 · old face']);
+
+    const added = run.after.filter((layer) => !run.before.some((b) => b.id === layer.id));
+    const face = (n: number) => run.after.find((l) => l.name === `Face ${n}`)!;
+    expect(added.map((l) => [l.name, l.parent, l.x, l.y, l.width, l.height])).toEqual([1, 2].map((n) => [`Face ${n} · old face`, face(n).parent, 20 + 160 + 40, 20, 160, 160]));
+    for (const layer of added) {
+      expect(JSON.parse(layer.pluginData.recipe!)).toEqual({ version: 1, ...RECIPE, sourceNodeId: run.after.find((l) => l.name === layer.name.split(' · ')[0])!.id });
+      expect(layer.relaunch).toEqual({ 'edit-again': 'Tweak “old face” (α 3, β 0.12)' });
+    }
+    // Originals: same layers, same places, same image bytes.
+    expect(run.after.filter((layer) => run.before.some((b) => b.id === layer.id))).toEqual(run.before);
+    for (const [name, digest] of Object.entries(run.digests)) expect(run.digestsAfter[name], name).toBe(digest);
+    expect(run.digestsAfter['Face 1 · old face']).not.toBe(run.digests['Face 1']);
+  });
+
+  it('renders a frame without an image fill with exportAsync, as a PNG ≤ 4096 px', async () => {
+    const message = await playground.page.evaluate(async () => {
+      const host = window.facetextHost;
+      host.doc.create('FRAME', { name: 'Empty card', x: 2000, y: 0, width: 300, height: 150 });
+      host.select(['Empty card']);
+      await host.launchAsync('edit-with-text', undefined, { panel: false });
+      host.fromUi({ type: 'REQUEST_TARGET', requestId: 'e1', index: 0 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return host.toUi().at(-1);
+    });
+    expect(message).toMatchObject({ type: 'TARGET_IMAGE', name: 'Empty card', source: 'export', width: 600, height: 300 });
+  });
+});
