@@ -1,7 +1,8 @@
 // npm run build: everything Figma and the CLI load, in dist/.
 //   dist/code.js  plugin/main.ts for Figma's main-thread sandbox (IIFE, ES2017)
-//   dist/ui.html  ONE self-contained file: the Preact panel, the engine Worker's source and ORT's wasm
-//                 (gzip + base64, decompressed in the iframe) – Figma loads nothing else (ARCHITECTURE.md)
+//   dist/ui.html  ONE self-contained file: the Preact panel, the engine Worker's source, ORT's wasm and the
+//                 face models (face-api nets + tfjs wasm), both gzip + base64, decompressed in the iframe –
+//                 Figma loads nothing else (ARCHITECTURE.md)
 //   dist/cli.js   ui/worker/node/cli.ts for Node (ESM, executable), with ORT's wasm beside it
 // and copies CLIP's vocabulary into the model packs (scripts/copy-vocab.mjs).
 import { createRequire } from 'node:module';
@@ -19,6 +20,10 @@ const DIST = join(ROOT, 'dist');
 export const ORT_WASM_NAME = 'ort-wasm-simd-threaded.asyncify.wasm';
 export const ORT_WASM_ELEMENT_ID = 'ort-wasm-gz-base64'; // also in ui/engine-client.ts
 const ORT_WASM_PATH = createRequire(import.meta.url).resolve(`onnxruntime-web/${ORT_WASM_NAME}`);
+export const FACE_MODELS_ELEMENT_ID = 'face-models-gz-base64'; // also in ui/face-model-assets.ts
+// What ui/worker/face/detect.ts runs (ui/worker/node/face-model-files.ts reads the same files in Node).
+const FACE_API_MODEL_DIR = join(dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json')), 'model');
+const TFJS_WASM_DIR = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
 
 // Node ESM has no require/__filename/__dirname; bundled CommonJS code (tfjs's wasm backend) needs them (spec/face.md).
 const NODE_SHIMS = [
@@ -44,7 +49,7 @@ async function bundleToMemory(options) {
   return { js: text('.js'), css: text('.css') };
 }
 
-async function buildUiHtml(wasmBase64) {
+async function buildUiHtml([wasmBase64, faceModelsBase64]) {
   // The engine Worker, bundling onnxruntime-web/webgpu, as a *classic* script: it starts from a data: URL
   // (WebGPU-capable) or, where that is refused, a blob: URL, and Chromium will not start a blob: module worker
   // in a null-origin iframe such as Figma's (ui/engine-client.ts). ORT's bundle reads import.meta.url only to
@@ -78,6 +83,7 @@ async function buildUiHtml(wasmBase64) {
     '<body>',
     '<div id="app"></div>',
     `<script type="application/octet-stream" id="${ORT_WASM_ELEMENT_ID}">${wasmBase64}</script>`,
+    `<script type="application/octet-stream" id="${FACE_MODELS_ELEMENT_ID}">${faceModelsBase64}</script>`,
     `<script>${ui.js}</script>`,
     '</body>',
     '</html>',
@@ -107,6 +113,38 @@ async function compressedWasmBase64() {
   return gzipped.toString('base64');
 }
 
+/**
+ * The face models as one gzip + base64 blob: u32 LE length of a JSON index, the index, then the bytes it
+ * points at ({ detector: { manifest, offset, length }, landmarks: …, wasm: { plain: { offset, length }, simd: … } },
+ * offsets from the end of the index). ui/face-model-assets.ts reads it.
+ */
+async function compressedFaceModelsBase64() {
+  const parts = [];
+  let offset = 0;
+  const add = async (path) => {
+    const bytes = await readFile(path);
+    parts.push(bytes);
+    offset += bytes.length;
+    return { offset: offset - bytes.length, length: bytes.length };
+  };
+  const net = async (name) => {
+    const manifest = JSON.parse(await readFile(join(FACE_API_MODEL_DIR, `${name}-weights_manifest.json`), 'utf8'));
+    const shards = [];
+    for (const path of manifest.flatMap((group) => group.paths)) shards.push(await add(join(FACE_API_MODEL_DIR, path)));
+    return { manifest, offset: shards[0].offset, length: shards.reduce((sum, shard) => sum + shard.length, 0) };
+  };
+  const index = {
+    detector: await net('ssd_mobilenetv1_model'),
+    landmarks: await net('face_landmark_68_model'),
+    wasm: { plain: await add(join(TFJS_WASM_DIR, 'tfjs-backend-wasm.wasm')), simd: await add(join(TFJS_WASM_DIR, 'tfjs-backend-wasm-simd.wasm')) },
+  };
+  const json = Buffer.from(JSON.stringify(index));
+  const header = Buffer.alloc(4);
+  header.writeUInt32LE(json.length);
+  const gzipped = await promisify(gzip)(Buffer.concat([header, json, ...parts]), { level: 9 });
+  return { base64: gzipped.toString('base64'), rawBytes: 4 + json.length + offset };
+}
+
 const mb = (bytes) => `${(bytes / 1e6).toFixed(2)} MB`;
 
 async function main() {
@@ -115,13 +153,14 @@ async function main() {
   await mkdir(DIST, { recursive: true });
   const vocab = copyVocab({ repoRoot: ROOT });
   const wasmBase64 = compressedWasmBase64();
-  const [, ui] = await Promise.all([buildPlugin(), wasmBase64.then(buildUiHtml), buildCli()]);
+  const faceModels = compressedFaceModelsBase64();
+  const [, ui] = await Promise.all([buildPlugin(), Promise.all([wasmBase64, faceModels.then((f) => f.base64)]).then(buildUiHtml), buildCli()]);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   for (const line of vocab) console.log(`  vocab  ${line}`);
   for (const name of ['code.js', 'ui.html', 'cli.js']) {
     console.log(`  ${relative(ROOT, join(DIST, name)).padEnd(14)} ${mb((await stat(join(DIST, name))).size)}`);
   }
-  console.log(`  (ui.html: panel ${mb(ui.panelBytes)} incl. worker ${mb(ui.workerBytes)}, ORT wasm ${mb((await stat(ORT_WASM_PATH)).size)} as gzip+base64 ${mb((await wasmBase64).length)})`);
+  console.log(`  (ui.html: panel ${mb(ui.panelBytes)} incl. worker ${mb(ui.workerBytes)}, ORT wasm ${mb((await stat(ORT_WASM_PATH)).size)} as gzip+base64 ${mb((await wasmBase64).length)}, face models ${mb((await faceModels).rawBytes)} as gzip+base64 ${mb((await faceModels).base64.length)})`);
   console.log(`built in ${seconds} s`);
 }
 

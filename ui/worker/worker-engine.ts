@@ -8,6 +8,8 @@ import type {
   RenderOptions, RenderResolution, RenderResult, RuntimeOptions, RuntimeReport,
 } from './engine-api';
 import type { RgbaImage } from './image';
+import type { ComposePhotoOptions, ComposePhotoResult, FaceModelsInput, OpenPhotoOptions, OpenPhotoResult, SelectFaceOptions, SelectFaceResult } from './photo-api';
+import { PhotoEditor } from './photo-editor';
 import type { ProgressCallback } from './progress';
 
 /** init() takes the runtime options at the top level (ui/engine-client.ts sends { wasmBinary }) plus maxFaces. */
@@ -15,11 +17,13 @@ export type WorkerEngineOptions = RuntimeOptions & Pick<EngineOptions, 'maxFaces
 
 export class WorkerEngine {
   private engine: Engine | undefined;
+  private photos: PhotoEditor | undefined;
 
   /** Creates the engine and starts its runtime. Call once, before anything else. */
   async init({ maxFaces, ...runtime }: WorkerEngineOptions = {}): Promise<RuntimeReport> {
     if (this.engine !== undefined) throw new Error('init() was already called; this worker has an engine');
     this.engine = new Engine({ runtime, maxFaces });
+    this.photos = new PhotoEditor(this.engine);
     return this.engine.start();
   }
 
@@ -64,12 +68,40 @@ export class WorkerEngine {
     return transfer(deltaT, [deltaT.buffer]);
   }
 
+  // Whole photos (photo-editor.ts): face models as bytes, detect, align + invert, edit and paste back.
+  loadFaceModels(models: FaceModelsInput): Promise<void> {
+    return this.photoEditor().loadFaceModels(models);
+  }
+
+  openPhoto(image: RgbaImage, options?: OpenPhotoOptions): Promise<OpenPhotoResult> {
+    return this.photoEditor().openPhoto(image, options);
+  }
+
+  async selectFace(options: SelectFaceOptions, onProgress?: ProgressCallback): Promise<SelectFaceResult> {
+    const selected = await this.photoEditor().selectFace(options, onProgress);
+    return transfer(selected, [selected.aligned.data.buffer]);
+  }
+
+  async composePhoto(options: ComposePhotoOptions, onProgress?: ProgressCallback): Promise<ComposePhotoResult> {
+    const composed = await this.photoEditor().composePhoto(options, onProgress);
+    return transfer(composed, [composed.image.data.buffer]);
+  }
+
+  checkEdits(edits: EditOptions['edits']): void {
+    this.ready().checkEdits(edits);
+  }
+
   stats(): EngineStats {
     return this.ready().stats();
   }
 
   dispose(): Promise<void> {
     return this.ready().dispose();
+  }
+
+  private photoEditor(): PhotoEditor {
+    if (this.photos === undefined) throw new Error('Call init() before using the engine');
+    return this.photos;
   }
 
   private ready(): Engine {
