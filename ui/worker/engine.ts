@@ -212,6 +212,12 @@ export class Engine {
     return Float32Array.from(deltaT);
   }
 
+  /** Throws the BadArgument render() would throw for these edits, without running anything (check before invert). */
+  checkEdits(edits: readonly EditSpec[]): void {
+    const { pack } = this.requireState();
+    edits.forEach((edit, i) => checkEdit(pack, edit, i));
+  }
+
   /** What has run and loaded since the pack was loaded. */
   stats(): EngineStats {
     const state = this.requireState();

@@ -1,37 +1,66 @@
-// facetext command line (dist/cli.js). A minimal skeleton: the edit commands arrive with the engine.
+// facetext command line (dist/cli.js): a dispatch table. User mistakes (EngineError, UsageError) print one
+// message, no stack trace, and exit non-zero; anything else is a bug and prints its stack.
+import { setFlagsFromString } from 'node:v8';
+import { isEngineError } from '../errors';
 import { OrtRuntime } from '../runtime/ort';
+import { UsageError } from './cli-args';
+import { editCommand } from './cli-edit';
+import { packCommand } from './cli-pack';
+import { tokenizeCommand } from './cli-tokenize';
 
 const USAGE = `Usage: facetext <command>
 
 Commands:
-  runtime   start onnxruntime-web and print the backend it runs on
-  help      show this text
+  edit --pack <dir> --image <png|jpg> --aligned --out <png>
+       [--prompt "<target>"] [--neutral "<text>"] [--alpha n] [--beta n]
+       [--mapper <name> [--strength n]] [--preview]
+                     edit an aligned face; prints one JSON line (defaults: α 4.1, β 0.15, neutral "face")
+  tokenize "<text>" [--pack <dir>]
+                     print CLIP's 77 token ids (vocabulary from the pack, $FACETEXT_VOCAB or ../shared/clip)
+  pack verify <dir>  check pack.json and the size and sha256 of every file
+  pack presets --pack <dir>
+                     store the text directions of the built-in presets in the pack
+  runtime            start onnxruntime-web and print the backend it runs on
+  help               show this text
 `;
 
-async function main(argv: readonly string[]): Promise<number> {
-  const [command] = argv;
-  switch (command) {
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return 0;
-    case 'runtime': {
-      const runtime = await OrtRuntime.create();
-      process.stdout.write(`${runtime.backend}\n`);
-      return 0;
-    }
-    default:
-      process.stderr.write(`facetext: unknown command "${command}"\n\n${USAGE}`);
-      return 2;
+// Node blocks whenever its event loop idles (and again at exit) until V8's background TurboFan tier-up of
+// ORT's 26 MB wasm is finished: measured 110–180 s of stalls per run on this 2-core machine. A one-shot
+// CLI runs Liftoff code only; ORT compiles its wasm on first use, after this line.
+setFlagsFromString('--liftoff-only');
+
+const COMMANDS: Record<string, (args: readonly string[]) => Promise<number>> = {
+  edit: editCommand,
+  tokenize: tokenizeCommand,
+  pack: packCommand,
+  runtime: async () => {
+    process.stdout.write(`${(await OrtRuntime.create()).backend}\n`);
+    return 0;
+  },
+};
+
+async function main([command, ...args]: readonly string[]): Promise<number> {
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return 0;
   }
+  const run = COMMANDS[command];
+  if (run === undefined) throw new UsageError(`unknown command "${command}". Must be one of: ${Object.keys(COMMANDS).join(', ')}, help`);
+  return run(args);
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`facetext: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
+    if (error instanceof UsageError) {
+      process.stderr.write(`facetext: ${error.message}\nRun "facetext help" for usage.\n`);
+      process.exit(2);
+    }
+    if (isEngineError(error)) {
+      process.stderr.write(`facetext: ${error.name}: ${error.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`facetext: internal error (a bug, please report it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(70); // EX_SOFTWARE
   },
 );

@@ -1,0 +1,125 @@
+// `facetext edit`: invert an aligned face, apply a prompt (global direction) and/or a latent mapper,
+// render, write a PNG and print ONE JSON object (backend, pack, channelsKept, warnings, ms per stage).
+import { DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_MAPPER_STRENGTH, DEFAULT_NEUTRAL } from '../defaults';
+import { Engine } from '../engine';
+import type { EditSpec, PackSummary, RenderResolution } from '../engine-api';
+import type { RgbaImage } from '../image';
+import { resizeBilinear } from '../render/resize-bilinear';
+import { optionalNumber, readArgs, requiredString, UsageError, type ParsedArgs } from './cli-args';
+import { readImageFile, writePng } from './image-file';
+import { packFromDirectory } from './read-pack-dir';
+
+export const UNALIGNED_MESSAGE = 'unaligned photos need the face pipeline: pass --aligned with a 256-px aligned face';
+
+const OPTIONS = {
+  pack: { type: 'string' },
+  image: { type: 'string' },
+  prompt: { type: 'string' },
+  neutral: { type: 'string' },
+  alpha: { type: 'string' },
+  beta: { type: 'string' },
+  mapper: { type: 'string' },
+  strength: { type: 'string' },
+  preview: { type: 'boolean' },
+  aligned: { type: 'boolean' },
+  out: { type: 'string' },
+} as const;
+
+export async function editCommand(args: readonly string[]): Promise<number> {
+  const started = performance.now();
+  const { values } = readArgs('edit', args, OPTIONS);
+  const packDir = requiredString('edit', values, 'pack', 'pack folder');
+  const imagePath = requiredString('edit', values, 'image', 'png or jpg');
+  const out = requiredString('edit', values, 'out', 'png');
+  const edits = editsFromArgs(values);
+  if (values.aligned !== true) throw new UsageError(UNALIGNED_MESSAGE);
+
+  const ms: Record<string, number> = {};
+  const time = async <T>(stage: string, work: () => T | Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await work();
+    } finally {
+      ms[stage] = (ms[stage] ?? 0) + (performance.now() - t);
+    }
+  };
+
+  const engine = new Engine();
+  try {
+    const photo = await time('readImage', () => readImageFile(imagePath));
+    const summary = await time('loadPack', async () => engine.useLoadedPack(await packFromDirectory(packDir)));
+    engine.checkEdits(edits); // an unknown mapper fails before the encoder runs
+    const warnings: string[] = [];
+    const face = await time('prepareFace', () => prepareFace(photo, summary, warnings));
+    const inverted = await engine.invert(face);
+    const resolution: RenderResolution = values.preview === true ? largestPreview(summary) : 'full';
+    const result = await engine.render({ faceKey: inverted.faceKey, edits, resolution });
+    await time('writePng', () => writePng(out, result.image));
+    Object.assign(ms, prefixed('invert.', inverted.timings), prefixed('render.', result.timings));
+    ms.total = performance.now() - started;
+    const report = {
+      backend: await engine.backend(),
+      pack: summary.id,
+      image: imagePath,
+      out,
+      size: [result.image.width, result.image.height],
+      resolution,
+      edits,
+      channelsKept: result.channelsKept,
+      warnings: [...warnings, ...result.warnings],
+      ms: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Math.round(v * 10) / 10])),
+    };
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return 0;
+  } finally {
+    await engine.dispose();
+  }
+}
+
+/** --mapper first (it changes W+), then --prompt (adds α·Δs to S); at least one of them. */
+function editsFromArgs(values: ParsedArgs['values']): EditSpec[] {
+  const edits: EditSpec[] = [];
+  const prompt = values.prompt as string | undefined;
+  const mapper = values.mapper as string | undefined;
+  if (mapper !== undefined) {
+    edits.push({ kind: 'mapper', mapper, strength: optionalNumber('edit', values, 'strength', DEFAULT_MAPPER_STRENGTH) });
+  } else if (values.strength !== undefined) {
+    throw new UsageError('edit: --strength sets the strength of --mapper; give --mapper <name> too (--alpha sets the strength of --prompt)');
+  }
+  if (prompt !== undefined) {
+    edits.push({
+      kind: 'global',
+      target: prompt,
+      neutral: (values.neutral as string | undefined) ?? DEFAULT_NEUTRAL,
+      alpha: optionalNumber('edit', values, 'alpha', DEFAULT_ALPHA),
+      beta: optionalNumber('edit', values, 'beta', DEFAULT_BETA),
+    });
+  } else {
+    for (const name of ['neutral', 'alpha', 'beta']) {
+      if (values[name] !== undefined) throw new UsageError(`edit: --${name} belongs to a text edit; give --prompt "<target text>" too`);
+    }
+  }
+  if (edits.length === 0) throw new UsageError('edit: say what to change: --prompt "<target text>" and/or --mapper <name>');
+  return edits;
+}
+
+/**
+ * The aligned face the encoder takes. Only --aligned input exists for now: a face already aligned, brought
+ * to the encoder size with Pillow's bilinear resize (as e4e's torchvision Resize does, aspect ratio not
+ * kept) when it is another size. The face pipeline (detect → align → paste back) plugs in here.
+ */
+function prepareFace(photo: RgbaImage, summary: PackSummary, warnings: string[]): RgbaImage {
+  const size = summary.encoderSize;
+  if (photo.width === size && photo.height === size) return photo;
+  warnings.push(`The aligned face is ${photo.width}×${photo.height}; it was resized to ${size}×${size} (bilinear, aspect ratio not kept).`);
+  return resizeBilinear(photo, size, size);
+}
+
+function largestPreview(summary: PackSummary): number {
+  if (summary.previewResolutions.length === 0) throw new UsageError(`edit: pack ${summary.id} has no preview resolutions; leave out --preview`);
+  return Math.max(...summary.previewResolutions);
+}
+
+function prefixed(prefix: string, timings: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(timings).map(([k, v]) => [prefix + k, v]));
+}
