@@ -1,0 +1,52 @@
+// User story: "my photos stay mine" – with the real panel booted in its null-origin iframe and an image
+// sent to it and a result written back, no request carries a body, only the page, the build, the sample
+// photos and pack files are fetched, and every original keeps its bytes and place.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPlaygroundAsync, type Playground } from '../helpers/figma-host';
+
+const RECIPE = { prompt: 'smiling face', neutral: 'face', method: 'global', alpha: 4.1, beta: 0.15, mapper: null, mapperStrength: 1, packId: 'golden-tiny', faceIndex: 0 };
+const ALLOWED = [/^\/$/, /^\/fake-figma\/host\.js$/, /^\/dist\/(code\.js|ui\.html)$/, /^\/samples\/[\w-]+\.png$/, /^\/packs\/[\w-]+\/[\w.-]+$/];
+let playground: Playground;
+beforeAll(async () => {
+  playground = await openPlaygroundAsync();
+}, 120_000);
+afterAll(() => playground?.close());
+
+describe('privacy and originals with the real panel', () => {
+  it('sends images to the panel and back without any network request carrying them', async () => {
+    const { page } = playground;
+    const before = await page.evaluate(async () => ({ layers: window.facetextHost.layers(), digests: await window.facetextHost.imageDigestsAsync() }));
+    await page.evaluate(async () => {
+      window.facetextHost.select(['Astronaut']);
+      await window.facetextHost.launchAsync('edit-with-text', { prompt: 'smiling face' });
+    });
+    await page.waitForFunction(() => window.facetextHost.fromUiLog.includes('UI_READY'), null, { timeout: 90_000 });
+    const panel = page.frames().find((frame) => frame !== page.mainFrame())!;
+    expect(await panel.evaluate(() => self.origin)).toBe('null');
+
+    const done = await page.evaluate(async (recipe) => {
+      const host = window.facetextHost;
+      host.fromUi({ type: 'REQUEST_TARGET', requestId: 'p1', index: 0 });
+      return host.playPanelAsync({ requestId: 'p1', recipe, until: ['RESULT_APPLIED', 'APPLY_FAILED', 'NOTHING_SELECTED', 'SELECTION_ERROR'] });
+    }, RECIPE);
+    expect(done).toMatchObject({ type: 'RESULT_APPLIED', requestId: 'p1', name: 'Astronaut · smiling face' });
+    await page.waitForTimeout(500); // let the panel react to the messages it got
+
+    const after = await page.evaluate(async () => ({ layers: window.facetextHost.layers(), digests: await window.facetextHost.imageDigestsAsync() }));
+    expect(after.layers.filter((layer) => before.layers.some((b) => b.id === layer.id))).toEqual(before.layers);
+    for (const [name, digest] of Object.entries(before.digests)) expect(after.digests[name], name).toBe(digest);
+    expect(after.layers.find((l) => l.name === 'Astronaut · smiling face')).toMatchObject({ x: 296, y: 0, width: 256, height: 256 });
+
+    const origin = new URL(playground.url).origin;
+    // blob:, data: and the srcdoc navigation (reported with an empty URL) never leave the page.
+    const network = playground.requests.filter((request) => request.url !== '' && !/^(blob|data|about):/.test(request.url));
+    expect(network.length).toBeGreaterThan(0);
+    for (const request of network) {
+      const url = new URL(request.url);
+      expect(url.origin, request.url).toBe(origin);
+      expect(ALLOWED.some((pattern) => pattern.test(url.pathname)), request.url).toBe(true);
+      expect([request.method, request.bodyBytes], request.url).toEqual(['GET', 0]);
+    }
+    expect(playground.requests.filter((request) => request.bodyBytes > 0)).toEqual([]);
+  });
+});
