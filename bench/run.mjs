@@ -19,7 +19,7 @@ const GOLDEN = join(ROOT, '..', 'shared', 'golden');
 
 const USAGE = `usage: npm run bench -- [--packs golden-tiny,ffhq-random,ffhq-random-fp16] [--backends ${ALL_BACKENDS.join(',')}]
     [--groups ${ALL_GROUPS.join(',')}] [--repeats 3] [--warmup 1] [--json out.json] [--work DIR]
-    [--torch-repeats N] [--no-torch] [--webgpu-full] [--matmul 1024] [--timeout-min 60]
+    [--torch-repeats N] [--no-torch] [--webgpu-full] [--matmul 1024] [--timeout-min 60] [--process-per group|pack]
 Default: golden-tiny on every backend; ffhq-random on node-wasm-1, node-wasm-all and chromium-wasm; ffhq-random-fp16 on node-wasm-1.
 WebGPU here is SwiftShader (a software adapter); it runs only golden-tiny unless --webgpu-full.`;
 
@@ -48,6 +48,7 @@ function parseArgs(argv) {
     else if (arg === '--matmul') options.matmul = count(64);
     else if (arg === '--timeout-min') options.timeoutMin = count(1);
     else if (arg === '--no-torch') options.torch = false;
+    else if (arg === '--process-per') options.processPer = ['group', 'pack'].includes(value()) ? argv[i] : fail('--process-per must be group or pack');
     else if (arg === '--webgpu-full') options.webgpuFull = true;
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
@@ -181,9 +182,13 @@ async function main() {
   for (const { pack, backend } of pairs.filter((p) => p.backend.startsWith('node-'))) {
     const numThreads = backend === 'node-wasm-all' ? cores : 1;
     const child = backend === 'node-wasm-1' ? nodeChild : nodeChildPlain;
-    for (const group of options.groups) {
+    // Full-size packs: one process per group, so each group's peak RSS is its own and big graphs never share
+    // ORT's wasm memory. Small packs: one process (each start compiles ORT's 27 MB wasm again).
+    const perGroup = options.processPer === 'group' || (options.processPer === undefined && FULL_PACKS.includes(pack));
+    for (const groups of perGroup ? options.groups.map((g) => [g]) : [options.groups]) {
+      const group = groups.join(',');
       log(`${backend} ${pack}: ${group}`);
-      const config = { pack: dirs[pack], numThreads, groups: [group], repeats: options.repeats, warmup: options.warmup, matmul: group === 'matmul' ? matmul : undefined };
+      const config = { pack: dirs[pack], numThreads, groups, repeats: options.repeats, warmup: options.warmup, matmul: groups.includes('matmul') ? matmul : undefined };
       try {
         const out = benchResult(await runProcess('node', [child, JSON.stringify(config)], { timeoutMs, label: `${backend} ${pack} ${group}` }));
         runs.push({ pack, backend, numThreads, group, results: out.results, peakRssMiB: out.maxRssMiB });
