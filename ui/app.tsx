@@ -90,6 +90,7 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
               label={shown === null ? (targets === 0 ? 'Select an image with a face' : 'No face yet') : before || preview === null ? 'Original face' : 'Edited face (preview)'} />
             <div class="preview-side">
               {state.target !== null && <p class="target-name" title={state.target.name}>{state.target.name}</p>}
+              <Activity state={state} />
               {photo !== null && photo.faces.length > 1 && (
                 <FaceChooser faces={photo.faces} value={state.faceIndex} disabled={working} onChoose={(index) => controller.chooseFace(index)} />
               )}
@@ -131,10 +132,7 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
         </>
       )}
 
-      {state.stage !== null && (working || phase === 'previewing') && (
-        <ProgressBar testid="stage-progress" label={stageLabel(state.stage.what)} value={state.stage.step} max={state.stage.of} detail={state.stage.of > 1 ? `${state.stage.step} of ${state.stage.of}` : undefined} />
-      )}
-      {state.activity !== null && <p class="activity" data-testid="activity" role="status">{state.activity}</p>}
+      {state.command === 'model-pack' && <Activity state={state} />}
       {state.warnings.length > 0 && (
         <Banner kind="warning" testid="warning-banner">
           {state.warnings.map((warning) => <p key={warning}>{warning}</p>)}
@@ -151,6 +149,19 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
         </footer>
       )}
     </main>
+  );
+}
+
+/** What the engine is doing: the activity line and the current inference stage. */
+function Activity({ state }: { state: PanelState }) {
+  const { stage, phase } = state;
+  return (
+    <>
+      {state.activity !== null && <p class="activity" data-testid="activity" role="status">{state.activity}</p>}
+      {stage !== null && phase !== 'idle' && phase !== 'ready' && (
+        <ProgressBar testid="stage-progress" label={stageLabel(stage.what)} value={stage.step} max={stage.of} detail={stage.of > 1 ? `${stage.step} of ${stage.of}` : undefined} />
+      )}
+    </>
   );
 }
 

@@ -2,6 +2,7 @@
 // scripts/build.mjs, hands it ORT's wasm (gzip-compressed and base64-encoded in ui.html), and wraps the
 // remote as a PanelEngine: progress callbacks go through proxy(), pixels are transferred.
 import { proxy, transfer, wrap, type Remote } from 'comlink';
+import { faceModelBuffers } from './face-model-assets';
 import type { PackSourceSpec, PackSummary, RenderOptions, RenderResult } from './worker/engine-api';
 import type { RgbaImage } from './worker/image';
 import type {
@@ -50,17 +51,22 @@ type WorkerApi = Engine extends PhotoMethods ? Engine : Engine & PhotoMethods;
 // test/e2e/ui-boots.e2e.test.ts]: a data: worker is a secure context (navigator.gpu, so WebGPU); a blob:null
 // worker is not (wasm only); a blob:null *module* worker does not start at all. Hence classic workers,
 // data: first, blob: as the fallback where a host's CSP refuses data: workers.
-const WORKER_URLS: readonly { scheme: string; url: (source: string) => string }[] = [
-  { scheme: 'data:', url: (source) => `data:text/javascript;charset=utf-8,${encodeURIComponent(source)}` },
-  { scheme: 'blob:', url: (source) => URL.createObjectURL(new Blob([source], { type: 'text/javascript' })) },
+// Chromium caps URLs at 2 MB, which the engine bundle outgrew (face-api + tfjs), so the data: worker is a small
+// loader: it receives the bundle as its first message and runs it from a blob: URL of its own (still in the
+// data: worker's secure context).
+const DATA_WORKER_LOADER = `self.onmessage=function(e){self.onmessage=null;var u=URL.createObjectURL(new Blob([e.data],{type:'text/javascript'}));importScripts(u);URL.revokeObjectURL(u)}`;
+const WORKER_URLS: readonly { scheme: string; url: (source: string) => string; loader: boolean }[] = [
+  { scheme: 'data:', url: () => `data:text/javascript;charset=utf-8,${encodeURIComponent(DATA_WORKER_LOADER)}`, loader: true },
+  { scheme: 'blob:', url: (source) => URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), loader: false },
 ];
 
 export async function startEngine({ doc = document, faceModels }: StartEngineOptions = {}): Promise<EngineClient> {
   const failures: string[] = [];
-  for (const { scheme, url } of WORKER_URLS) {
+  for (const { scheme, url, loader } of WORKER_URLS) {
     let worker: Worker | undefined;
     try {
       worker = new Worker(url(__ENGINE_WORKER_SOURCE__), { name: 'facetext-engine' }); // CSP may throw here…
+      if (loader) worker.postMessage(__ENGINE_WORKER_SOURCE__);
       const failed = new Promise<never>((_, reject) => {
         worker!.addEventListener('error', (event) => reject(new Error(`the ${scheme} worker failed to start: ${event.message || 'script error'}`)));
       }); // …or report it as an error event
@@ -85,7 +91,7 @@ function panelEngine(remote: Remote<WorkerApi>, faceModels: StartEngineOptions['
     faceModelsLoaded ??= (async () => {
       if (faceModels === undefined) throw new Error('This build has no face detector: rebuild the plugin with npm run build.');
       const models = await faceModels();
-      await remote.loadFaceModels(models);
+      await remote.loadFaceModels(transfer(models, faceModelBuffers(models)));
     })().catch((error: unknown) => {
       faceModelsLoaded = null;
       throw error;

@@ -3,7 +3,8 @@ import { render } from 'preact';
 import { App } from './app';
 import { createBridge, figmaPort } from './bridge';
 import { startEngine } from './engine-client';
+import { readFaceModelAssets } from './face-model-assets';
 import { createImageCodec } from './image-codec';
 import './app.css';
 
-render(<App bridge={createBridge(figmaPort(window))} engine={startEngine()} codec={createImageCodec()} />, document.getElementById('app')!);
+render(<App bridge={createBridge(figmaPort(window))} engine={startEngine({ faceModels: () => readFaceModelAssets() })} codec={createImageCodec()} />, document.getElementById('app')!);

@@ -1,0 +1,198 @@
+// The panel's flows against a fake main thread, engine and codec: message sequences and engine calls.
+import { describe, expect, it } from 'vitest';
+import type { SelectionSummary, ToPlugin, ToUi } from '../../plugin/protocol';
+import { createBridge, type BridgePort } from '../../ui/bridge';
+import type { EngineClient, PanelEngine } from '../../ui/engine-client';
+import type { ImageCodec } from '../../ui/image-codec';
+import { DEFAULT_PACK_URLS } from '../../ui/pack-source';
+import { PanelController } from '../../ui/panel-controller';
+import type { PackSummary, RenderOptions } from '../../ui/worker/engine-api';
+import type { PhotoFace } from '../../ui/worker/photo-api';
+
+const PACK: PackSummary = {
+  id: 'golden-tiny', description: 'tiny', demo: false, resolution: 64, previewResolutions: [16, 32], encoderSize: 64,
+  mappers: [{ name: 'beard', description: 'a beard' }], presets: [], backend: 'wasm',
+};
+const image = (size: number) => ({ width: size, height: size, data: new Uint8ClampedArray(size * size * 4) });
+const face = (index: number, quadSize = 200): PhotoFace => ({ index, box: { x: 0, y: 0, width: quadSize, height: quadSize }, score: 0.9, quad: [], quadSize, tooSmall: quadSize < 100 });
+const selection = (n: number): SelectionSummary => ({ targets: Array.from({ length: n }, (_, i) => ({ nodeId: `1:${i}`, name: `Photo ${i}`, source: 'fill' as const })), skipped: [], message: n === 0 ? 'Select an image.' : null });
+const tick = async (rounds = 10) => { for (let i = 0; i < rounds; i++) await new Promise((r) => setTimeout(r, 0)); };
+const named = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+function setup({ faces = [face(0)], missing = [] as string[], renderError = null as Error | null } = {}) {
+  const sent: ToPlugin[] = [];
+  let handler: (message: ToUi) => void = () => undefined;
+  const port: BridgePort = { post: (message) => sent.push(message), listen: (h) => { const prev = handler; handler = (m) => { prev(m); h(m); }; return () => undefined; } };
+  const calls: { method: string; args: unknown }[] = [];
+  const renders: { request: RenderOptions; finish: () => void }[] = [];
+  const engine: PanelEngine = {
+    async loadPack(source) {
+      calls.push({ method: 'loadPack', args: source });
+      if (source.kind === 'url' && missing.includes(source.url)) throw named('PackFileMissing', `${source.url}pack.json is missing`);
+      return PACK;
+    },
+    async openPhoto(_image, options) {
+      calls.push({ method: 'openPhoto', args: options });
+      return { photoId: 'p1', width: 640, height: 480, faces, notes: [] };
+    },
+    async selectFace(options) {
+      calls.push({ method: 'selectFace', args: options });
+      return { faceKey: `key-${options.face}`, aligned: image(64), quad: [] };
+    },
+    render(request) {
+      calls.push({ method: 'render', args: request });
+      return new Promise((resolve, reject) => renders.push({ request, finish: () => (renderError ? reject(renderError) : resolve({ image: image(32), channelsKept: [7], warnings: [], timings: {} })) }));
+    },
+    async composePhoto(options) {
+      calls.push({ method: 'composePhoto', args: options });
+      return { image: image(8), facesEdited: [0], channelsKept: [7], warnings: ['cut to 77 tokens'], timings: {} };
+    },
+  };
+  const codec: ImageCodec = {
+    decode: async () => image(8),
+    encodePng: async (img) => ({ bytes: new Uint8Array([137, 80, 78, 71]), width: img.width, height: img.height }),
+  };
+  const client: EngineClient = { engine, backend: 'wasm', fallbackReason: null };
+  const controller = new PanelController({ bridge: createBridge(port), engine: Promise.resolve(client), codec });
+  controller.start();
+  return { controller, sent, calls, renders, emit: (message: ToUi) => handler(message) };
+}
+
+const show = (overrides: Partial<Extract<ToUi, { type: 'SHOW_COMMAND' }>> = {}): ToUi => ({
+  type: 'SHOW_COMMAND', command: 'edit-with-text', prompt: null, recipe: null, resultNodeId: null, selection: selection(1), packUrl: null, error: null, ...overrides,
+});
+const targetImage = (requestId: string, index = 0, total = 1): ToUi => ({
+  type: 'TARGET_IMAGE', requestId, nodeId: `1:${index}`, name: `Photo ${index}`, index, total, bytes: new Uint8Array([1]), width: 8, height: 8, source: 'fill',
+});
+
+describe('PanelController', () => {
+  it('loads the default pack (falling back from a missing demo pack), remembers it and asks for the selected image', async () => {
+    const { sent, calls, emit, controller } = setup({ missing: [DEFAULT_PACK_URLS[0]!] });
+    emit(show());
+    await tick();
+    expect(calls.filter((c) => c.method === 'loadPack').map((c) => (c.args as { url: string }).url)).toEqual([...DEFAULT_PACK_URLS]);
+    expect(sent.map((m) => m.type)).toEqual(['UI_READY', 'REMEMBER_PACK_URL', 'REQUEST_TARGET']);
+    expect(sent[1]).toEqual({ type: 'REMEMBER_PACK_URL', url: DEFAULT_PACK_URLS[1] });
+    expect(controller.getState().pack?.id).toBe('golden-tiny');
+  });
+
+  it('sends nothing but UI_READY when nothing is selected, and shows the selection message', async () => {
+    const { sent, calls, emit, controller } = setup();
+    emit(show({ prompt: 'a smiling face', selection: selection(0) }));
+    await tick();
+    expect(sent).toEqual([{ type: 'UI_READY' }]);
+    expect(calls).toEqual([]);
+    expect(controller.getState().error).toEqual({ title: 'Nothing to edit', message: 'Select an image.' });
+  });
+
+  it('runs a Quick Actions prompt through to APPLY_RESULT without interaction', async () => {
+    const { sent, calls, emit, controller } = setup();
+    emit(show({ prompt: 'grey hair', packUrl: 'http://example.test/packs/a/' }));
+    await tick();
+    const request = sent.find((m) => m.type === 'REQUEST_TARGET') as Extract<ToPlugin, { type: 'REQUEST_TARGET' }>;
+    emit(targetImage(request.requestId));
+    await tick();
+    expect(calls.map((c) => c.method)).toEqual(['loadPack', 'openPhoto', 'selectFace', 'composePhoto']);
+    expect(sent.some((m) => m.type === 'REMEMBER_PACK_URL')).toBe(false); // already remembered
+    const apply = sent.find((m) => m.type === 'APPLY_RESULT') as Extract<ToPlugin, { type: 'APPLY_RESULT' }>;
+    expect(apply).toMatchObject({ requestId: request.requestId, index: 0, nodeId: '1:0', width: 8, height: 8 });
+    expect(apply.recipe).toEqual({ prompt: 'grey hair', neutral: 'face with hair', method: 'global', alpha: 4.1, beta: 0.15, mapper: null, mapperStrength: 1, packId: 'golden-tiny', faceIndex: 0 });
+    expect(controller.getState().phase).toBe('applying');
+    emit({ type: 'RESULT_APPLIED', requestId: request.requestId, index: 0, resultNodeId: '9:9', name: 'Photo 0 (grey hair)' });
+    await tick();
+    expect(controller.getState()).toMatchObject({ phase: 'ready', notice: 'Added “Photo 0 (grey hair)”.', warnings: ['cut to 77 tokens'], quickRun: false });
+  });
+
+  it('stops a Quick Actions run at a photo with several faces and lets the user choose', async () => {
+    const { sent, calls, emit, controller } = setup({ faces: [face(0, 300), face(1, 200), face(2, 40)] });
+    emit(show({ prompt: 'beard' }));
+    await tick();
+    emit(targetImage((sent.at(-1) as { requestId: string }).requestId));
+    await tick();
+    expect(calls.map((c) => c.method)).not.toContain('composePhoto');
+    expect(controller.getState().warnings.join(' ')).toMatch(/2 faces found .*face 1 is selected.*then Apply/);
+    controller.chooseFace(1);
+    await tick();
+    expect(calls.filter((c) => c.method === 'selectFace').map((c) => c.args)).toEqual([{ photoId: 'p1', face: 0 }, { photoId: 'p1', face: 1 }]);
+    controller.apply();
+    await tick();
+    expect(calls.find((c) => c.method === 'composePhoto')?.args).toMatchObject({ photoId: 'p1', face: 1 });
+    expect((sent.find((m) => m.type === 'APPLY_RESULT') as { recipe: { faceIndex: number } }).recipe.faceIndex).toBe(1);
+  });
+
+  it('renders previews at the largest preview resolution and drops stale slider values', async () => {
+    const { sent, emit, controller, renders } = setup();
+    emit(show());
+    await tick();
+    emit(targetImage((sent.at(-1) as { requestId: string }).requestId));
+    await tick();
+    expect(renders).toHaveLength(0); // no prompt yet
+    controller.setForm({ prompt: 'smiling face' }, { preview: true });
+    for (const alpha of [1, 2, 3, 4, 5]) controller.setForm({ alpha }, { preview: true });
+    await tick();
+    expect(renders).toHaveLength(1);
+    expect(controller.getState().phase).toBe('previewing');
+    renders[0]!.finish();
+    await tick();
+    expect(renders.map((r) => (r.request.edits[0] as { alpha: number }).alpha)).toEqual([4.1, 5]);
+    expect(renders[1]!.request).toMatchObject({ faceKey: 'key-0', resolution: 32 });
+    renders[1]!.finish();
+    await controller.previewsIdle();
+    expect(controller.getState()).toMatchObject({ phase: 'ready', preview: { channelsKept: [7] } });
+  });
+
+  it('shows BetaTooHigh as a note under β, not as an error banner', async () => {
+    const { sent, emit, controller, renders } = setup({ renderError: named('BetaTooHigh', 'β 0.3 keeps no channel') });
+    emit(show({ recipe: { version: 1, prompt: 'old face', neutral: 'face', method: 'global', alpha: 3, beta: 0.3, mapper: null, mapperStrength: 1, packId: 'golden-tiny', faceIndex: 0, sourceNodeId: '1:0' }, command: 'edit-again' }));
+    await tick();
+    emit(targetImage((sent.at(-1) as { requestId: string }).requestId));
+    await tick();
+    expect(renders[0]!.request.edits).toEqual([{ kind: 'global', target: 'old face', neutral: 'face', alpha: 3, beta: 0.3 }]);
+    renders[0]!.finish();
+    await tick();
+    expect(controller.getState()).toMatchObject({ phase: 'ready', error: null, betaNote: expect.stringMatching(/lower β/) });
+  });
+
+  it('edits each batch item with the recipe fixed at Start, fails photos with several faces, and cancels', async () => {
+    const { sent, calls, emit, controller } = setup();
+    emit(show({ command: 'batch-edit', selection: selection(3) }));
+    await tick();
+    emit(targetImage((sent.at(-1) as { requestId: string }).requestId, 0, 3)); // the preview target
+    await tick();
+    controller.setForm({ prompt: 'sad face' });
+    controller.apply();
+    await tick();
+    const start = sent.at(-1) as Extract<ToPlugin, { type: 'START_BATCH' }>;
+    expect(start.type).toBe('START_BATCH');
+    controller.setForm({ prompt: 'changed while running' });
+    emit(targetImage(start.requestId, 0, 3));
+    await tick();
+    const apply = sent.at(-1) as Extract<ToPlugin, { type: 'APPLY_RESULT' }>;
+    expect(apply).toMatchObject({ type: 'APPLY_RESULT', requestId: start.requestId, index: 0, recipe: { prompt: 'sad face' } });
+    emit({ type: 'BATCH_PROGRESS', requestId: start.requestId, done: 1, total: 3, failed: 0 });
+    calls.length = 0;
+    (controller as unknown as { options: { engine: Promise<EngineClient> } }).options.engine.then(({ engine }) => {
+      engine.openPhoto = async () => ({ photoId: 'p2', width: 10, height: 10, faces: [face(0), face(1)], notes: [] });
+    });
+    await tick();
+    emit(targetImage(start.requestId, 1, 3));
+    await tick();
+    expect(sent.at(-1)).toMatchObject({ type: 'ITEM_FAILED', index: 1, message: expect.stringMatching(/has 2 faces/) });
+    controller.cancelBatch();
+    controller.cancelBatch();
+    expect(sent.filter((m) => m.type === 'CANCEL_BATCH')).toEqual([{ type: 'CANCEL_BATCH', requestId: start.requestId }]);
+    emit({ type: 'BATCH_PROGRESS', requestId: start.requestId, done: 2, total: 3, failed: 1 });
+    emit({ type: 'BATCH_DONE', requestId: start.requestId, completed: 1, total: 3, cancelled: true, resultNodeIds: ['9:1'], errors: [{ nodeId: '1:1', name: 'Photo 1', message: 'has 2 faces' }] });
+    expect(controller.getState()).toMatchObject({ notice: 'Batch cancelled: 1 of 3 images edited, 1 failed.', batch: { done: 2, failed: 1, summary: { cancelled: true } } });
+  });
+
+  it('ignores a TARGET_IMAGE for a request it no longer waits for', async () => {
+    const { sent, calls, emit } = setup();
+    emit(show());
+    await tick();
+    emit(targetImage('target-999'));
+    await tick();
+    expect(calls.map((c) => c.method)).toEqual(['loadPack']);
+    expect(sent.map((m) => m.type)).toEqual(['UI_READY', 'REMEMBER_PACK_URL', 'REQUEST_TARGET']);
+  });
+});
