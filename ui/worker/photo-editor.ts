@@ -13,7 +13,6 @@ import { fitPhoto } from './face/fit-photo';
 import { pasteBack } from './face/paste-back';
 import { LruCache } from './cache';
 import type { RgbaImage } from './image';
-import { sha256Hex } from './pack/load-pack';
 import type {
   ComposePhotoOptions, ComposePhotoResult, FaceModelBytes, FaceModelsInput, OpenPhotoOptions, OpenPhotoResult, PhotoFace,
   SelectFaceOptions, SelectFaceResult,
@@ -64,7 +63,7 @@ export class PhotoEditor {
         `${name} is only ${width}×${height} px; a face needs at least ${MIN_IMAGE_SIDE}×${MIN_IMAGE_SIDE} px (in practice a few hundred). Select a larger photo.`,
       );
     }
-    const id = `photo:${width}x${height}:${await sha256Hex(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))}`;
+    const id = `photo:${width}x${height}:${pixelHash(data)}`;
     let photo = this.photos.get(id);
     if (photo === undefined || photo.name !== name) {
       const detected = photo?.detected ?? (await detectFaces(fitted.analysis));
@@ -196,6 +195,21 @@ function toGrey(image: RgbaImage): RgbaImage {
     data[i] = data[i + 1] = data[i + 2] = y;
   }
   return { width: image.width, height: image.height, data };
+}
+
+/**
+ * Two independent 32-bit FNV-1a-style hashes over the pixels' 32-bit words (64 bits in all). Not
+ * crypto.subtle: a blob: Worker in Figma's null-origin iframe is not a secure context and has none.
+ */
+function pixelHash(data: Uint8ClampedArray): string {
+  const words = data.byteOffset % 4 === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.length >> 2) : new Uint32Array(data.slice().buffer);
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ data.length;
+  for (let i = 0; i < words.length; i++) {
+    a = Math.imul(a ^ words[i], 0x01000193);
+    b = Math.imul(b ^ words[i], 0x5bd1e995) ^ (b >>> 15);
+  }
+  return `${(a >>> 0).toString(16).padStart(8, '0')}${(b >>> 0).toString(16).padStart(8, '0')}`;
 }
 
 function add(into: Record<string, number>, prefix: string, timings: Record<string, number>): void {

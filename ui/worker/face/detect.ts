@@ -60,6 +60,7 @@ export function loadFaceModels(files: FaceModelFiles): Promise<void> {
 }
 
 async function initialise({ detector, landmarks, wasm }: FaceModelFiles): Promise<void> {
+  ensureWorkerEnvironment();
   // A Figma plugin iframe is not cross-origin isolated, and Node has no wasm threads in tfjs: use the
   // single-threaded builds so only those binaries are needed.
   tfBackends.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
@@ -77,6 +78,38 @@ async function initialise({ detector, landmarks, wasm }: FaceModelFiles): Promis
   }
   faceapi.nets.ssdMobilenetv1.loadFromWeightMap(decode(detector, 'detector'));
   faceapi.nets.faceLandmark68Net.loadFromWeightMap(decode(landmarks, 'landmarks'));
+}
+
+/**
+ * face-api knows two hosts, a window (document, HTMLCanvasElement…) and Node; in a Worker it has neither and
+ * its getEnv() throws on the first detection. Inputs here are tensors, so it only runs instanceof checks
+ * against these classes: give it OffscreenCanvas and classes that nothing is an instance of.
+ */
+function ensureWorkerEnvironment(): void {
+  try {
+    faceapi.env.getEnv();
+    return;
+  } catch {
+    // no environment: a Worker
+  }
+  class NotInAWorker {}
+  const scope = globalThis as unknown as { OffscreenCanvas?: new (w: number, h: number) => object; OffscreenCanvasRenderingContext2D?: unknown; ImageData?: unknown };
+  const Canvas = scope.OffscreenCanvas ?? NotInAWorker;
+  const env = {
+    Canvas,
+    CanvasRenderingContext2D: scope.OffscreenCanvasRenderingContext2D ?? NotInAWorker,
+    Image: NotInAWorker,
+    ImageData: scope.ImageData ?? NotInAWorker,
+    Video: NotInAWorker,
+    createCanvasElement: () => new (Canvas as new (w: number, h: number) => object)(1, 1),
+    createImageElement: () => new NotInAWorker(),
+    createVideoElement: () => new NotInAWorker(),
+    fetch: (...args: Parameters<typeof fetch>) => fetch(...args),
+    readFile: () => {
+      throw new Error('face-api has no file system in a Worker');
+    },
+  };
+  faceapi.env.setEnv(env as unknown as Parameters<typeof faceapi.env.setEnv>[0]);
 }
 
 function bytesUrl(bytes: Uint8Array): string {
