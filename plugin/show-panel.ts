@@ -24,7 +24,8 @@ type ApplyResult = Extract<ToPlugin, { type: 'APPLY_RESULT' }>;
 
 /** Opens the panel; once it says UI_READY it gets SHOW_COMMAND. */
 export async function showPanelAsync({ command, prompt = null, edit = null, error = null }: PanelOptions): Promise<void> {
-  const packUrl = (await figma.clientStorage.getAsync(PACK_URL_KEY)) as unknown;
+  figma.showUI(__html__, PANEL_OPTIONS); // first, so the panel starts loading at once
+  const packUrlRead = figma.clientStorage.getAsync(PACK_URL_KEY) as Promise<unknown>;
   const targetsNow = (): FoundTargets => 
     edit !== null
       ? { targets: findTargets([edit.source]).targets.filter((target) => target.node.id === edit.source.id), skipped: [] }
@@ -48,7 +49,6 @@ export async function showPanelAsync({ command, prompt = null, edit = null, erro
     return result;
   };
 
-  figma.showUI(__html__, PANEL_OPTIONS);
   if (edit === null) {
     figma.on('selectionchange', () => {
       if (batch === null) post({ type: 'SELECTION_CHANGED', selection: summarise(targetsNow()) });
@@ -57,21 +57,22 @@ export async function showPanelAsync({ command, prompt = null, edit = null, erro
 
   figma.ui.onmessage = (message: ToPlugin) => {
     switch (message.type) {
-      case 'UI_READY': {
-        const selection: SelectionSummary = summarise(targetsNow());
-        post({
-          type: 'SHOW_COMMAND',
-          command,
-          prompt,
-          recipe: edit?.recipe ?? null,
-          resultNodeId: edit?.result.id ?? null,
-          selection,
-          packUrl: typeof packUrl === 'string' ? packUrl : null,
-          error,
-        });
-        if (selection.message !== null && command !== 'model-pack') figma.notify(selection.message);
+      case 'UI_READY':
+        packUrlRead.then((packUrl) => {
+          const selection: SelectionSummary = summarise(targetsNow());
+          post({
+            type: 'SHOW_COMMAND',
+            command,
+            prompt,
+            recipe: edit?.recipe ?? null,
+            resultNodeId: edit?.result.id ?? null,
+            selection,
+            packUrl: typeof packUrl === 'string' ? packUrl : null,
+            error,
+          });
+          if (selection.message !== null && command !== 'model-pack') figma.notify(selection.message);
+        }, (cause: unknown) => figma.notify(`Could not read the remembered pack URL: ${errorMessage(cause)}`, { error: true }));
         return;
-      }
       case 'REQUEST_TARGET': {
         const found = targetsNow();
         const target = found.targets[message.index];
