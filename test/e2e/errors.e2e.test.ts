@@ -16,6 +16,7 @@ async function requestTargetAsync(selection: string[], command = 'edit-with-text
     host.select(selection);
     await host.launchAsync(command, { prompt: 'smiling face' }, { panel: false });
     host.fromUi({ type: 'UI_READY' });
+    while (!host.toUi().some((m) => (m as { type: string }).type === 'SHOW_COMMAND')) await new Promise((resolve) => setTimeout(resolve, 5));
     host.fromUi({ type: 'REQUEST_TARGET', requestId: 'r1', index: 0 });
     await new Promise((resolve) => setTimeout(resolve, 50));
     return { toUi: host.toUi() as { type: string; [key: string]: unknown }[], notifications: host.notifications(), closed: host.closed() };
