@@ -171,8 +171,11 @@ describe('facetext pack', () => {
 describe('user mistakes exit non-zero with one message and no stack trace', () => {
   const edit = ['edit', '--pack', GOLDEN_TINY_PACK, '--image', FACE];
   const cases: Array<[title: string, args: string[], code: number, message: RegExp]> = [
-    ['a photo without --aligned', [...edit, '--prompt', 'smiling face', '--out', 'x.png'], 2,
-      /^facetext: unaligned photos need the face pipeline: pass --aligned with a 256-px aligned face\n/],
+    ['--face with --aligned', [...edit, '--aligned', '--face', '1', '--prompt', 'smiling face', '--out', 'x.png'], 2,
+      /^facetext: edit: --face picks a face in a photo; leave it out with --aligned/],
+    ['--preview on a photo', [...edit, '--preview', '--prompt', 'smiling face', '--out', 'x.png'], 2, /^facetext: edit: --preview renders an aligned face at preview size; give --aligned too/],
+    ['a --face that is not a number', [...edit, '--face', 'left', '--prompt', 'smiling face', '--out', 'x.png'], 2,
+      /^facetext: edit: --face must be a face number \(0 is the largest\) or "all", got "left"\n/],
     ['a misspelt option', [...edit, '--alpah', '3'], 2, /^facetext: edit: Unknown option '--alpah'\n/],
     ['a number that is not one', [...edit, '--aligned', '--prompt', 'x', '--alpha', 'lots', '--out', 'x.png'], 2, /^facetext: edit: --alpha must be a number, got "lots"\n/],
     ['no edit at all', [...edit, '--aligned', '--out', 'x.png'], 2, /^facetext: edit: say what to change: --prompt "<target text>" and\/or --mapper <name>\n/],

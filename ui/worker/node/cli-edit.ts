@@ -1,15 +1,16 @@
-// `facetext edit`: invert an aligned face, apply a prompt (global direction) and/or a latent mapper,
-// render, write a PNG and print ONE JSON object (backend, pack, channelsKept, warnings, ms per stage).
+// `facetext edit`: invert an aligned face (--aligned) or every chosen face of a photo (cli-edit-photo.ts),
+// apply a prompt (global direction) and/or a latent mapper, render, write a PNG and print ONE JSON object
+// (backend, pack, faces found/edited and the quad for a photo, channelsKept, warnings, ms per stage).
+import { basename } from 'node:path';
 import { DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_MAPPER_STRENGTH, DEFAULT_NEUTRAL } from '../defaults';
 import { Engine } from '../engine';
 import type { EditSpec, PackSummary, RenderResolution } from '../engine-api';
 import type { RgbaImage } from '../image';
 import { resizeBilinear } from '../render/resize-bilinear';
 import { optionalNumber, readArgs, requiredString, UsageError, type ParsedArgs } from './cli-args';
+import { editPhoto, parseFaceOption, type EditPhotoResult } from './cli-edit-photo';
 import { readImageFile, writePng } from './image-file';
 import { packFromDirectory } from './read-pack-dir';
-
-export const UNALIGNED_MESSAGE = 'unaligned photos need the face pipeline: pass --aligned with a 256-px aligned face';
 
 const OPTIONS = {
   pack: { type: 'string' },
@@ -22,6 +23,7 @@ const OPTIONS = {
   strength: { type: 'string' },
   preview: { type: 'boolean' },
   aligned: { type: 'boolean' },
+  face: { type: 'string' },
   out: { type: 'string' },
 } as const;
 
@@ -32,7 +34,10 @@ export async function editCommand(args: readonly string[]): Promise<number> {
   const imagePath = requiredString('edit', values, 'image', 'png or jpg');
   const out = requiredString('edit', values, 'out', 'png');
   const edits = editsFromArgs(values);
-  if (values.aligned !== true) throw new UsageError(UNALIGNED_MESSAGE);
+  const aligned = values.aligned === true;
+  if (aligned && values.face !== undefined) throw new UsageError('edit: --face picks a face in a photo; leave it out with --aligned (the image is one aligned face)');
+  if (!aligned && values.preview === true) throw new UsageError('edit: --preview renders an aligned face at preview size; give --aligned too (photos are edited at full size)');
+  const face = aligned ? undefined : parseFaceOption(values.face);
 
   const ms: Record<string, number> = {};
   const time = async <T>(stage: string, work: () => T | Promise<T>): Promise<T> => {
@@ -50,12 +55,23 @@ export async function editCommand(args: readonly string[]): Promise<number> {
     const summary = await time('loadPack', async () => engine.useLoadedPack(await packFromDirectory(packDir)));
     engine.checkEdits(edits); // an unknown mapper fails before the encoder runs
     const warnings: string[] = [];
-    const face = await time('prepareFace', () => prepareFace(photo, summary, warnings));
-    const inverted = await engine.invert(face);
     const resolution: RenderResolution = values.preview === true ? largestPreview(summary) : 'full';
-    const result = await engine.render({ faceKey: inverted.faceKey, edits, resolution });
+    let result: { image: RgbaImage; channelsKept: number[]; warnings: string[] };
+    let faces: EditPhotoResult['report'] | undefined;
+    if (face === undefined) {
+      const prepared = await time('prepareFace', () => prepareFace(photo, summary, warnings));
+      const inverted = await engine.invert(prepared);
+      const rendered = await engine.render({ faceKey: inverted.faceKey, edits, resolution });
+      result = rendered;
+      Object.assign(ms, prefixed('invert.', inverted.timings), prefixed('render.', rendered.timings));
+    } else {
+      const edited = await editPhoto({ engine, photo, name: basename(imagePath), face, edits });
+      result = edited;
+      faces = edited.report;
+      warnings.push(...faces.notes);
+      Object.assign(ms, edited.timings);
+    }
     await time('writePng', () => writePng(out, result.image));
-    Object.assign(ms, prefixed('invert.', inverted.timings), prefixed('render.', result.timings));
     ms.total = performance.now() - started;
     const report = {
       backend: await engine.backend(),
@@ -64,6 +80,7 @@ export async function editCommand(args: readonly string[]): Promise<number> {
       out,
       size: [result.image.width, result.image.height],
       resolution,
+      ...(faces && { faces: faces.faces, face: faces.face, facesEdited: faces.facesEdited, quad: faces.quad }),
       edits,
       channelsKept: result.channelsKept,
       warnings: [...warnings, ...result.warnings],

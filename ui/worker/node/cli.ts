@@ -11,10 +11,14 @@ import { tokenizeCommand } from './cli-tokenize';
 const USAGE = `Usage: facetext <command>
 
 Commands:
-  edit --pack <dir> --image <png|jpg> --aligned --out <png>
+  edit --pack <dir> --image <png|jpg> --out <png> [--face <n|all>]
        [--prompt "<target>"] [--neutral "<text>"] [--alpha n] [--beta n]
-       [--mapper <name> [--strength n]] [--preview]
-                     edit an aligned face; prints one JSON line (defaults: α 4.1, β 0.15, neutral "face")
+       [--mapper <name> [--strength n]]
+                     edit the faces of a photo (0 = the largest, the default; all = every face) and paste
+                     them back; prints one JSON line with the faces found, those edited and the first one's
+                     alignment quad (defaults: α 4.1, β 0.15, neutral "face")
+  edit --pack <dir> --image <png|jpg> --aligned --out <png> [--preview] [edit options as above]
+                     edit an aligned face (no detection); --preview renders at the largest preview size
   tokenize "<text>" [--pack <dir>]
                      print CLIP's 77 token ids (vocabulary from the pack, $FACETEXT_VOCAB or ../shared/clip)
   pack verify <dir>  check pack.json and the size and sha256 of every file
