@@ -116,6 +116,8 @@ export interface EngineStats {
   runs: Partial<Record<GraphRole, number>>;
   /** Graph roles with a session, in the order they were opened. */
   graphsLoaded: GraphRole[];
+  /** The backend each loaded graph runs on. */
+  sessionBackends: Partial<Record<GraphRole, Backend>>;
   /** Whether the CLIP vocabulary has been read (only a text direction needs it). */
   tokenizerLoaded: boolean;
   faces: number;

@@ -201,7 +201,7 @@ export class Engine {
     }
     const { timings } = edited;
     onProgress?.({ stage: 'infer', step: stageCount(edits) + 1, of: stageCount(edits) + 1, what: role });
-    const pixels = await timedAsync(timings, 'synthesis', () => this.synthesize({ s: edited.s, resolution }));
+    const pixels = await timedAsync(timings, 'synthesis', () => this.synthesize({ s: edited.s, resolution }, onProgress));
     const image = timed(timings, 'toRgba', () => toRgba(pixels));
     return { image, channelsKept: edited.channelsKept, warnings: edited.warnings, timings };
   }
@@ -224,6 +224,7 @@ export class Engine {
     return {
       runs: state.sessions.runCounts(),
       graphsLoaded: state.sessions.loadedRoles(),
+      sessionBackends: state.sessions.sessionBackends(),
       tokenizerLoaded: state.directions.tokenizerLoaded,
       faces: state.faces.size,
     };

@@ -1,6 +1,6 @@
 // The engine's ONNX sessions: one per graph role, opened on first use (a mapper edit never loads clipText,
 // nothing loads clipImage), and a count of run() calls per role – the observable that proves caching.
-import type { GraphSession, OrtRuntime, OrtTensor } from './runtime/ort';
+import type { Backend, GraphSession, OrtRuntime, OrtTensor } from './runtime/ort';
 import { openGraph } from './pack/graph-contract';
 import type { LoadedPack } from './pack/load-pack';
 import type { GraphRole } from './pack/pack-schema';
@@ -10,6 +10,7 @@ export class GraphSessions {
   private readonly sessions = new Map<GraphRole, Promise<GraphSession>>();
   private readonly opened: GraphRole[] = [];
   private readonly runs = new Map<GraphRole, number>();
+  private readonly backends = new Map<GraphRole, Backend>();
 
   constructor(
     private readonly runtime: OrtRuntime,
@@ -35,7 +36,10 @@ export class GraphSessions {
       session = openGraph(this.runtime, this.loaded, role, { onProgress });
       this.sessions.set(role, session);
       session.then(
-        () => this.opened.push(role),
+        (opened) => {
+          this.opened.push(role);
+          this.backends.set(role, opened.backend);
+        },
         () => this.sessions.delete(role),
       );
     }
@@ -44,6 +48,11 @@ export class GraphSessions {
 
   runCounts(): Partial<Record<GraphRole, number>> {
     return Object.fromEntries(this.runs) as Partial<Record<GraphRole, number>>;
+  }
+
+  /** The backend each opened session runs on (a WebGPU session that failed to build runs on wasm). */
+  sessionBackends(): Partial<Record<GraphRole, Backend>> {
+    return Object.fromEntries(this.backends) as Partial<Record<GraphRole, Backend>>;
   }
 
   loadedRoles(): GraphRole[] {

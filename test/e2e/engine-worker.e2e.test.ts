@@ -1,0 +1,170 @@
+// The engine chain in headless Chromium, inside a real module Worker driven through comlink (the harness
+// page test/e2e/engine-harness/page.ts), with the pack served over HTTP from 127.0.0.1: once on WebGPU
+// (SwiftShader, --enable-unsafe-webgpu) and once WASM-only. Results must match ../shared/golden and the
+// Node engine within the golden README's tolerances for each kind of backend.
+import { createServer, type Server } from 'node:http';
+import { readFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, normalize } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import * as esbuild from 'esbuild';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../ui/worker/engine';
+import { packFromDirectory } from '../../ui/worker/node/read-pack-dir';
+import { GOLDEN_TINY_PACK, REPO_ROOT, goldenPath } from '../helpers/golden';
+import { parseNpy } from '../helpers/npy';
+import { maxAbsDiff } from '../helpers/tolerance';
+import type { ChainResult } from './engine-harness/page';
+
+const CHROMIUM = '/usr/bin/chromium';
+const BASE_FLAGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+const ORT_WASM = createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm');
+// ../shared/golden/README.md: latents ≤ 1e-4 on CPU/WASM, ≤ 2e-3 on GPU; images ≤ 1e-4 / ≤ 5e-3.
+const TOLERANCES = { wasm: { latent: 1e-4, image: 1e-4 }, webgpu: { latent: 2e-3, image: 5e-3 } } as const;
+
+function floats(relative: string, ...index: number[]): Float32Array {
+  const array = parseNpy(new Uint8Array(readFileSync(goldenPath(relative))));
+  const data = array.data as Float32Array;
+  const size = array.shape.slice(index.length).reduce((a, b) => a * b, 1);
+  const flat = index.reduce((f, i, axis) => f * array.shape[axis] + i, 0);
+  return data.slice(flat * size, (flat + 1) * size);
+}
+
+function faceRgba(): Uint8Array {
+  const array = parseNpy(new Uint8Array(readFileSync(goldenPath('e4e-tiny/input_uint8.npy'))));
+  const rgba = new Uint8Array(256 * 256 * 4);
+  for (let p = 0; p < 256 * 256; p++) {
+    for (let c = 0; c < 3; c++) rgba[p * 4 + c] = array.data[p * 3 + c];
+    rgba[p * 4 + 3] = 255;
+  }
+  return rgba;
+}
+
+let server: Server;
+let baseUrl: string;
+let nodeRender: Uint8ClampedArray;
+const report: string[] = [];
+
+beforeAll(async () => {
+  const bundle = async (entry: string) => {
+    const result = await esbuild.build({ entryPoints: [join(REPO_ROOT, entry)], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'warning' });
+    return result.outputFiles[0].contents;
+  };
+  const files = new Map<string, { body: Uint8Array; type: string }>([
+    ['/', { body: Buffer.from('<!doctype html><meta charset="utf-8"><title>engine harness</title><link rel="icon" href="data:,"><script type="module" src="/page.js"></script>'), type: 'text/html' }],
+    ['/worker.js', { body: await bundle('ui/worker/worker.ts'), type: 'text/javascript' }],
+    ['/page.js', { body: await bundle('test/e2e/engine-harness/page.ts'), type: 'text/javascript' }],
+    ['/ort.wasm', { body: readFileSync(ORT_WASM), type: 'application/wasm' }],
+    ['/inputs/face0.rgba', { body: faceRgba(), type: 'application/octet-stream' }],
+    ['/inputs/case_b_wplus0.f32', { body: new Uint8Array(floats('stylegan2-tiny/case_b_wplus.npy', 0).buffer), type: 'application/octet-stream' }],
+    ['/inputs/mapper_wplus0.f32', { body: new Uint8Array(floats('mapper-tiny/wplus_in.npy', 0).buffer), type: 'application/octet-stream' }],
+  ]);
+  server = createServer((request, response) => {
+    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
+    const file = files.get(path);
+    if (file) {
+      response.writeHead(200, { 'content-type': file.type, 'content-length': file.body.byteLength });
+      response.end(file.body);
+      return;
+    }
+    const packFile = path.startsWith('/pack/golden-tiny/') ? normalize(join(GOLDEN_TINY_PACK, path.slice('/pack/golden-tiny/'.length))) : '';
+    if (packFile.startsWith(GOLDEN_TINY_PACK) && existsSync(packFile)) {
+      const body = readFileSync(packFile);
+      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.byteLength });
+      response.end(body);
+      return;
+    }
+    response.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+
+  // The Node engine's render of the same edit, for the pixel comparison.
+  const engine = new Engine({ runtime: { backends: ['wasm'] } });
+  try {
+    await engine.useLoadedPack(await packFromDirectory(GOLDEN_TINY_PACK));
+    const { faceKey } = await engine.invert({ width: 256, height: 256, data: new Uint8ClampedArray(faceRgba()) });
+    nodeRender = (await engine.render({ faceKey, edits: [{ kind: 'global', neutral: 'face', target: 'face with glasses', alpha: 3, beta: 0.1 }], resolution: 'full' })).image.data;
+  } finally {
+    await engine.dispose();
+  }
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  if (report.length > 0) console.log(`engine in a Chromium worker, max |diff|:\n  ${report.join('\n  ')}`);
+});
+
+async function runInChromium(flags: string[], options: { backends?: Array<'webgpu' | 'wasm'> }): Promise<{ result: ChainResult; errors: string[] }> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...BASE_FLAGS, ...flags] });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    await page.goto(baseUrl);
+    await page.waitForFunction(() => 'runChain' in window);
+    const result = await page.evaluate((o) => (window as unknown as { runChain: (o: unknown) => Promise<ChainResult> }).runChain(o), options);
+    return { result, errors };
+  } finally {
+    await browser.close();
+  }
+}
+
+function checkChain(label: string, result: ChainResult, tolerance: { latent: number; image: number }): void {
+  const check = (what: string, actual: number[], expected: Float32Array, limit: number) => {
+    const { value, index } = maxAbsDiff(actual, expected);
+    report.push(`${label} ${what}: ${value.toExponential(2)} (limit ${limit})`);
+    expect(value, `${label} ${what}: max |diff| ${value} at ${index}`).toBeLessThanOrEqual(limit);
+  };
+  check('W+ of the aligned face', result.wPlus, floats('e4e-tiny/wplus.npy', 0), tolerance.latent);
+  check('decoded image', result.decoded, floats('e4e-tiny/decoded_image.npy', 0), tolerance.image);
+  check('Δt face → smiling face', result.deltaT, floats('global-direction/delta_t.npy', 1), tolerance.latent);
+  check('edited S (glasses, β 0.1, α 3)', result.editedS, floats('global-direction/s_edited.npy', 0, 1, 1, 0), tolerance.latent);
+  check('edited image', result.editedImage, floats('global-direction/image_edited_pair0_beta0.1.npy', 1, 0), tolerance.image);
+  check('mapper W+', result.mappedWPlus, floats('mapper-tiny/wplus_edited.npy', 0), tolerance.latent);
+  check('mapper image', result.mappedImage, floats('mapper-tiny/image_edited.npy', 0), tolerance.image);
+  const levels = maxAbsDiff(result.rendered.data, nodeRender);
+  report.push(`${label} RGBA render vs Node: ${levels.value} levels`);
+  expect(levels.value, 'RGBA render vs the Node engine, in 8-bit levels').toBeLessThanOrEqual(1);
+
+  expect(result.channelsKept).toEqual([123]);
+  expect(result.rendered).toMatchObject({ width: 64, height: 64, channelsKept: [123] });
+  expect(result.preview).toEqual({ width: 32, height: 32 });
+  expect(result.detachedAfterTransfer, 'the face buffer was transferred, not copied').toBe(true);
+  expect(result.loadProgressStages, 'graphs and data arrive over HTTP with download progress').toEqual(['download']);
+  // Progress reaches the page through a comlink proxy; the preview graph loads on this first preview.
+  expect(result.renderProgress).toEqual([
+    'infer 1/3 affine',
+    'infer 2/3 text direction "face" → "face with glasses"',
+    'infer 3/3 synthesisPreview:32',
+    'load-graph synthesisPreview:32',
+  ]);
+  expect(result.betaError?.name).toBe('BetaTooHigh');
+  expect(result.betaError?.message).toMatch(/^β too high: 0 channels pass β = 0\.9/);
+  expect(result.stats.runs).toMatchObject({ encoder: 1, clipText: 2, 'mapper:beard': 1 });
+  expect(result.stats.graphsLoaded).not.toContain('clipImage');
+}
+
+describe('the engine in a Chromium module Worker through comlink', () => {
+  it('runs the whole chain on WebGPU (SwiftShader) within the GPU tolerances', async () => {
+    const { result, errors } = await runInChromium(['--enable-unsafe-webgpu'], {});
+    report.push(`webgpu run: runtime ${JSON.stringify(result.runtime)}, backend at the end ${result.backendAtEnd}, sessions ${JSON.stringify(result.stats.sessionBackends)}`);
+    expect(result.runtime).toEqual({ backend: 'webgpu', fallbackReason: null });
+    expect(result.summary.backend).toBe('webgpu');
+    checkChain('webgpu', result, TOLERANCES.webgpu);
+    expect(errors).toEqual([]);
+  }, 600_000);
+
+  it('runs the whole chain WASM-only within the CPU tolerances', async () => {
+    const { result, errors } = await runInChromium([], { backends: ['wasm'] });
+    report.push(`wasm run: runtime ${JSON.stringify(result.runtime)}, sessions ${JSON.stringify(result.stats.sessionBackends)}`);
+    expect(result.runtime).toEqual({ backend: 'wasm', fallbackReason: null });
+    expect(Object.values(result.stats.sessionBackends).every((b) => b === 'wasm')).toBe(true);
+    checkChain('wasm', result, TOLERANCES.wasm);
+    expect(errors).toEqual([]);
+  }, 600_000);
+});
