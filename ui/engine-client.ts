@@ -13,6 +13,8 @@ import type { Backend } from './worker/runtime/ort';
 import type { Engine } from './worker/worker';
 
 declare const __ENGINE_WORKER_SOURCE__: string; // the worker bundle (a classic script), injected by scripts/build.mjs
+// esbuild's define pastes the (1.6 MB) string at every use: read it once.
+const ENGINE_WORKER_SOURCE: string = __ENGINE_WORKER_SOURCE__;
 export const ORT_WASM_ELEMENT_ID = 'ort-wasm-gz-base64';
 
 /** What the panel asks of the engine (the Worker's API, minus comlink). Tests pass a fake. */
@@ -65,8 +67,8 @@ export async function startEngine({ doc = document, faceModels }: StartEngineOpt
   for (const { scheme, url, loader } of WORKER_URLS) {
     let worker: Worker | undefined;
     try {
-      worker = new Worker(url(__ENGINE_WORKER_SOURCE__), { name: 'facetext-engine' }); // CSP may throw here…
-      if (loader) worker.postMessage(__ENGINE_WORKER_SOURCE__);
+      worker = new Worker(url(ENGINE_WORKER_SOURCE), { name: 'facetext-engine' }); // CSP may throw here…
+      if (loader) worker.postMessage(ENGINE_WORKER_SOURCE);
       const failed = new Promise<never>((_, reject) => {
         worker!.addEventListener('error', (event) => reject(new Error(`the ${scheme} worker failed to start: ${event.message || 'script error'}`)));
       }); // …or report it as an error event
