@@ -66,6 +66,9 @@ describe('dist/code.js', () => {
       ui: { onmessage: undefined, postMessage: () => undefined },
       notify: () => undefined,
       closePlugin: () => undefined,
+      // Real Figma always provides these; code.js registers Quick Actions suggestions and reads the pack URL.
+      parameters: { on: () => undefined },
+      clientStorage: { getAsync: async () => undefined, setAsync: async () => undefined },
     };
     runInNewContext(code, { figma, __html__: '<p>panel</p>' });
     expect(handlers).toHaveLength(1);
