@@ -1,7 +1,7 @@
 // `facetext edit`: invert an aligned face (--aligned) or every chosen face of a photo (cli-edit-photo.ts),
 // apply a prompt (global direction) and/or a latent mapper, render, write a PNG and print ONE JSON object
 // (backend, pack, faces found/edited and the quad for a photo, channelsKept, warnings, ms per stage).
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_MAPPER_STRENGTH, DEFAULT_NEUTRAL } from '../defaults';
 import { Engine } from '../engine';
 import type { EditSpec, PackSummary, RenderResolution } from '../engine-api';
@@ -11,6 +11,7 @@ import { optionalNumber, readArgs, requiredString, UsageError, type ParsedArgs }
 import { editPhoto, parseFaceOption, type EditPhotoResult } from './cli-edit-photo';
 import { readImageFile, writePng } from './image-file';
 import { packFromDirectory } from './read-pack-dir';
+import { packageRoot } from './cli-tokenize';
 
 const OPTIONS = {
   pack: { type: 'string' },
@@ -30,7 +31,7 @@ const OPTIONS = {
 export async function editCommand(args: readonly string[]): Promise<number> {
   const started = performance.now();
   const { values } = readArgs('edit', args, OPTIONS);
-  const packDir = requiredString('edit', values, 'pack', 'pack folder');
+  const packDir = (values.pack as string | undefined) ?? demoPackDir();
   const imagePath = requiredString('edit', values, 'image', 'png or jpg');
   const out = requiredString('edit', values, 'out', 'png');
   const edits = editsFromArgs(values);
@@ -139,4 +140,11 @@ function largestPreview(summary: PackSummary): number {
 
 function prefixed(prefix: string, timings: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(timings).map(([k, v]) => [prefix + k, v]));
+}
+
+/** Without --pack, `edit` uses the demonstration pack that ships in the repository (models/packs/demo). */
+function demoPackDir(): string {
+  const root = packageRoot();
+  if (root === undefined) throw new UsageError('edit: give --pack <dir> (the demonstration pack was not found beside this facetext install)');
+  return join(root, 'models/packs/demo');
 }

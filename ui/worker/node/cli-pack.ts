@@ -1,10 +1,11 @@
-// `facetext pack verify <dir>` and `facetext pack presets --pack <dir>`.
+// `facetext pack verify <dir>`, `pack presets --pack <dir>`, and the builders `pack stats` / `pack relevance`.
 import { formatCount } from '../pack/load-pack';
 import { readArgs, requiredString, UsageError } from './cli-args';
 import { writePackPresets } from './cli-pack-presets';
+import { runPackRelevance, runPackStats } from './pack-builder-command';
 import { packFromDirectory } from './read-pack-dir';
 
-const PACK_USAGE = 'pack: say what to do: facetext pack verify <dir> | facetext pack presets --pack <dir>';
+const PACK_USAGE = 'pack: say what to do: facetext pack verify <dir> | presets --pack <dir> | stats --pack <dir> | relevance --pack <dir>';
 
 export async function packCommand(args: readonly string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -13,10 +14,14 @@ export async function packCommand(args: readonly string[]): Promise<number> {
       return verify(rest);
     case 'presets':
       return presets(rest);
+    case 'stats':
+      return runPackStats([...rest]);
+    case 'relevance':
+      return runPackRelevance([...rest]);
     case undefined:
       throw new UsageError(PACK_USAGE);
     default:
-      throw new UsageError(`pack: unknown subcommand "${sub}". Must be one of: verify, presets`);
+      throw new UsageError(`pack: unknown subcommand "${sub}". Must be one of: verify, presets, stats, relevance`);
   }
 }
 

@@ -11,12 +11,13 @@ import { tokenizeCommand } from './cli-tokenize';
 const USAGE = `Usage: facetext <command>
 
 Commands:
-  edit --pack <dir> --image <png|jpg> --out <png> [--face <n|all>]
+  edit [--pack <dir>] --image <png|jpg> --out <png> [--face <n|all>]
        [--prompt "<target>"] [--neutral "<text>"] [--alpha n] [--beta n]
        [--mapper <name> [--strength n]]
                      edit the faces of a photo (0 = the largest, the default; all = every face) and paste
                      them back; prints one JSON line with the faces found, those edited and the first one's
-                     alignment quad (defaults: α 4.1, β 0.15, neutral "face")
+                     alignment quad (defaults: α 4.1, β 0.15, neutral "face"; without --pack the
+                     demonstration pack models/packs/demo)
   edit --pack <dir> --image <png|jpg> --aligned --out <png> [--preview] [edit options as above]
                      edit an aligned face (no detection); --preview renders at the largest preview size
   tokenize "<text>" [--pack <dir>]
@@ -24,6 +25,11 @@ Commands:
   pack verify <dir>  check pack.json and the size and sha256 of every file
   pack presets --pack <dir>
                      store the text directions of the built-in presets in the pack
+  pack stats --pack <dir> [--samples N] [--truncation ψ] [--seed n]
+                     compute the S mean/std from mapped random z and write them into the pack
+  pack relevance --pack <dir> [--images N] [--sigma k] [--resolution r] [--seed n]
+                     compute the channel-relevance matrix (fs3) with the pack's generator and CLIP image
+                     graph; resumable (relevance.partial beside pack.json)
   runtime            start onnxruntime-web and print the backend it runs on
   help               show this text
 `;
