@@ -1,0 +1,67 @@
+// User story: "Batch edit selected frames…" over five portrait frames in the real panel (dist/ui.html in the
+// host simulator), cancelled with the panel's Cancel button while the second image is in flight: two results,
+// kept, and a summary.
+import type { Frame } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPlaygroundAsync, type Playground } from '../helpers/figma-host';
+
+const SLOW = { timeout: 300_000 };
+const FRAMES = ['Portrait 1', 'Portrait 2', 'Portrait 3', 'Portrait 4', 'Portrait 5'];
+let playground: Playground;
+beforeAll(async () => {
+  playground = await openPlaygroundAsync();
+  // The panel's default pack URLs name port 8787; this server has a free port, so remember its pack instead.
+  await playground.page.evaluate((url) => window.facetextHost.doc.clientStorage.set('packUrl', url), `${playground.url}packs/golden-tiny/`);
+}, 300_000);
+afterAll(() => playground?.close());
+
+/** A click in the panel through element.click(): a pointer click on the footer timed out in the sandboxed iframe. */
+async function clickAsync(frame: Frame, selector: string): Promise<void> {
+  expect(await frame.isEnabled(selector), `${selector} is enabled`).toBe(true);
+  await frame.$eval(selector, (element) => (element as HTMLElement).click());
+}
+
+describe('batch edit in the panel', () => {
+  it('edits 2 of 5 frames when Cancel is clicked during the second and keeps both results', async () => {
+    const { page } = playground;
+    const before = await page.evaluate(async (frames) => {
+      const host = window.facetextHost;
+      const state = { layers: host.layers(), digests: await host.imageDigestsAsync() };
+      host.select(frames);
+      await host.launchAsync('batch-edit');
+      return state;
+    }, FRAMES);
+    const frame = (await (await page.waitForSelector('#plugin')).contentFrame())!;
+    await frame.waitForSelector('main[data-phase="ready"]', SLOW);
+    await frame.fill('[data-testid="prompt-input"]', 'old face');
+    expect(await frame.textContent('[data-testid="apply-button"]')).toBe('Apply to 5 images');
+    await clickAsync(frame, '[data-testid="apply-button"]');
+
+    // Item 2 in flight: its TARGET_IMAGE has arrived.
+    await page.waitForFunction(() => window.facetextHost.toUi().some((m) => (m as { type: string; index?: number; requestId?: string }).type === 'TARGET_IMAGE' && (m as { index: number }).index === 1 && String((m as { requestId: string }).requestId).startsWith('batch')), null, { timeout: 300_000, polling: 100 });
+    expect(await frame.textContent('[data-testid="batch-progress"]')).toContain('1 of 5');
+    await clickAsync(frame, '[data-testid="cancel-button"]');
+    await page.waitForFunction(() => window.facetextHost.toUi().some((m) => (m as { type: string }).type === 'BATCH_DONE'), null, { timeout: 300_000, polling: 250 });
+    await frame.waitForSelector('[data-testid="cancel-button"]', { state: 'detached', ...SLOW });
+
+    const after = await page.evaluate(async () => ({ layers: window.facetextHost.layers(), digests: await window.facetextHost.imageDigestsAsync(), toUi: window.facetextHost.toUi(), fromUi: [...window.facetextHost.fromUiLog], notifications: window.facetextHost.notifications() }));
+    const batchId = (after.toUi.find((m) => (m as { type: string }).type === 'BATCH_DONE') as { requestId: string }).requestId;
+    const sequence = after.toUi.filter((m) => (m as { requestId?: string }).requestId === batchId).map((m) => {
+      const message = m as { type: string; index?: number; total?: number; done?: number };
+      return message.type === 'TARGET_IMAGE' ? `TARGET ${message.index! + 1}/${message.total}` : message.type === 'BATCH_PROGRESS' ? `PROGRESS ${message.done}/${message.total}` : message.type;
+    });
+    expect(sequence).toEqual(['TARGET 1/5', 'RESULT_APPLIED', 'PROGRESS 1/5', 'TARGET 2/5', 'RESULT_APPLIED', 'PROGRESS 2/5', 'BATCH_DONE']);
+    expect(after.fromUi.filter((entry) => entry.endsWith(batchId)).map((entry) => entry.split(' ')[0])).toEqual(['START_BATCH', 'APPLY_RESULT', 'CANCEL_BATCH', 'APPLY_RESULT']);
+    expect(after.toUi.find((m) => (m as { type: string }).type === 'BATCH_DONE')).toMatchObject({ completed: 2, total: 5, cancelled: true, errors: [] });
+    expect(after.notifications).toEqual([{ message: 'Batch cancelled: 2 of 5 images edited, results kept', error: false }]);
+    expect(await frame.textContent('[data-testid="batch-progress"]')).toContain('2 of 5');
+
+    const added = after.layers.filter((layer) => !before.layers.some((b) => b.id === layer.id));
+    const face = (n: number) => after.layers.find((l) => l.name === `Face ${n}`)!;
+    expect(added.map((l) => [l.name, l.parent, l.x, l.y, l.width, l.height])).toEqual([1, 2].map((n) => [`Face ${n} · old face`, face(n).parent, 20 + 160 + 40, 20, 160, 160]));
+    for (const layer of added) expect(JSON.parse(layer.pluginData.recipe!)).toMatchObject({ version: 1, prompt: 'old face', neutral: 'face', method: 'global', alpha: 4.1, beta: 0.15, packId: 'golden-tiny', faceIndex: 0, sourceNodeId: face(Number(layer.name[5])).id });
+    expect(after.layers.filter((layer) => before.layers.some((b) => b.id === layer.id))).toEqual(before.layers);
+    for (const [name, digest] of Object.entries(before.digests)) expect(after.digests[name], name).toBe(digest);
+    expect(playground.errors).toEqual([]);
+  }, 900_000);
+});

@@ -1,0 +1,118 @@
+// User story: "Edit with text…" from the menu – in the real panel (dist/ui.html in the host simulator) the user
+// types a prompt, moves α and β with the keyboard, watches the preview change, and applies.
+import { createHash } from 'node:crypto';
+import type { Frame } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPlaygroundAsync, type Playground } from '../helpers/figma-host';
+
+const SLOW = { timeout: 300_000 };
+let playground: Playground;
+beforeAll(async () => {
+  playground = await openPlaygroundAsync();
+  // The panel's default pack URLs name port 8787; this server has a free port, so remember its pack instead.
+  await playground.page.evaluate((url) => window.facetextHost.doc.clientStorage.set('packUrl', url), `${playground.url}packs/golden-tiny/`);
+}, 300_000);
+afterAll(() => playground?.close());
+
+/** A click in the panel through element.click(): a pointer click on the footer timed out in the sandboxed iframe. */
+async function clickAsync(frame: Frame, selector: string): Promise<void> {
+  expect(await frame.isEnabled(selector), `${selector} is enabled`).toBe(true);
+  await frame.$eval(selector, (element) => (element as HTMLElement).click());
+}
+
+async function panelFrameAsync(): Promise<Frame> {
+  const frame = await (await playground.page.waitForSelector('#plugin')).contentFrame();
+  if (frame === null) throw new Error('the panel iframe has no frame');
+  await frame.waitForSelector('main[data-phase]', SLOW);
+  return frame;
+}
+
+/** SHA-256 of the preview canvas's pixels. */
+async function previewDigestAsync(frame: Frame): Promise<string> {
+  const pixels = await frame.evaluate(() => {
+    const canvas = document.querySelector('canvas[data-testid="preview-image"]') as HTMLCanvasElement | null;
+    if (canvas === null) return null;
+    return [...canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data];
+  });
+  if (pixels === null) throw new Error('no preview canvas');
+  return createHash('sha256').update(Uint8Array.from(pixels)).digest('hex');
+}
+
+/** Waits until the panel is idle with a preview whose pixels differ from `previous`. */
+async function newPreviewAsync(frame: Frame, previous: string | null): Promise<string> {
+  for (const deadline = Date.now() + 300_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 500))) {
+    const settled = await frame.evaluate(() => document.querySelector('main')?.dataset.phase === 'ready' && document.querySelector('[data-testid="preview-image"]')?.getAttribute('data-showing') === 'after');
+    if (!settled) continue;
+    const digest = await previewDigestAsync(frame);
+    if (digest !== previous) return digest;
+  }
+  throw new Error(`no new preview (previous ${previous})`);
+}
+
+const channelsKept = async (frame: Frame) => (await frame.getAttribute('[data-testid="channels-kept"]', 'data-value'))!.split(',').filter((s) => s !== '').map(Number);
+
+describe('Edit with text… from the menu, in the panel', () => {
+  it('previews the typed prompt, updates the preview as α and β move, and applies the result', async () => {
+    const { page } = playground;
+    const before = await page.evaluate(async () => ({ layers: window.facetextHost.layers(), digests: await window.facetextHost.imageDigestsAsync() }));
+    await page.evaluate(async () => {
+      window.facetextHost.select(['Astronaut']);
+      await window.facetextHost.launchAsync('edit-with-text');
+    });
+    const frame = await panelFrameAsync();
+    await frame.waitForSelector('main[data-phase="ready"]', SLOW);
+    expect(await frame.getAttribute('[data-testid="preview-image"]', 'data-showing')).toBe('before');
+    expect(await frame.textContent('[data-testid="channels-kept"]')).toBe('Channels kept: –');
+
+    await frame.fill('[data-testid="prompt-input"]', 'smiling face');
+    await frame.press('[data-testid="prompt-input"]', 'Enter');
+    const first = await newPreviewAsync(frame, null);
+    expect(await frame.getAttribute('[data-testid="alpha-slider"]', 'aria-valuetext')).toBe('4.1');
+    const keptAtDefault = await channelsKept(frame);
+    // One count per edit direction: one prompt, one number of style channels kept.
+    expect(keptAtDefault).toHaveLength(1);
+    expect(Number.isInteger(keptAtDefault[0]) && keptAtDefault[0]! > 0, String(keptAtDefault)).toBe(true);
+    expect(await frame.textContent('[data-testid="channels-kept"]')).toBe(`Channels kept: ${keptAtDefault.join(', ')}`);
+
+    // α: End moves it to 10; the preview's pixels change.
+    await frame.focus('[data-testid="alpha-slider"]');
+    await frame.press('[data-testid="alpha-slider"]', 'End');
+    expect(await frame.getAttribute('[data-testid="alpha-slider"]', 'aria-valuetext')).toBe('10.0');
+    const stronger = await newPreviewAsync(frame, first);
+    expect(stronger).not.toBe(first);
+
+    // β: three steps up (0.15 → 0.18) keeps no more channels than before.
+    // The phases <main> goes through from here on, so that the test waits for this preview and not an older one.
+    await frame.evaluate(() => {
+      const main = document.querySelector('main')!;
+      const seen: string[] = [];
+      (window as unknown as { phases: string[] }).phases = seen;
+      new MutationObserver(() => seen.push(main.dataset.phase!)).observe(main, { attributes: true, attributeFilter: ['data-phase'] });
+    });
+    await frame.focus('[data-testid="beta-slider"]');
+    for (let i = 0; i < 3; i++) await frame.press('[data-testid="beta-slider"]', 'ArrowRight');
+    expect(await frame.getAttribute('[data-testid="beta-slider"]', 'aria-valuetext')).toBe('0.18');
+    await frame.waitForFunction(() => (window as unknown as { phases: string[] }).phases.includes('previewing') && document.querySelector('main')!.dataset.phase === 'ready', null, { ...SLOW, polling: 100 });
+    const keptAtHigherBeta = await channelsKept(frame);
+    expect(keptAtHigherBeta).toHaveLength(1);
+    expect(keptAtHigherBeta[0]).toBeLessThanOrEqual(keptAtDefault[0]!);
+
+    await clickAsync(frame, '[data-testid="apply-button"]');
+    await page.waitForFunction(() => window.facetextHost.toUi().some((m) => ['RESULT_APPLIED', 'APPLY_FAILED'].includes((m as { type: string }).type)), null, { timeout: 300_000, polling: 250 });
+    const after = await page.evaluate(async () => ({ layers: window.facetextHost.layers(), digests: await window.facetextHost.imageDigestsAsync(), toUi: window.facetextHost.toUi(), fromUi: [...window.facetextHost.fromUiLog] }));
+    // Up to the result; afterwards the panel follows the plugin's selection of the new layer.
+    const appliedAt = after.toUi.findIndex((m) => (m as { type: string }).type === 'RESULT_APPLIED');
+    expect(after.toUi.slice(0, appliedAt + 1).map((m) => (m as { type: string }).type).filter((t) => t !== 'SELECTION_CHANGED')).toEqual(['SHOW_COMMAND', 'TARGET_IMAGE', 'RESULT_APPLIED']);
+    expect(after.fromUi.slice(0, 3).map((entry) => entry.split(' ')[0])).toEqual(['UI_READY', 'REQUEST_TARGET', 'APPLY_RESULT']);
+    const applied = after.toUi[appliedAt] as { resultNodeId: string; name: string };
+    expect(applied.name).toBe('Astronaut · smiling face');
+
+    const original = before.layers.find((l) => l.name === 'Astronaut')!;
+    const result = after.layers.find((l) => l.id === applied.resultNodeId)!;
+    expect([result.name, result.x, result.y, result.width, result.height]).toEqual(['Astronaut · smiling face', 296, 0, 256, 256]);
+    expect(JSON.parse(result.pluginData.recipe!)).toMatchObject({ version: 1, prompt: 'smiling face', neutral: 'face', method: 'global', alpha: 10, beta: 0.18, mapper: null, packId: 'golden-tiny', faceIndex: 0, sourceNodeId: original.id });
+    expect(after.layers.length).toBe(before.layers.length + 1);
+    for (const [name, digest] of Object.entries(before.digests)) expect(after.digests[name], name).toBe(digest);
+    expect(playground.errors).toEqual([]);
+  }, 900_000);
+});
