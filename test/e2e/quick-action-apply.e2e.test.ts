@@ -1,0 +1,53 @@
+// User story: "smiling face" from Quick Actions on the Astronaut photo – the real panel (dist/ui.html in the
+// host simulator) loads the pack, finds the face, edits it at full size and the built plugin places the result
+// beside the original, with its recipe, without touching the original's bytes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPlaygroundAsync, type Playground } from '../helpers/figma-host';
+
+let playground: Playground;
+beforeAll(async () => {
+  playground = await openPlaygroundAsync();
+  // The panel's default pack URLs name port 8787; this server has a free port, so remember its pack instead.
+  await playground.page.evaluate((url) => window.facetextHost.doc.clientStorage.set('packUrl', url), `${playground.url}packs/golden-tiny/`);
+}, 300_000);
+afterAll(() => playground?.close());
+
+describe('Edit with text… run from Quick Actions', () => {
+  it('adds “Astronaut · smiling face” beside the original with its recipe and keeps the original bytes', async () => {
+    const { page } = playground;
+    const before = await page.evaluate(async () => ({ layers: window.facetextHost.layers(), digests: await window.facetextHost.imageDigestsAsync() }));
+    await page.evaluate(async () => {
+      window.facetextHost.select(['Astronaut']);
+      await window.facetextHost.launchAsync('edit-with-text', { prompt: 'smiling face' });
+    });
+    await page.waitForFunction(() => window.facetextHost.toUi().some((m) => ['RESULT_APPLIED', 'APPLY_FAILED'].includes((m as { type: string }).type)), null, { timeout: 540_000, polling: 250 });
+    const after = await page.evaluate(async () => ({ layers: window.facetextHost.layers(), digests: await window.facetextHost.imageDigestsAsync(), toUi: window.facetextHost.toUi(), fromUi: [...window.facetextHost.fromUiLog], notifications: window.facetextHost.notifications() }));
+
+    // Up to the result: the command, the one image, the result. Then the plugin selects the new layer, which the
+    // panel follows (SELECTION_CHANGED, and a REQUEST_TARGET for it).
+    const appliedAt = after.toUi.findIndex((m) => (m as { type: string }).type === 'RESULT_APPLIED');
+    expect(after.toUi.slice(0, appliedAt + 1).map((m) => (m as { type: string }).type).filter((type) => type !== 'SELECTION_CHANGED')).toEqual(['SHOW_COMMAND', 'TARGET_IMAGE', 'RESULT_APPLIED']);
+    expect(after.fromUi.slice(0, 3).map((entry) => entry.split(' ')[0])).toEqual(['UI_READY', 'REQUEST_TARGET', 'APPLY_RESULT']);
+    expect(after.toUi[1]).toMatchObject({ type: 'TARGET_IMAGE', name: 'Astronaut', index: 0, total: 1, width: 256, height: 256, source: 'fill', byteLength: 120_518 });
+    const applied = after.toUi[appliedAt] as { type: string; name: string; resultNodeId: string; index: number };
+    expect(applied).toMatchObject({ type: 'RESULT_APPLIED', index: 0, name: 'Astronaut · smiling face' });
+    expect(after.toUi[appliedAt + 1]).toMatchObject({ type: 'SELECTION_CHANGED', selection: { targets: [{ nodeId: applied.resultNodeId, name: 'Astronaut · smiling face' }] } });
+    expect(after.notifications).toEqual([{ message: 'Added “Astronaut · smiling face”', error: false }]);
+
+    const original = before.layers.find((l) => l.name === 'Astronaut')!;
+    const result = after.layers.find((l) => l.id === applied.resultNodeId)!;
+    expect([result.name, result.parent, result.x, result.y, result.width, result.height]).toEqual(['Astronaut · smiling face', original.parent, 256 + 40, 0, 256, 256]);
+    const recipe = JSON.parse(result.pluginData.recipe!) as Record<string, unknown>;
+    expect(recipe).toMatchObject({ version: 1, prompt: 'smiling face', neutral: 'face', method: 'global', mapper: null, packId: 'golden-tiny', faceIndex: 0, sourceNodeId: original.id });
+    expect(typeof recipe.alpha).toBe('number');
+    expect(typeof recipe.beta).toBe('number');
+    expect(result.relaunch).toEqual({ 'edit-again': `Tweak “smiling face” (α ${recipe.alpha}, β ${recipe.beta})` });
+
+    // The original: same layer, same place, same bytes; the result's bytes differ.
+    expect(after.layers.find((l) => l.id === original.id)).toEqual(original);
+    for (const [name, digest] of Object.entries(before.digests)) expect(after.digests[name], name).toBe(digest);
+    expect(after.digests['Astronaut · smiling face']).toMatch(/^[0-9a-f]{64}$/);
+    expect(after.digests['Astronaut · smiling face']).not.toBe(before.digests.Astronaut);
+    expect(playground.errors).toEqual([]);
+  }, 600_000);
+});
