@@ -6,7 +6,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleBench, BUILD, ROOT } from './bundle.mjs';
 import { runChromium } from './chromium.mjs';
-import { printReport, summarise } from './report.mjs';
+import { median, printReport, summarise } from './report.mjs';
 
 const PYTHON = '/usr/bin/python3'; // Debian's torch (package.json "test" uses the same)
 const ALL_GROUPS = ['load', 'synthesis', 'preview', 'inversion', 'text', 'edit', 'preset', 'matmul'];
@@ -192,6 +192,8 @@ async function main() {
       try {
         const out = benchResult(await runProcess('node', [child, JSON.stringify(config)], { timeoutMs, label: `${backend} ${pack} ${group}` }));
         runs.push({ pack, backend, numThreads, group, results: out.results, peakRssMiB: out.maxRssMiB });
+        for (const r of out.results) if (r.ms.length > 0) log(`    ${r.stage}: median ${median(r.ms).toFixed(1)} ms (n=${r.ms.length})`);
+        log(`    peak RSS ${out.maxRssMiB.toFixed(0)} MiB`);
       } catch (error) {
         log(`  ${error.message}`);
         runs.push({ pack, backend, numThreads, group, error: error.message, results: [] });
