@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import onnx
 import pytest
 import torch
 
+from golden_support import GOLDEN as GOLDEN_ROOT, assert_close, golden_path
+from golden_support import golden as golden_file
 from models.export.clip import CLIP_MEAN, CLIP_STD, load_clip_checkpoint
 from models.export.verify import run_onnx
 
-REPO = Path(__file__).resolve().parents[2]
-GOLDEN = REPO.parent / "shared" / "golden" / "clip-tiny"
+GOLDEN = GOLDEN_ROOT / "clip-tiny"
 CHECKPOINTS = {"jit": GOLDEN / "clip-tiny.jit.pt", "state_dict": GOLDEN / "clip-tiny.state_dict.pt"}
 FEATURE_TOLERANCE = 1e-4  # golden/README.md: CLIP features, float32 CPU
 LOGIT_TOLERANCE = 1e-3  # golden/README.md: logits are scaled by exp(logit_scale) ≈ 14.3
@@ -22,20 +22,8 @@ TRUNCATION_TOLERANCE = 1e-5
 EOT_TOKEN = 49407
 
 
-def assert_close(actual, expected, tolerance: float, what: str) -> float:
-    """Fail with the largest absolute difference and where it is; return that difference."""
-    actual, expected = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
-    assert actual.shape == expected.shape, f"{what}: shape {actual.shape}, expected {expected.shape}"
-    diff = np.abs(actual - expected)
-    index = np.unravel_index(np.argmax(diff), diff.shape)
-    worst = float(diff[index])
-    assert worst <= tolerance, (f"{what}: max |diff| {worst:.3e} at {index} "
-                                f"(actual {actual[index]}, expected {expected[index]}), tolerance {tolerance}")
-    return worst
-
-
 def golden(name: str) -> np.ndarray:
-    return np.load(GOLDEN / name)
+    return golden_file(f"clip-tiny/{name}")
 
 
 def tokens() -> torch.Tensor:
@@ -49,11 +37,7 @@ def images() -> torch.Tensor:
 @pytest.fixture(scope="module")
 def models():
     """Both checkpoint formats, loaded once."""
-    for path in CHECKPOINTS.values():
-        if not path.is_file():
-            pytest.fail(f"golden CLIP checkpoint not found at {path}: the shared golden folder must sit "
-                        f"next to the repository (<repo>/../shared/golden)")
-    return {source: load_clip_checkpoint(path) for source, path in CHECKPOINTS.items()}
+    return {source: load_clip_checkpoint(golden_path(f"clip-tiny/{path.name}")) for source, path in CHECKPOINTS.items()}
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +65,7 @@ GOLDEN_CASES = [
 
 @pytest.mark.parametrize("source,name,tolerance", GOLDEN_CASES, ids=[f"{s}-{n[:-4]}" for s, n, _ in GOLDEN_CASES])
 def test_clip_reproduces_the_golden_output(computed, source, name, tolerance):
-    worst = assert_close(computed[source][name].numpy(), golden(name), tolerance, f"{source} {name}")
+    worst = assert_close(computed[source][name].numpy(), golden(name), f"{source} {name}", tolerance)
     print(f"{source} {name} max |diff| {worst:.2e}")
 
 
@@ -124,7 +108,7 @@ def test_text_features_do_not_change_when_tokens_are_cut_after_the_last_end_toke
         reference = model.encode_text(full)
         for length in (shortest, shortest + 1, 40):
             truncated = model.encode_text(full[:, :length])
-            assert_close(truncated.numpy(), reference.numpy(), TRUNCATION_TOLERANCE, f"L={length} vs L=77")
+            assert_close(truncated.numpy(), reference.numpy(), f"L={length} vs L=77", TRUNCATION_TOLERANCE)
 
 
 def test_a_single_token_is_a_valid_length(models):
@@ -132,7 +116,7 @@ def test_a_single_token_is_a_valid_length(models):
         one = models["jit"].encode_text(tokens()[:, :1])
     assert one.shape == (4, 32) and torch.isfinite(one).all()
     # Every prompt starts with the same start token, so with L = 1 they must agree.
-    assert_close(one.numpy(), one[:1].expand(4, -1).numpy(), 0.0, "L=1 rows")
+    assert_close(one.numpy(), one[:1].expand(4, -1).numpy(), "L=1 rows", 0.0)
 
 
 # --------------------------------------------------------------------------- ONNX
@@ -211,12 +195,12 @@ def test_exported_towers_match_torch_and_the_golden_in_onnxruntime_web(exported,
     torch_text = computed["jit"]["text_features.npy"].numpy()
     torch_image = computed["jit"]["image_features.npy"].numpy()
     for what, onnx_text in [("L=77", text_full), (f"L={shortest}", text_short)]:
-        assert_close(onnx_text, torch_text, FEATURE_TOLERANCE, f"onnx vs torch text {what}")
-        worst = assert_close(onnx_text, golden("text_features.npy"), FEATURE_TOLERANCE, f"onnx vs golden text {what}")
+        assert_close(onnx_text, torch_text, f"onnx vs torch text {what}", FEATURE_TOLERANCE)
+        worst = assert_close(onnx_text, golden("text_features.npy"), f"onnx vs golden text {what}", FEATURE_TOLERANCE)
         print(f"onnxruntime-web text {what} max |diff| vs golden {worst:.2e}")
-    assert_close(text_one, torch_text[2:3], FEATURE_TOLERANCE, "onnx vs torch text N=1")
-    assert_close(image, torch_image, FEATURE_TOLERANCE, "onnx vs torch image")
-    worst = assert_close(image, golden("image_features.npy"), FEATURE_TOLERANCE, "onnx vs golden image")
+    assert_close(text_one, torch_text[2:3], "onnx vs torch text N=1", FEATURE_TOLERANCE)
+    assert_close(image, torch_image, "onnx vs torch image", FEATURE_TOLERANCE)
+    worst = assert_close(image, golden("image_features.npy"), "onnx vs golden image", FEATURE_TOLERANCE)
     print(f"onnxruntime-web image max |diff| vs golden {worst:.2e}")
 
 

@@ -3,36 +3,24 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import onnx
 import pytest
 import torch
 
+from golden_support import GOLDEN as GOLDEN_ROOT, assert_close, golden_path
+from golden_support import golden as golden_file
 from models.export.e4e import E4EConfig, load_e4e_checkpoint
 from models.export.verify import run_onnx
 
-REPO = Path(__file__).resolve().parents[2]
-GOLDEN = REPO.parent / "shared" / "golden" / "e4e-tiny"
+GOLDEN = GOLDEN_ROOT / "e4e-tiny"
 CHECKPOINT = GOLDEN / "e4e-tiny.pt"
 TOLERANCE = 1e-4  # golden/README.md: W+ and e4e codes, float32 CPU
 
 
-def assert_close(actual, expected, tolerance: float, what: str) -> float:
-    """Fail with the largest absolute difference and where it is; return that difference."""
-    actual, expected = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
-    assert actual.shape == expected.shape, f"{what}: shape {actual.shape}, expected {expected.shape}"
-    diff = np.abs(actual - expected)
-    index = np.unravel_index(np.argmax(diff), diff.shape)
-    worst = float(diff[index])
-    assert worst <= tolerance, (f"{what}: max |diff| {worst:.3e} at {index} "
-                                f"(actual {actual[index]}, expected {expected[index]}), tolerance {tolerance}")
-    return worst
-
-
 def golden(name: str) -> np.ndarray:
-    return np.load(GOLDEN / name)
+    return golden_file(f"e4e-tiny/{name}")
 
 
 def encoder_input() -> torch.Tensor:
@@ -44,10 +32,7 @@ def encoder_input() -> torch.Tensor:
 
 @pytest.fixture(scope="module")
 def checkpoint():
-    if not CHECKPOINT.is_file():
-        pytest.fail(f"golden e4e checkpoint not found at {CHECKPOINT}: the shared golden folder must sit "
-                    f"next to the repository (<repo>/../shared/golden)")
-    return load_e4e_checkpoint(CHECKPOINT)
+    return load_e4e_checkpoint(golden_path("e4e-tiny/e4e-tiny.pt"))
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +61,7 @@ GOLDEN_CASES = [
 
 @pytest.mark.parametrize("name,sample", GOLDEN_CASES, ids=[f"{n[:-4]}[{s}]" for n, s in GOLDEN_CASES])
 def test_encoder_reproduces_the_golden_output(computed, name, sample):
-    worst = assert_close(computed[name][sample].numpy(), golden(name)[sample], TOLERANCE, f"{name}[{sample}]")
+    worst = assert_close(computed[name][sample].numpy(), golden(name)[sample], f"{name}[{sample}]", TOLERANCE)
     print(f"{name}[{sample}] max |diff| {worst:.2e}")
 
 
@@ -148,8 +133,8 @@ def test_exported_encoder_matches_torch_and_the_golden_in_onnxruntime_web(export
     results = run_onnx([(exported, {"image": x[i:i + 1]}, ["wplus"]) for i in range(len(x))])
     for sample, result in enumerate(results):
         wplus = result["wplus"][0]
-        assert_close(wplus, computed["wplus.npy"][sample].numpy(), TOLERANCE, f"onnx vs torch wplus[{sample}]")
-        worst = assert_close(wplus, golden("wplus.npy")[sample], TOLERANCE, f"onnx vs golden wplus[{sample}]")
+        assert_close(wplus, computed["wplus.npy"][sample].numpy(), f"onnx vs torch wplus[{sample}]", TOLERANCE)
+        worst = assert_close(wplus, golden("wplus.npy")[sample], f"onnx vs golden wplus[{sample}]", TOLERANCE)
         print(f"onnxruntime-web wplus[{sample}] max |diff| vs golden {worst:.2e}")
 
 

@@ -2,8 +2,8 @@
 // (output_size = transform_size, enable_padding = True), from 68 dlib-layout landmarks.
 import { EngineError } from '../errors';
 import type { RgbaImage } from '../image';
+import { resizePillow } from '../resize-pillow';
 import { padAndBlend, roundHalfEven, type Padding } from './ffhq-padding';
-import { pillowResizeLanczos } from './pillow-resize';
 import { pillowQuadTransform, type Point, type Quad, type QuadTransform } from './quad-transform';
 
 // e4e's align_face: output_size = transform_size = 256 (the encoder's input).
@@ -90,7 +90,7 @@ export function alignFace(image: RgbaImage, landmarks: readonly (readonly number
   if (shrink > 1) {
     const rw = roundHalfEven(img.width / shrink);
     const rh = roundHalfEven(img.height / shrink);
-    img = pillowResizeLanczos(img, rw, rh);
+    img = resizePillow(img, { width: rw, height: rh, filter: 'lanczos' });
     quad = mapQuad(quad, ([x, y]) => [x / shrink, y / shrink]);
     qsize /= shrink;
   }

@@ -6,7 +6,7 @@ import { DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_MAPPER_STRENGTH, DEFAULT_NEUTRAL }
 import { Engine } from '../engine';
 import type { EditSpec, PackSummary, RenderResolution } from '../engine-api';
 import type { RgbaImage } from '../image';
-import { resizeBilinear } from '../render/resize-bilinear';
+import { resizePillow } from '../resize-pillow';
 import { optionalNumber, readArgs, requiredString, UsageError, type ParsedArgs } from './cli-args';
 import { editPhoto, parseFaceOption, type EditPhotoResult } from './cli-edit-photo';
 import { readImageFile, writePng } from './image-file';
@@ -130,7 +130,7 @@ function prepareFace(photo: RgbaImage, summary: PackSummary, warnings: string[])
   const size = summary.encoderSize;
   if (photo.width === size && photo.height === size) return photo;
   warnings.push(`The aligned face is ${photo.width}×${photo.height}; it was resized to ${size}×${size} (bilinear, aspect ratio not kept).`);
-  return resizeBilinear(photo, size, size);
+  return resizePillow(photo, { width: size, height: size, filter: 'bilinear' });
 }
 
 function largestPreview(summary: PackSummary): number {
