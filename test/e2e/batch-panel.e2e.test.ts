@@ -1,25 +1,16 @@
 // User story: "Batch edit selected frames…" over five portrait frames in the real panel (dist/ui.html in the
 // host simulator), cancelled with the panel's Cancel button while the second image is in flight: two results,
 // kept, and a summary.
-import type { Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPlaygroundAsync, type Playground } from '../helpers/figma-host';
+import type { Playground } from '../helpers/figma-host';
+import { openPanelPlaygroundAsync, SLOW, clickInPanelAsync } from './panel-helpers';
 
-const SLOW = { timeout: 300_000 };
 const FRAMES = ['Portrait 1', 'Portrait 2', 'Portrait 3', 'Portrait 4', 'Portrait 5'];
 let playground: Playground;
 beforeAll(async () => {
-  playground = await openPlaygroundAsync();
-  // The panel's default pack URLs name port 8787; this server has a free port, so remember its pack instead.
-  await playground.page.evaluate((url) => window.facetextHost.doc.clientStorage.set('packUrl', url), `${playground.url}packs/golden-tiny/`);
+  playground = await openPanelPlaygroundAsync();
 }, 300_000);
 afterAll(() => playground?.close());
-
-/** A click in the panel through element.click(): a pointer click on the footer timed out in the sandboxed iframe. */
-async function clickAsync(frame: Frame, selector: string): Promise<void> {
-  expect(await frame.isEnabled(selector), `${selector} is enabled`).toBe(true);
-  await frame.$eval(selector, (element) => (element as HTMLElement).click());
-}
 
 describe('batch edit in the panel', () => {
   it('edits 2 of 5 frames when Cancel is clicked during the second and keeps both results', async () => {
@@ -35,12 +26,12 @@ describe('batch edit in the panel', () => {
     await frame.waitForSelector('main[data-phase="ready"]', SLOW);
     await frame.fill('[data-testid="prompt-input"]', 'old face');
     expect(await frame.textContent('[data-testid="apply-button"]')).toBe('Apply to 5 images');
-    await clickAsync(frame, '[data-testid="apply-button"]');
+    await clickInPanelAsync(frame, '[data-testid="apply-button"]');
 
     // Item 2 in flight: its TARGET_IMAGE has arrived.
     await page.waitForFunction(() => window.facetextHost.toUi().some((m) => (m as { type: string; index?: number; requestId?: string }).type === 'TARGET_IMAGE' && (m as { index: number }).index === 1 && String((m as { requestId: string }).requestId).startsWith('batch')), null, { timeout: 300_000, polling: 100 });
     expect(await frame.textContent('[data-testid="batch-progress"]')).toContain('1 of 5');
-    await clickAsync(frame, '[data-testid="cancel-button"]');
+    await clickInPanelAsync(frame, '[data-testid="cancel-button"]');
     await page.waitForFunction(() => window.facetextHost.toUi().some((m) => (m as { type: string }).type === 'BATCH_DONE'), null, { timeout: 300_000, polling: 250 });
     await frame.waitForSelector('[data-testid="cancel-button"]', { state: 'detached', ...SLOW });
 

@@ -1,29 +1,14 @@
 // User story: "Edit again" – relaunching on a result layer opens the real panel (dist/ui.html in the host
 // simulator) filled from the layer's recipe; a new α, applied, updates that same layer and leaves the original alone.
-import type { Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPlaygroundAsync, type Playground } from '../helpers/figma-host';
+import type { Playground } from '../helpers/figma-host';
+import { openPanelPlaygroundAsync, SLOW, clickInPanelAsync, panelFrameAsync } from './panel-helpers';
 
-const SLOW = { timeout: 300_000 };
 let playground: Playground;
 beforeAll(async () => {
-  playground = await openPlaygroundAsync();
-  // The panel's default pack URLs name port 8787; this server has a free port, so remember its pack instead.
-  await playground.page.evaluate((url) => window.facetextHost.doc.clientStorage.set('packUrl', url), `${playground.url}packs/golden-tiny/`);
+  playground = await openPanelPlaygroundAsync();
 }, 300_000);
 afterAll(() => playground?.close());
-
-/** A click in the panel through element.click(): a pointer click on the footer timed out in the sandboxed iframe. */
-async function clickAsync(frame: Frame, selector: string): Promise<void> {
-  expect(await frame.isEnabled(selector), `${selector} is enabled`).toBe(true);
-  await frame.$eval(selector, (element) => (element as HTMLElement).click());
-}
-
-async function panelFrameAsync(): Promise<Frame> {
-  const frame = await (await playground.page.waitForSelector('#plugin')).contentFrame();
-  if (frame === null) throw new Error('the panel iframe has no frame');
-  return frame;
-}
 
 const appliedCount = () => playground.page.evaluate(() => window.facetextHost.toUi().filter((m) => ['RESULT_APPLIED', 'APPLY_FAILED'].includes((m as { type: string }).type)).length);
 
@@ -45,7 +30,7 @@ describe('Edit again from a result layer, in the panel', () => {
       window.facetextHost.select([name]);
       await window.facetextHost.launchAsync('edit-again');
     }, result.name);
-    const frame = await panelFrameAsync();
+    const frame = await panelFrameAsync(playground);
     await frame.waitForSelector('main[data-phase="ready"]', SLOW);
     const show = await page.evaluate(() => window.facetextHost.toUi()[0]);
     expect(show).toMatchObject({ type: 'SHOW_COMMAND', command: 'edit-again', resultNodeId: result.id, recipe: { prompt: 'smiling face', alpha: recipe.alpha, beta: recipe.beta }, selection: { targets: [{ nodeId: original.id, name: 'Astronaut' }] }, error: null });
@@ -60,7 +45,7 @@ describe('Edit again from a result layer, in the panel', () => {
     await frame.press('[data-testid="alpha-slider"]', 'Home');
     expect(await frame.getAttribute('[data-testid="alpha-slider"]', 'aria-valuetext')).toBe('-10.0');
     await frame.waitForSelector('main[data-phase="ready"]', SLOW);
-    await clickAsync(frame, '[data-testid="apply-button"]');
+    await clickInPanelAsync(frame, '[data-testid="apply-button"]');
     await page.waitForFunction(() => window.facetextHost.toUi().some((m) => ['RESULT_APPLIED', 'APPLY_FAILED'].includes((m as { type: string }).type)), null, { timeout: 300_000, polling: 250 });
     expect(await appliedCount()).toBe(1);
 

@@ -1,13 +1,12 @@
 // User story: "Edit with text…" on a photo without a face – the real panel (dist/ui.html in the host
 // simulator) says so in its error banner, adds no layer and keeps Apply disabled.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPlaygroundAsync, type Playground } from '../helpers/figma-host';
+import type { Playground } from '../helpers/figma-host';
+import { openPanelPlaygroundAsync } from './panel-helpers';
 
 let playground: Playground;
 beforeAll(async () => {
-  playground = await openPlaygroundAsync();
-  // The panel's default pack URLs name port 8787; this server has a free port, so remember its pack instead.
-  await playground.page.evaluate((url) => window.facetextHost.doc.clientStorage.set('packUrl', url), `${playground.url}packs/golden-tiny/`);
+  playground = await openPanelPlaygroundAsync();
 }, 300_000);
 afterAll(() => playground?.close());
 

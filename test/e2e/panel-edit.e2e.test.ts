@@ -3,29 +3,14 @@
 import { createHash } from 'node:crypto';
 import type { Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPlaygroundAsync, type Playground } from '../helpers/figma-host';
+import type { Playground } from '../helpers/figma-host';
+import { openPanelPlaygroundAsync, SLOW, clickInPanelAsync, panelFrameAsync } from './panel-helpers';
 
-const SLOW = { timeout: 300_000 };
 let playground: Playground;
 beforeAll(async () => {
-  playground = await openPlaygroundAsync();
-  // The panel's default pack URLs name port 8787; this server has a free port, so remember its pack instead.
-  await playground.page.evaluate((url) => window.facetextHost.doc.clientStorage.set('packUrl', url), `${playground.url}packs/golden-tiny/`);
+  playground = await openPanelPlaygroundAsync();
 }, 300_000);
 afterAll(() => playground?.close());
-
-/** A click in the panel through element.click(): a pointer click on the footer timed out in the sandboxed iframe. */
-async function clickAsync(frame: Frame, selector: string): Promise<void> {
-  expect(await frame.isEnabled(selector), `${selector} is enabled`).toBe(true);
-  await frame.$eval(selector, (element) => (element as HTMLElement).click());
-}
-
-async function panelFrameAsync(): Promise<Frame> {
-  const frame = await (await playground.page.waitForSelector('#plugin')).contentFrame();
-  if (frame === null) throw new Error('the panel iframe has no frame');
-  await frame.waitForSelector('main[data-phase]', SLOW);
-  return frame;
-}
 
 /** SHA-256 of the preview canvas's pixels. */
 async function previewDigestAsync(frame: Frame): Promise<string> {
@@ -59,7 +44,7 @@ describe('Edit with text… from the menu, in the panel', () => {
       window.facetextHost.select(['Astronaut']);
       await window.facetextHost.launchAsync('edit-with-text');
     });
-    const frame = await panelFrameAsync();
+    const frame = await panelFrameAsync(playground);
     await frame.waitForSelector('main[data-phase="ready"]', SLOW);
     expect(await frame.getAttribute('[data-testid="preview-image"]', 'data-showing')).toBe('before');
     expect(await frame.textContent('[data-testid="channels-kept"]')).toBe('Channels kept: –');
@@ -97,7 +82,7 @@ describe('Edit with text… from the menu, in the panel', () => {
     expect(keptAtHigherBeta).toHaveLength(1);
     expect(keptAtHigherBeta[0]).toBeLessThanOrEqual(keptAtDefault[0]!);
 
-    await clickAsync(frame, '[data-testid="apply-button"]');
+    await clickInPanelAsync(frame, '[data-testid="apply-button"]');
     await page.waitForFunction(() => window.facetextHost.toUi().some((m) => ['RESULT_APPLIED', 'APPLY_FAILED'].includes((m as { type: string }).type)), null, { timeout: 300_000, polling: 250 });
     const after = await page.evaluate(async () => ({ layers: window.facetextHost.layers(), digests: await window.facetextHost.imageDigestsAsync(), toUi: window.facetextHost.toUi(), fromUi: [...window.facetextHost.fromUiLog] }));
     // Up to the result; afterwards the panel follows the plugin's selection of the new layer.

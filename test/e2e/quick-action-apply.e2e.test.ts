@@ -2,13 +2,12 @@
 // host simulator) loads the pack, finds the face, edits it at full size and the built plugin places the result
 // beside the original, with its recipe, without touching the original's bytes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPlaygroundAsync, type Playground } from '../helpers/figma-host';
+import type { Playground } from '../helpers/figma-host';
+import { openPanelPlaygroundAsync } from './panel-helpers';
 
 let playground: Playground;
 beforeAll(async () => {
-  playground = await openPlaygroundAsync();
-  // The panel's default pack URLs name port 8787; this server has a free port, so remember its pack instead.
-  await playground.page.evaluate((url) => window.facetextHost.doc.clientStorage.set('packUrl', url), `${playground.url}packs/golden-tiny/`);
+  playground = await openPanelPlaygroundAsync();
 }, 300_000);
 afterAll(() => playground?.close());
 

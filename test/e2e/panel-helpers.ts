@@ -1,0 +1,28 @@
+// Shared set-up of the panel-driven end-to-end tests: the host simulator with the real built panel.
+import type { Frame } from 'playwright-core';
+import { expect } from 'vitest';
+import { openPlaygroundAsync, type Playground } from '../helpers/figma-host';
+
+/** Inference on a 2-core machine in headless Chromium is slow; every wait in these flows may take minutes. */
+export const SLOW = { timeout: 300_000 };
+
+/** The playground, with golden-tiny remembered as the pack: the panel's default URLs name port 8787, this server a free port. */
+export async function openPanelPlaygroundAsync(): Promise<Playground> {
+  const playground = await openPlaygroundAsync();
+  await playground.page.evaluate((url) => window.facetextHost.doc.clientStorage.set('packUrl', url), `${playground.url}packs/golden-tiny/`);
+  return playground;
+}
+
+/** A click in the panel through element.click(): a pointer click on the footer timed out in the sandboxed iframe. */
+export async function clickInPanelAsync(frame: Frame, selector: string): Promise<void> {
+  expect(await frame.isEnabled(selector), `${selector} is enabled`).toBe(true);
+  await frame.$eval(selector, (element) => (element as HTMLElement).click());
+}
+
+/** The panel's frame once the panel has mounted. */
+export async function panelFrameAsync(playground: Playground): Promise<Frame> {
+  const frame = await (await playground.page.waitForSelector('#plugin')).contentFrame();
+  if (frame === null) throw new Error('the panel iframe has no frame');
+  await frame.waitForSelector('main[data-phase]', SLOW);
+  return frame;
+}
