@@ -15,6 +15,7 @@ import { PhotoEditor } from '../../ui/worker/photo-editor';
 import type { Progress } from '../../ui/worker/progress';
 import { paste, resizeArea, solid } from '../fixtures/make-bad-inputs';
 import { GOLDEN_TINY_PACK, goldenPath, readGoldenJson, REPO_ROOT } from '../helpers/golden';
+import { failure } from '../helpers/failure';
 
 const fixture = (name: string): string => resolve(REPO_ROOT, 'test/fixtures/bad-inputs', name);
 const golden = readGoldenJson<{ cases: Record<string, { quad_initial: [number, number][] }> }>('align/align.json');
@@ -31,15 +32,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => engine?.dispose());
-
-async function failure(run: () => unknown): Promise<Error> {
-  try {
-    await run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected an error');
-}
 
 /** The paste mask of a face: alignment at the encoder size, as PhotoEditor pastes through it. */
 async function transformOf(image: RgbaImage, faceIndex: number): Promise<AlignTransform> {

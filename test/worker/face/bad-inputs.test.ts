@@ -7,19 +7,11 @@ import { readImageFile } from '../../../ui/worker/node/image-file';
 import { makeBadInputs, paste, resizeArea, solid } from '../../fixtures/make-bad-inputs';
 import { goldenPath, REPO_ROOT } from '../../helpers/golden';
 import { loadFaceModelsFromNodeModules } from './load-face-models';
+import { failure } from '../../helpers/failure';
 
 const DIR = resolve(REPO_ROOT, 'test/fixtures/bad-inputs');
 const fixture = (name: string): string => resolve(DIR, name);
 const generated = makeBadInputs();
-
-async function failure(run: () => unknown): Promise<Error> {
-  try {
-    await run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected an error');
-}
 
 describe('bad-input fixtures', () => {
   it('are exactly what make-bad-inputs.ts generates', () => {
