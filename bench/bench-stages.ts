@@ -3,7 +3,7 @@
 // so only one large graph (e4e: 1.07 GB) lives in ORT's wasm memory at a time (4 GB cap, runtime.md §1.2).
 import { alignFace } from '../ui/worker/face/align';
 import { pasteBack } from '../ui/worker/face/paste-back';
-import { ClipTokenizer } from '../ui/worker/clip/tokenizer';
+import { ClipTokenizer, END_OF_TEXT, START_OF_TEXT } from '../ui/worker/clip/tokenizer';
 import { textDirection } from '../ui/worker/clip/text-direction';
 import { relevanceScores, deltaSFromScores, applyDeltaS } from '../ui/worker/edit/global-direction';
 import { Engine } from '../ui/worker/engine';
@@ -11,9 +11,13 @@ import type { LoadedPack } from '../ui/worker/pack/load-pack';
 import { previewRole, type GraphRole } from '../ui/worker/pack/pack-schema';
 import { encoderInput, toRgba } from '../ui/worker/render/to-rgba';
 import { OrtRuntime, float32Tensor, int32Tensor, type GraphSession, type RuntimeOptions } from '../ui/worker/runtime/ort';
+// The profile group needs enableProfiling, which the engine's runtime never sets: it opens its sessions on the same
+// ORT module directly (env already configured by OrtRuntime.create), with the engine's other options.
+import * as ort from 'onnxruntime-web/webgpu';
+import { parseProfileEvents, summariseLastRun } from './ort-profile';
 import type { RgbaImage } from '../ui/worker/image';
 
-export const GROUPS = ['load', 'synthesis', 'preview', 'inversion', 'text', 'edit', 'preset', 'matmul'] as const;
+export const GROUPS = ['load', 'synthesis', 'preview', 'inversion', 'text', 'edit', 'preset', 'matmul', 'profile'] as const;
 export type Group = (typeof GROUPS)[number];
 
 export interface StageResult {
@@ -38,12 +42,15 @@ export interface BenchStagesOptions {
   matmul?: { model: Uint8Array; n: number };
   /** Prompt for the text stages; a new one per run defeats every cache ("{} #k" is appended). */
   prompt?: string;
+  /** What the host printed on stdout from calling `work` until `done(text)` (ORT's profiler output); Node only. */
+  captureStdout?: (work: () => void, done: (text: string) => boolean) => Promise<string>;
   log?: (line: string) => void;
 }
 
 const DEFAULT_PROMPT = 'face with red curly hair';
 const PHOTO = { width: 1600, height: 1200 }; // a typical photo; the face spans about 500 px
 const BETA = 0.1; // a mid-range β (the UI slider spans 0.08…0.30)
+const A_WORD_TOKEN = 320; // "a</w>": the profile's prompts are SOT, 75 × "a", EOT (the cost does not depend on the words)
 
 export async function benchStages(options: BenchStagesOptions): Promise<StageResult[]> {
   const { groups, log = () => undefined } = options;
@@ -76,6 +83,7 @@ const GROUP_RUNNERS: Record<Group, (c: GroupContext) => Promise<StageResult[]>> 
   edit: benchEdit,
   preset: benchPreset,
   matmul: benchMatmul,
+  profile: benchProfile,
 };
 
 async function measure(repeats: number, warmup: number, work: () => Promise<unknown> | unknown): Promise<{ ms: number[]; firstMs?: number }> {
@@ -345,4 +353,56 @@ async function benchMatmul({ runtime, matmul, repeats, warmup }: GroupContext): 
   } finally {
     await session.release();
   }
+}
+
+/** Per node type: where one warm run of each graph on the edit path spends its time (ORT's profiler). */
+async function benchProfile({ loaded, captureStdout, warmup, runtimeOptions }: GroupContext): Promise<StageResult[]> {
+  if (captureStdout === undefined) return [{ group: 'profile', stage: 'per-node profile', ms: [], info: { skipped: 'Node backends only' } }];
+  const { pack } = loaded;
+  const preview = pack.generator.previewResolutions[0];
+  const roles: GraphRole[] = ['synthesis', ...(preview === undefined ? [] : [previewRole(preview)]), 'encoder', 'clipText'];
+  const results: StageResult[] = [];
+  for (const role of roles) {
+    const file = pack.graphs[role];
+    if (file === undefined) continue;
+    const session = await ort.InferenceSession.create(await loaded.readFile(file), {
+      executionProviders: runtimeOptions.backends ?? ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3, enableProfiling: true,
+    });
+    try {
+      const feeds = await profileFeeds(role, loaded);
+      let lastMs = 0;
+      for (let i = 0; i < Math.max(1, warmup) + 1; i++) {
+        const t = performance.now();
+        await session.run(feeds);
+        lastMs = performance.now() - t;
+      }
+      const printed = await captureStdout(() => session.endProfiling(), (text) => /^\]\s*$/m.test(text));
+      const profile = summariseLastRun(parseProfileEvents(printed));
+      results.push({ group: 'profile', stage: `profile ${role}`, role, ms: [lastMs], info: { ...profile } });
+    } finally {
+      await session.release();
+    }
+  }
+  return results;
+}
+
+/** One input per graph: the mean S, a noise face, 2 × templates prompts at the full context length. */
+async function profileFeeds(role: GraphRole, loaded: LoadedPack): Promise<Record<string, ort.Tensor>> {
+  const { pack } = loaded;
+  if (role === 'encoder') {
+    const size = pack.encoder.size;
+    return { image: float32Tensor(encoderInput(noiseImage(size, size), pack.encoder), [1, 3, size, size]) };
+  }
+  if (role === 'clipText') {
+    const prompts = 2 * pack.templates.length;
+    const length = pack.clip.contextLength;
+    const tokens = new Int32Array(prompts * length).fill(A_WORD_TOKEN);
+    for (let p = 0; p < prompts; p++) {
+      tokens[p * length] = START_OF_TEXT;
+      tokens[p * length + length - 1] = END_OF_TEXT; // the features are read at the end token (the largest id)
+    }
+    return { tokens: int32Tensor(tokens, [prompts, length]) };
+  }
+  const s = await meanS(loaded);
+  return { s: float32Tensor(s, [1, s.length]) };
 }

@@ -9,7 +9,7 @@ import { runChromium } from './chromium.mjs';
 import { median, printReport, summarise } from './report.mjs';
 
 const PYTHON = '/usr/bin/python3'; // Debian's torch (package.json "test" uses the same)
-const ALL_GROUPS = ['load', 'synthesis', 'preview', 'inversion', 'text', 'edit', 'preset', 'matmul'];
+const ALL_GROUPS = ['load', 'synthesis', 'preview', 'inversion', 'text', 'edit', 'preset', 'matmul', 'profile'];
 // node-wasm-1: the engine's own import ('onnxruntime-web/webgpu', asyncify wasm), 1 thread, as Figma runs it;
 // node-wasm-1-plain: ORT's Node build (plain wasm) at 1 thread; node-wasm-all: ORT's Node build on every core.
 const ALL_BACKENDS = ['node-wasm-1', 'node-wasm-1-plain', 'node-wasm-all', 'chromium-wasm', 'chromium-webgpu'];

@@ -5,7 +5,8 @@
 
 Prints one JSON object: {"stages": [{"stage", "ms": [...], "first_ms"}], "matmul": {...}, "torch": {...}}.
 Stage names match the ORT side's roles: synthesis, synthesisPreview:<r>, inversion (e4e + affine, as the engine's
-invert), encoder, clipText@L (N prompts at token length L).
+invert), encoder, clipText@L (N prompts at token length L); each also as <stage>@onednn, the same modules with
+OneDnnRoutes (transposed convs and Linear layers moved onto oneDNN), with its max |diff| from the plain run.
 The modules are the exporter's ONNX-friendly forms (non-fused modulated conv, depthwise blur), i.e. the same
 arithmetic as the exported graphs; upstream rosinality's fused grouped conv would be a different baseline.
 """
@@ -66,6 +67,58 @@ class MacCounter(TorchFunctionMode):
         return out
 
 
+class OneDnnRoutes(TorchFunctionMode):
+    """Sends the two calls that miss oneDNN in Debian's torch 1.13 through it, with the same arithmetic.
+
+    conv_transpose2d runs as aten::slow_conv_transpose2d (im2col/col2im on the reference BLAS): here it becomes
+    zero-insertion + padding + conv2d with the flipped, transposed kernel (4× the multiplies of a stride-2
+    ConvTranspose, all of them on oneDNN). linear runs on the reference netlib BLAS (`BLAS_INFO=generic`): here it
+    becomes a 1×1 conv over the rows. This is the strongest CPU baseline this torch can give; the exporter's plain
+    modules stay the issue's reference.
+    """
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func is F.conv_transpose2d:
+            return self.conv_transpose2d(*args, **kwargs)
+        if func is F.linear:
+            return self.linear(*args, **kwargs)
+        return func(*args, **kwargs)
+
+    @staticmethod
+    def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+        if groups != 1 or dilation != 1:
+            raise ValueError("OneDnnRoutes handles group-1, dilation-1 transposed convs only")
+        s, p, op = _pair(stride), _pair(padding), _pair(output_padding)
+        n, c, h, w = x.shape
+        k_h, k_w = weight.shape[-2:]
+        spread = x.new_zeros(n, c, (h - 1) * s[0] + 1, (w - 1) * s[1] + 1)
+        spread[:, :, :: s[0], :: s[1]] = x
+        spread = F.pad(spread, (k_w - 1 - p[1], k_w - 1 - p[1] + op[1], k_h - 1 - p[0], k_h - 1 - p[0] + op[0]))
+        return F.conv2d(spread, torch.flip(weight, [2, 3]).transpose(0, 1), bias)
+
+    @staticmethod
+    def linear(x, weight, bias=None):
+        rows = x.reshape(-1, x.shape[-1])
+        out = F.conv2d(rows.t()[None, :, :, None], weight[:, :, None, None], bias)  # [1, out, rows, 1]
+        return out[0, :, :, 0].t().reshape(*x.shape[:-1], weight.shape[0])
+
+
+def _pair(value) -> tuple[int, int]:
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+
+def both_routes(stage: str, work, runs: dict) -> list[dict]:
+    """The stage through the exporter's modules, and again with OneDnnRoutes (+ how far the two outputs differ)."""
+    plain = work()
+    with OneDnnRoutes():
+        routed = work()
+        fast = timed_runs(work, **runs)
+    diff = float((plain - routed).abs().max())
+    return [{"stage": stage, **timed_runs(work, **runs), **count_macs(work)},
+            {"stage": f"{stage}@onednn", **fast, "max_abs_diff_vs_plain": diff}]
+
+
 def count_macs(work) -> dict:
     counter = MacCounter()
     with torch.inference_mode(), counter:
@@ -98,7 +151,7 @@ def generator_stages(path: Path, previews: list[int], runs: dict) -> list[dict]:
     for role, resolution in [("synthesis", None)] + [(f"synthesisPreview:{r}", r) for r in previews]:
         module = Synthesis(generator, resolution).eval()
         with torch.inference_mode():
-            stages.append({"stage": role, **timed_runs(lambda: module(s), **runs), **count_macs(lambda: module(s))})
+            stages += both_routes(role, lambda: module(s), runs)
     return stages, generator, latent_avg
 
 
@@ -109,10 +162,8 @@ def inversion_stages(path: Path, generator, runs: dict) -> list[dict]:
     encoder = Encoder(checkpoint.encoder, checkpoint.latent_avg).eval()
     image = torch.rand(1, 3, 256, 256, generator=torch.Generator().manual_seed(SEED)) * 2 - 1
     with torch.inference_mode():
-        encoder_only = timed_runs(lambda: encoder(image), **runs)
-        inversion = timed_runs(lambda: generator.affine(encoder(image)), **runs)
-    return [{"stage": "encoder", **encoder_only, **count_macs(lambda: encoder(image))},
-            {"stage": "inversion", **inversion, **count_macs(lambda: generator.affine(encoder(image)))}]
+        return both_routes("encoder", lambda: encoder(image), runs) + \
+            both_routes("inversion", lambda: generator.affine(encoder(image)), runs)
 
 
 def text_stages(path: Path, lengths: list[int], prompts: int, runs: dict) -> list[dict]:
@@ -128,8 +179,7 @@ def text_stages(path: Path, lengths: list[int], prompts: int, runs: dict) -> lis
         tokens[:, 0] = clip.vocab_size - 2
         tokens[:, -1] = clip.vocab_size - 1
         with torch.inference_mode():
-            stages.append({"stage": f"clipText@{length}", "prompts": prompts, **timed_runs(lambda: text(tokens), **runs),
-                           **count_macs(lambda: text(tokens))})
+            stages += [{**stage, "prompts": prompts} for stage in both_routes(f"clipText@{length}", lambda: text(tokens), runs)]
     return stages
 
 
