@@ -4,7 +4,8 @@
 //   node bench/.build/node-child.mjs '{"pack": "<dir>", "numThreads": 1, "groups": ["synthesis"], …}'
 //   node bench/.build/node-child.mjs '{"writePresets": "<dir>", "count": 2, "numThreads": 2}'
 // Prints one line "BENCH_RESULT <json>" on stdout.
-import fs, { readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { captureStdout } from './capture-stdout';
 import { availableParallelism } from 'node:os';
 import { benchStages, type Group } from './bench-stages';
 import { PRESETS } from '../ui/worker/edit/presets';
@@ -50,28 +51,6 @@ async function main(): Promise<void> {
     log: (line) => process.stderr.write(`  [${config.groups?.join(',')}] ${line}\n`),
   });
   report({ results, maxRssMiB: process.resourceUsage().maxRSS / 1024, cores: availableParallelism() });
-}
-
-/**
- * What was written to stdout (fd 1) from calling `work` until `done(text)` holds (or 60 s pass), instead of
- * stdout. ORT's Emscripten module prints with fs.writeSync(1, …), and its asyncify build (the engine's) prints
- * the profile after endProfiling() has returned.
- */
-async function captureStdout(work: () => void, done: (text: string) => boolean): Promise<string> {
-  const writeSync = fs.writeSync;
-  let text = '';
-  fs.writeSync = ((fd: number, data: unknown, ...rest: unknown[]) => {
-    if (fd !== 1 || typeof data !== 'string') return (writeSync as (...args: unknown[]) => number)(fd, data, ...rest);
-    text += data;
-    return Buffer.byteLength(data);
-  }) as typeof fs.writeSync;
-  try {
-    work();
-    for (const start = Date.now(); !done(text) && Date.now() - start < 60_000; ) await new Promise((wake) => setTimeout(wake, 10));
-  } finally {
-    fs.writeSync = writeSync;
-  }
-  return text;
 }
 
 function report(value: unknown): void {
