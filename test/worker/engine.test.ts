@@ -214,7 +214,7 @@ describe('Engine on the golden-tiny pack (wasm)', () => {
   });
 
   describe('caches: changing α or β never re-runs the encoder or the text model', () => {
-    it('counts one encoder, one affine and one clipText run for a whole α/β session; only synthesis repeats', async () => {
+    it('counts one encoder, one affine and one clipText pass for a whole α/β session; only synthesis repeats', async () => {
       const own = new Engine({ runtime: { backends: ['wasm'] } });
       try {
         await own.useLoadedPack(await packFromDirectory(GOLDEN_TINY_PACK));
@@ -226,14 +226,15 @@ describe('Engine on the golden-tiny pack (wasm)', () => {
 
         const edit = (alpha: number, beta: number): EditSpec[] => [{ kind: 'global', neutral: 'face', target: 'smiling face', alpha, beta }];
         const first = await own.render({ faceKey, edits: edit(3, 0.1), resolution: 'full' });
-        expect(own.stats().runs).toEqual({ encoder: 1, affine: 1, clipText: 1, synthesis: 1 });
+        // clipText runs once per token length: the 158 prompts of "face" and "smiling face" have 8 lengths.
+        expect(own.stats().runs).toEqual({ encoder: 1, affine: 1, clipText: 8, synthesis: 1 });
         for (const [alpha, beta] of [[-2, 0.1], [4.1, 0.15], [4.1, 0.05], [3, 0.1]]) {
           await own.render({ faceKey, edits: edit(alpha, beta), resolution: 'full' });
         }
         await own.render({ faceKey, edits: edit(1, 0.12), resolution: 16 });
         const again = await own.invert({ ...face, data: Uint8ClampedArray.from(face.data) }); // same pixels, new buffer
         expect(again).toMatchObject({ faceKey, cached: true });
-        expect(own.stats().runs).toEqual({ encoder: 1, affine: 1, clipText: 1, synthesis: 5, 'synthesisPreview:16': 1 });
+        expect(own.stats().runs).toEqual({ encoder: 1, affine: 1, clipText: 8, synthesis: 5, 'synthesisPreview:16': 1 });
         expect(own.stats().graphsLoaded).not.toContain('clipImage');
 
         // Same α, β as the first render: identical pixels from the caches.
@@ -345,9 +346,9 @@ describe('Engine on the golden-tiny pack (wasm)', () => {
         expect(stats.runs.clipText).toBeUndefined();
         expect(stats.tokenizerLoaded).toBe(false);
         note('preset edit S (pair 1, β 0.1, α 3, sample 0)', edited.s, at('global-direction/s_edited.npy', 1, 1, 1, 0));
-        // A pair that is not a preset still goes through CLIP.
+        // A pair that is not a preset still goes through CLIP: one run per token length, 7 for "woman" and "man".
         await own.editLatents({ faceKey, edits: [{ kind: 'global', neutral: 'woman', target: 'man', alpha: 3, beta: 0.1 }] });
-        expect(own.stats().runs.clipText).toBe(1);
+        expect(own.stats().runs.clipText).toBe(7);
       } finally {
         await own.dispose();
       }

@@ -3,7 +3,7 @@
 //
 //   invert(aligned face) ─encoder→ W+ ─affine→ S                       cached per face (sha256 of the pixels)
 //   mapper edits:  W+' = W+ + strength·0.1·M(W+) ─affine→ S'           M(W+) cached per face and mapper
-//   global edits:  S'' = S' + Σ α·Δs(Δt, β)                            Δt, relevance r(Δt), Δs(Δt, β) cached
+//   global edits:  S'' = S' + Σ α·Δs(Δt, β)                            CLIP class embedding per text (→ Δt), r(Δt), Δs(Δt, β) cached
 //   render:        S'' ─synthesis or synthesisPreview:<r>→ image → RGBA
 //
 // Changing α or β therefore re-runs only the synthesis; changing β re-thresholds cached scores.

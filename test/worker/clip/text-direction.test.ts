@@ -37,9 +37,13 @@ class WordTokenizer implements TextTokenizer {
 // A causal "text tower": the feature of a row depends only on the tokens up to the largest id (EOT),
 // as CLIP pools at argmax; its norm varies from prompt to prompt.
 const DIMS = 16;
-function causalFeature(ids: ArrayLike<number>): Float64Array {
+function eotPosition(ids: ArrayLike<number>): number {
   let eot = 0;
   for (let j = 1; j < ids.length; j++) if (ids[j] > ids[eot]) eot = j;
+  return eot;
+}
+function causalFeature(ids: ArrayLike<number>): Float64Array {
+  const eot = eotPosition(ids);
   const feature = new Float64Array(DIMS);
   for (let j = 0; j <= eot; j++) {
     for (let d = 0; d < DIMS; d++) feature[d] += Math.sin(0.0137 * ids[j] * (d + 1) + 1.3 * j) * (1 + (j % 3));
@@ -47,16 +51,26 @@ function causalFeature(ids: ArrayLike<number>): Float64Array {
   return feature;
 }
 
+/** Records (n, l) of every call and, per row, its real token length (EOT position + 1). */
 function recordingEncoder() {
-  const calls: { n: number; l: number }[] = [];
+  const calls: { n: number; l: number; rowLengths: number[] }[] = [];
   const encodeText: EncodeText = async (tokens, n, l) => {
-    calls.push({ n, l });
     const out = new Float32Array(n * DIMS);
-    for (let row = 0; row < n; row++) out.set(causalFeature(tokens.subarray(row * l, (row + 1) * l)), row * DIMS);
+    const rowLengths: number[] = [];
+    for (let row = 0; row < n; row++) {
+      const ids = tokens.subarray(row * l, (row + 1) * l);
+      rowLengths.push(eotPosition(ids) + 1);
+      out.set(causalFeature(ids), row * DIMS);
+    }
+    calls.push({ n, l, rowLengths });
     return out;
   };
-  return { calls, encodeText };
+  /** Σ n over the calls so far: the prompts encoded. */
+  const encoded = () => calls.reduce((sum, { n }) => sum + n, 0);
+  return { calls, encodeText, encoded };
 }
+
+const maxAbsDifference = (a: Float32Array, b: Float32Array) => Math.max(...a.map((x, i) => Math.abs(x - b[i])));
 
 const normalised = (v: Float64Array) => {
   const norm = Math.hypot(...v);
@@ -94,18 +108,53 @@ describe('textDirection: the GetDt procedure', () => {
     expect(Math.max(...sloppy.deltaT.map((x, d) => Math.abs(x - reference.deltaT[d])))).toBeGreaterThan(1e-3);
   });
 
-  it('encodes both texts in one batch cut to the longest prompt, identical to the full context', async () => {
-    const cut = recordingEncoder();
-    const full = recordingEncoder();
+  it('encodes the prompts in groups of equal token length, each call at exactly that length', async () => {
+    // WordTokenizer lengths (SOT … EOT): "old face" 6, 6, 9, 12 and "face" 5, 5, 8, 11.
+    const fourTemplates = ['a {}.', 'the {}.', 'a photo of a {}.', 'a close-up photo of the {}.'];
+    const { calls, encodeText } = recordingEncoder();
+    await textDirection({ neutral: 'face', target: 'old face', templates: fourTemplates, tokenizer: new WordTokenizer(), encodeText });
+    const byLength = [...calls].sort((a, b) => a.l - b.l).map(({ n, l }) => ({ n, l }));
+    expect(byLength).toEqual([{ n: 2, l: 5 }, { n: 2, l: 6 }, { n: 1, l: 8 }, { n: 1, l: 9 }, { n: 1, l: 11 }, { n: 1, l: 12 }]);
+    for (const { l, rowLengths } of calls) expect(rowLengths).toEqual(rowLengths.map(() => l));
+    // 62 prompt-tokens instead of 8 × 12 = 96 at the longest length (and 8 × 77 = 616 at the full context).
+    expect(calls.reduce((sum, { n, l }) => sum + n * l, 0)).toBe(62);
+  });
+
+  it('with upstream\'s 79 templates: every prompt once, at its own length, for less than the longest length costs', async () => {
+    const { calls, encodeText, encoded } = recordingEncoder();
+    const tokenizer = new WordTokenizer();
+    await textDirection({ neutral: 'face', target: 'face with glasses', templates, tokenizer, encodeText });
+    const lengths = tokenizer.seen.map((prompt) => new WordTokenizer().tokenize(prompt).length);
+    expect(encoded()).toBe(2 * templates.length);
+    for (const { l, rowLengths } of calls) expect(rowLengths).toEqual(rowLengths.map(() => l));
+    // One call per distinct length, and together they hold every prompt's length exactly once.
+    expect(calls.map(({ l }) => l).sort((a, b) => a - b)).toEqual([...new Set(lengths)].sort((a, b) => a - b));
+    expect(calls.flatMap(({ rowLengths }) => rowLengths).sort((a, b) => a - b)).toEqual([...lengths].sort((a, b) => a - b));
+    // 1472 prompt-tokens against 158 × 13 = 2054 at the longest length.
+    const work = calls.reduce((sum, { n, l }) => sum + n * l, 0);
+    expect(work).toBe(lengths.reduce((a, b) => a + b, 0));
+    expect(work).toBeLessThan(0.8 * 2 * templates.length * Math.max(...lengths));
+  });
+
+  it('gives the same Δt with length groups, at the full context and from a warm per-text cache', async () => {
     const tokenizer = new WordTokenizer();
     const options = { neutral: 'face', target: 'face with glasses', templates, tokenizer };
-    const a = await textDirection({ ...options, encodeText: cut.encodeText });
-    const b = await textDirection({ ...options, encodeText: full.encodeText, truncate: false });
-    const longest = Math.max(...tokenizer.seen.map((text) => tokenizer.tokenize(text).length));
-    expect(cut.calls).toEqual([{ n: 2 * templates.length, l: longest }]);
-    expect(longest).toBeLessThan(20);
-    expect(full.calls).toEqual([{ n: 2 * templates.length, l: CONTEXT }]);
-    expectClose(a.deltaT, b.deltaT, 1e-6, 'truncated vs full Δt');
+    const grouped = await textDirection({ ...options, encodeText: recordingEncoder().encodeText });
+    const full = recordingEncoder();
+    const fullContext = await textDirection({ ...options, encodeText: full.encodeText, truncate: false });
+    expect(full.calls.map(({ n, l }) => ({ n, l }))).toEqual([{ n: 2 * templates.length, l: CONTEXT }]);
+    const cache = new TextDirectionCache();
+    const warm = recordingEncoder();
+    await cache.get({ ...options, target: 'old face', encodeText: warm.encodeText }); // caches "face"
+    await cache.get({ ...options, neutral: 'face with glasses', target: 'young face', encodeText: warm.encodeText }); // and "face with glasses"
+    const encodedBefore = warm.encoded();
+    const cached = await cache.get({ ...options, encodeText: warm.encodeText });
+    expect(warm.encoded()).toBe(encodedBefore);
+    // The fake tower computes each row from its tokens up to EOT alone, so the three agree exactly.
+    expect(maxAbsDifference(grouped.deltaT, fullContext.deltaT)).toBe(0);
+    expect(maxAbsDifference(grouped.deltaT, cached.deltaT)).toBe(0);
+    expect(cached.targetEmbedding).toEqual(grouped.targetEmbedding);
+    expect(cached.neutralEmbedding).toEqual(grouped.neutralEmbedding);
   });
 
   it('lists the filled-in prompts the tokenizer had to cut', async () => {
@@ -135,55 +184,100 @@ describe('textDirection: the GetDt procedure', () => {
     const tokenizer = new WordTokenizer();
     const { encodeText } = recordingEncoder();
     await expect(textDirection({ neutral: 'face', target: 'old face', templates: ['a photo.'], tokenizer, encodeText })).rejects.toThrow('`templates[0]`');
-    await expect(textDirection({ neutral: 'face', target: 'old face', templates, tokenizer, encodeText: async () => new Float32Array(7) })).rejects.toThrow('`encodeText` returned 7 values for 158 prompts');
+    const wrongSize = async () => new Float32Array(7);
+    await expect(textDirection({ neutral: 'face', target: 'old face', templates, tokenizer, encodeText: wrongSize, truncate: false })).rejects.toThrow('`encodeText` returned 7 values for 158 prompts');
+    // Grouped: the first call holds the target's two prompts of length 6 ("a old face.", "the old face.").
+    await expect(textDirection({ neutral: 'face', target: 'old face', templates: ['a {}.', 'the {}.'], tokenizer, encodeText: wrongSize })).rejects.toThrow('`encodeText` returned 7 values for 2 prompts');
+    // Every call must give the same feature size: here length 6 gives 16 and length 5 gives 17.
+    const growing: EncodeText = async (_tokens, n, l) => new Float32Array(n * (DIMS + (l === 6 ? 0 : 1))).fill(1);
+    await expect(textDirection({ neutral: 'face', target: 'old face', templates: ['a {}.'], tokenizer, encodeText: growing })).rejects.toThrow('`encodeText` returned 17 features per prompt at length 5 and 16 before');
   });
 });
 
-describe('TextDirectionCache', () => {
-  it('encodes a prompt pair once and again only for new texts or templates', async () => {
-    const { calls, encodeText } = recordingEncoder();
+describe('TextDirectionCache: class embeddings per text', () => {
+  it('encodes a text once: a new target with the same neutral encodes only its own prompts', async () => {
+    const { calls, encodeText, encoded } = recordingEncoder();
     const cache = new TextDirectionCache();
     const tokenizer = new WordTokenizer();
     const first = await cache.get({ neutral: 'face', target: 'old face', templates, tokenizer, encodeText });
-    const again = await cache.get({ neutral: 'face', target: 'old face', templates: [...templates], tokenizer, encodeText });
-    expect(again).toBe(first);
-    expect(calls).toHaveLength(1);
+    expect(encoded()).toBe(2 * templates.length);
+    expect(cache.size).toBe(2);
+
+    tokenizer.seen.length = 0;
     await cache.get({ neutral: 'face', target: 'young face', templates, tokenizer, encodeText });
+    expect(encoded()).toBe(3 * templates.length);
+    expect(tokenizer.seen).toEqual(templates.map((template) => template.replace('{}', 'young face')));
+
+    const callsBefore = calls.length;
+    const again = await cache.get({ neutral: 'face', target: 'old face', templates: [...templates], tokenizer, encodeText });
+    expect(calls).toHaveLength(callsBefore);
+    expect(again.deltaT).toEqual(first.deltaT);
+
+    // Other templates are another key.
     await cache.get({ neutral: 'face', target: 'old face', templates: templates.slice(1), tokenizer, encodeText });
-    expect(calls).toHaveLength(3);
-    expect(cache.size).toBe(3);
+    expect(encoded()).toBe(3 * templates.length + 2 * (templates.length - 1));
+    expect(cache.size).toBe(5);
   });
 
-  it('shares one computation between concurrent requests and forgets failures', async () => {
-    const { calls, encodeText } = recordingEncoder();
+  it('shares one computation between concurrent requests for the same text', async () => {
+    const { encodeText, encoded } = recordingEncoder();
     const cache = new TextDirectionCache();
     const options = { neutral: 'face', target: 'sad face', templates, tokenizer: new WordTokenizer(), encodeText };
     const [a, b] = await Promise.all([cache.get(options), cache.get(options)]);
-    expect(a).toBe(b);
-    expect(calls).toHaveLength(1);
+    expect(a.deltaT).toEqual(b.deltaT);
+    expect(encoded()).toBe(2 * templates.length);
+    // Two new targets at once with a new neutral: the neutral's prompts are encoded once, not twice.
+    await Promise.all([cache.get({ ...options, neutral: 'a face', target: 'bald face' }), cache.get({ ...options, neutral: 'a face', target: 'happy face' })]);
+    expect(encoded()).toBe(5 * templates.length);
+  });
+
+  it('forgets a failed encode, so the next request encodes again', async () => {
+    const { encodeText, encoded } = recordingEncoder();
+    const cache = new TextDirectionCache();
     let fail = true;
     const flaky: EncodeText = async (tokens, n, l) => {
       if (fail) throw new Error('graph failed');
       return encodeText(tokens, n, l);
     };
-    await expect(cache.get({ ...options, target: 'bald face', encodeText: flaky })).rejects.toThrow('graph failed');
+    const options = { neutral: 'face', target: 'bald face', templates, tokenizer: new WordTokenizer(), encodeText: flaky };
+    await expect(cache.get(options)).rejects.toThrow('graph failed');
+    expect(cache.size).toBe(0);
     fail = false;
-    await expect(cache.get({ ...options, target: 'bald face', encodeText: flaky })).resolves.toHaveProperty('deltaT');
+    const retried = await cache.get(options);
+    expect(encoded()).toBe(2 * templates.length);
+    expect(retried.deltaT).toEqual((await textDirection({ ...options, encodeText })).deltaT);
   });
 
-  it('drops the least recently used entry beyond its capacity', async () => {
-    const { calls, encodeText } = recordingEncoder();
-    const cache = new TextDirectionCache(2);
+  it('keeps the same-embedding error and the cut prompts of a cached text', async () => {
+    const { encodeText, encoded } = recordingEncoder();
+    const cache = new TextDirectionCache();
+    const tokenizer = new WordTokenizer();
+    const longText = 'face with ' + 'very '.repeat(100) + 'long hair';
+    const fresh = await cache.get({ neutral: 'face', target: longText, templates, tokenizer, encodeText });
+    expect(fresh.truncatedPrompts).toHaveLength(templates.length);
+    // Both texts cached now; the long one on the neutral side this time.
+    const cached = await cache.get({ neutral: longText, target: 'face', templates, tokenizer, encodeText });
+    expect(encoded()).toBe(2 * templates.length);
+    expect(cached.truncatedPrompts).toEqual(fresh.truncatedPrompts);
+    expect(cached.deltaT).toEqual(fresh.deltaT.map((x) => -x));
+    await expect(cache.get({ neutral: 'face', target: 'face', templates, tokenizer, encodeText })).rejects.toMatchObject({ name: 'BadArgument', message: expect.stringContaining('same CLIP embedding') });
+    expect(encoded()).toBe(2 * templates.length);
+  });
+
+  it('drops the least recently used text beyond its capacity', async () => {
+    const { encodeText, encoded } = recordingEncoder();
+    const cache = new TextDirectionCache(3);
     const get = (target: string) => cache.get({ neutral: 'face', target, templates: ['a {}.'], tokenizer: new WordTokenizer(), encodeText });
-    await get('old face');
+    await get('old face'); // face, old face
     await get('young face');
-    await get('old face'); // hit: old face becomes the most recent
+    await get('old face'); // hit: old face becomes more recent than young face
     await get('sad face'); // evicts young face
-    expect(calls).toHaveLength(3);
+    expect(encoded()).toBe(4);
+    expect(cache.size).toBe(3);
     await get('old face');
-    expect(calls).toHaveLength(3);
+    expect(encoded()).toBe(4);
     await get('young face');
-    expect(calls).toHaveLength(4);
+    expect(encoded()).toBe(5);
   });
 });
 
@@ -224,12 +318,12 @@ describe('textDirection with the golden-tiny clipText graph', () => {
     expect(result.truncatedPrompts).toEqual([]);
   });
 
-  it.each(pairs.map((pair, p) => ({ ...pair, p })))('$neutral → $target: cutting tokens to the longest prompt changes nothing', async ({ neutral, target }) => {
+  it.each(pairs.map((pair, p) => ({ ...pair, p })))('$neutral → $target: encoding length groups at their own length changes nothing', async ({ neutral, target }) => {
     const { pack, tokenizer, encodeText } = await setup();
-    const timed = (l: { value: number }): EncodeText => async (tokens, n, length) => {
+    const timed = (total: { value: number }): EncodeText => async (tokens, n, length) => {
       const start = performance.now();
       const out = await encodeText(tokens, n, length);
-      l.value = performance.now() - start;
+      total.value += performance.now() - start;
       return out;
     };
     const cutTime = { value: 0 };
@@ -240,6 +334,6 @@ describe('textDirection with the golden-tiny clipText graph', () => {
     expectClose(cut.deltaT, full.deltaT, 1e-6, 'Δt cut vs full');
     expectClose(cut.targetEmbedding, full.targetEmbedding, 1e-6, 'target embedding cut vs full');
     expectClose(cut.neutralEmbedding, full.neutralEmbedding, 1e-6, 'neutral embedding cut vs full');
-    console.log(`clipText ${neutral} → ${target}: L=77 ${fullTime.value.toFixed(1)} ms, cut ${cutTime.value.toFixed(1)} ms (×${(fullTime.value / cutTime.value).toFixed(1)})`);
+    console.log(`clipText ${neutral} → ${target}: L=77 ${fullTime.value.toFixed(1)} ms, length groups ${cutTime.value.toFixed(1)} ms (×${(fullTime.value / cutTime.value).toFixed(1)})`);
   });
 });
