@@ -4,7 +4,7 @@
 import { alignFace } from '../ui/worker/face/align';
 import { pasteBack } from '../ui/worker/face/paste-back';
 import { ClipTokenizer, END_OF_TEXT, START_OF_TEXT } from '../ui/worker/clip/tokenizer';
-import { textDirection } from '../ui/worker/clip/text-direction';
+import { TextDirectionCache, textDirection } from '../ui/worker/clip/text-direction';
 import { relevanceScores, deltaSFromScores, applyDeltaS } from '../ui/worker/edit/global-direction';
 import { Engine } from '../ui/worker/engine';
 import type { LoadedPack } from '../ui/worker/pack/load-pack';
@@ -213,6 +213,11 @@ async function benchInversion({ runtime, loaded, repeats, warmup }: GroupContext
   }
 }
 
+/**
+ * A new prompt's Δt: with causal truncation (one clipText call per prompt length, each cut to that length) and
+ * at the full context, both encoding the neutral's prompts too; then as in a session, where the neutral's class
+ * embedding is already cached (TextDirectionCache) and only the target's prompts are encoded.
+ */
 async function benchText({ runtime, loaded, repeats, warmup, prompt = DEFAULT_PROMPT }: GroupContext): Promise<StageResult[]> {
   const { pack } = loaded;
   const vocab = await loaded.readFile(pack.clip.vocab);
@@ -221,42 +226,43 @@ async function benchText({ runtime, loaded, repeats, warmup, prompt = DEFAULT_PR
   const results: StageResult[] = [{ group: 'text', stage: 'tokenizer from vocabulary', ms: [vocabMs] }, clip.result];
   try {
     let k = 0;
-    const lengths: number[] = [];
-    const runOne = async (truncate: boolean, text: string) => {
-      let encodeMs = 0;
-      const t = performance.now();
-      const direction = await textDirection({
-        neutral: 'face', target: text, templates: pack.templates, contextLength: pack.clip.contextLength, tokenizer, truncate,
-        encodeText: async (tokens, n, l) => {
-          lengths.push(l);
-          const e = performance.now();
-          const out = await runFloat(clip.session, { tokens: int32Tensor(tokens, [n, l]) }, 'features');
-          encodeMs += performance.now() - e;
-          return out;
-        },
-      });
-      return { direction, totalMs: performance.now() - t, encodeMs };
-    };
-    for (const truncate of [true, false]) {
+    let calls: Array<[number, number]> = []; // [prompts, token length] of each clipText run
+    let encodeMs = 0;
+    const options = (target: string, truncate: boolean) => ({
+      neutral: 'face', target, templates: pack.templates, contextLength: pack.clip.contextLength, tokenizer, truncate,
+      encodeText: async (tokens: Int32Array, n: number, l: number) => {
+        calls.push([n, l]);
+        const e = performance.now();
+        const out = await runFloat(clip.session, { tokens: int32Tensor(tokens, [n, l]) }, 'features');
+        encodeMs += performance.now() - e;
+        return out;
+      },
+    });
+    const timeDirections = async (name: string, direction: (target: string) => Promise<unknown>, role?: string) => {
       const encode: number[] = [];
-      const tokenize: number[] = [];
-      lengths.length = 0;
       const run = await measure(repeats, warmup, async () => {
-        const { totalMs, encodeMs } = await runOne(truncate, `${prompt} #${++k}`);
+        calls = [];
+        encodeMs = 0;
+        await direction(`${prompt} #${++k}`);
         encode.push(encodeMs);
-        tokenize.push(totalMs - encodeMs);
       });
-      const name = truncate ? 'causal truncation' : 'full context';
-      const info = { prompts: 2 * pack.templates.length, tokens: lengths[lengths.length - 1] };
+      const prompts = calls.reduce((sum, [n]) => sum + n, 0);
+      const promptTokens = calls.reduce((sum, [n, l]) => sum + n * l, 0);
+      const tokens = calls.length === 1 ? calls[0]![1] : undefined; // one call at one L: comparable with torch's clipText@L
+      const info = { prompts, promptTokens, calls: [...calls], ...(tokens === undefined ? {} : { tokens }) };
       results.push({ group: 'text', stage: `new prompt Δt, ${name} (tokenize + encode)`, ...run, info });
-      results.push({ group: 'text', stage: `text encode, ${name} (L=${info.tokens})`, role: 'clipText', ms: encode.slice(warmup), info });
-      results.push({ group: 'text', stage: `tokenize ${info.prompts} prompts`, ms: tokenize.slice(warmup) });
-    }
+      results.push({ group: 'text', stage: `text encode, ${name} (${prompts} prompts, ${promptTokens} prompt-tokens)`, role, ms: encode.slice(warmup), info });
+    };
+    await timeDirections('causal truncation', (target) => textDirection(options(target, true)));
+    await timeDirections('full context', (target) => textDirection(options(target, false)), 'clipText');
+    const session = new TextDirectionCache();
+    await session.get(options(prompt, true)); // the session's first prompt caches the neutral "face"
+    await timeDirections('causal truncation, neutral cached', (target) => session.get(options(target, true)));
     // Same prompt both ways: truncation must not change Δt.
-    const a = await runOne(true, prompt);
-    const b = await runOne(false, prompt);
+    const a = await textDirection(options(prompt, true));
+    const b = await textDirection(options(prompt, false));
     let maxDiff = 0;
-    a.direction.deltaT.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - b.direction.deltaT[i]!))));
+    a.deltaT.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - b.deltaT[i]!))));
     results.push({ group: 'text', stage: 'Δt truncated vs full: max |diff|', ms: [], info: { maxAbsDiff: maxDiff } });
   } finally {
     await clip.session.release();
