@@ -73,7 +73,7 @@ class OneDnnRoutes(TorchFunctionMode):
     conv_transpose2d runs as aten::slow_conv_transpose2d (im2col/col2im on the reference BLAS): here it becomes
     zero-insertion + padding + conv2d with the flipped, transposed kernel (4× the multiplies of a stride-2
     ConvTranspose, all of them on oneDNN). linear runs on the reference netlib BLAS (`BLAS_INFO=generic`): here it
-    becomes a 1×1 conv over the rows. This is the strongest CPU baseline this torch can give; the exporter's plain
+    becomes a 1×1 conv with the rows as its batch. This is the strongest CPU baseline this torch can give; the exporter's plain
     modules stay the issue's reference.
     """
 
@@ -99,9 +99,12 @@ class OneDnnRoutes(TorchFunctionMode):
 
     @staticmethod
     def linear(x, weight, bias=None):
+        # Rows as the batch of a 1×1 conv: torch 1.13 sends a 1×1 conv to oneDNN only with a batch ≥ 16 or more
+        # than one thread (else aten::_slow_conv2d_forward, the same reference BLAS); the linear layers here have
+        # at least 18 rows, except the e4e/mapping ones on one vector, which stay on BLAS at negligible cost.
         rows = x.reshape(-1, x.shape[-1])
-        out = F.conv2d(rows.t()[None, :, :, None], weight[:, :, None, None], bias)  # [1, out, rows, 1]
-        return out[0, :, :, 0].t().reshape(*x.shape[:-1], weight.shape[0])
+        out = F.conv2d(rows[:, :, None, None], weight[:, :, None, None], bias)  # [rows, out, 1, 1]
+        return out.reshape(*x.shape[:-1], weight.shape[0])
 
 
 def _pair(value) -> tuple[int, int]:
