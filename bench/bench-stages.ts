@@ -255,9 +255,9 @@ async function benchText({ runtime, loaded, repeats, warmup, prompt = DEFAULT_PR
     };
     await timeDirections('causal truncation', (target) => textDirection(options(target, true)));
     await timeDirections('full context', (target) => textDirection(options(target, false)), 'clipText');
-    const session = new TextDirectionCache();
-    await session.get(options(prompt, true)); // the session's first prompt caches the neutral "face"
-    await timeDirections('causal truncation, neutral cached', (target) => session.get(options(target, true)));
+    const inSession = new TextDirectionCache();
+    await inSession.get(options(prompt, true)); // the session's first prompt caches the neutral "face"
+    await timeDirections('causal truncation, neutral cached', (target) => inSession.get(options(target, true)));
     // Same prompt both ways: truncation must not change Δt.
     const a = await textDirection(options(prompt, true));
     const b = await textDirection(options(prompt, false));
