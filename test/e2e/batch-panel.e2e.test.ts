@@ -2,7 +2,7 @@
 // host simulator), cancelled with the panel's Cancel button while the second image is in flight: two results,
 // kept, and a summary.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Playground } from '../helpers/figma-host';
+import { documentAsync, type Playground } from '../helpers/figma-host';
 import { openPanelPlaygroundAsync, SLOW, clickInPanelAsync } from './panel-helpers';
 
 const FRAMES = ['Portrait 1', 'Portrait 2', 'Portrait 3', 'Portrait 4', 'Portrait 5'];
@@ -35,7 +35,7 @@ describe('batch edit in the panel', () => {
     await page.waitForFunction(() => window.facetextHost.toUi().some((m) => (m as { type: string }).type === 'BATCH_DONE'), null, { timeout: 300_000, polling: 250 });
     await frame.waitForSelector('[data-testid="cancel-button"]', { state: 'detached', ...SLOW });
 
-    const after = await page.evaluate(async () => ({ layers: window.facetextHost.layers(), digests: await window.facetextHost.imageDigestsAsync(), toUi: window.facetextHost.toUi(), fromUi: [...window.facetextHost.fromUiLog], notifications: window.facetextHost.notifications() }));
+    const after = { ...(await documentAsync(page)), ...(await page.evaluate(() => ({ toUi: window.facetextHost.toUi(), fromUi: [...window.facetextHost.fromUiLog], notifications: window.facetextHost.notifications() }))) };
     const batchId = (after.toUi.find((m) => (m as { type: string }).type === 'BATCH_DONE') as { requestId: string }).requestId;
     const sequence = after.toUi.filter((m) => (m as { requestId?: string }).requestId === batchId).map((m) => {
       const message = m as { type: string; index?: number; total?: number; done?: number };

@@ -1,7 +1,7 @@
 // User story: "Edit again" – relaunching on a result layer opens the real panel (dist/ui.html in the host
 // simulator) filled from the layer's recipe; a new α, applied, updates that same layer and leaves the original alone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Playground } from '../helpers/figma-host';
+import { documentAsync, type Playground } from '../helpers/figma-host';
 import { openPanelPlaygroundAsync, SLOW, clickInPanelAsync, panelFrameAsync } from './panel-helpers';
 
 let playground: Playground;
@@ -21,7 +21,7 @@ describe('Edit again from a result layer, in the panel', () => {
       await window.facetextHost.launchAsync('edit-with-text', { prompt: 'smiling face' });
     });
     await page.waitForFunction(() => window.facetextHost.toUi().some((m) => (m as { type: string }).type === 'RESULT_APPLIED'), null, { timeout: 540_000, polling: 250 });
-    const first = await page.evaluate(async () => ({ layers: window.facetextHost.layers(), digests: await window.facetextHost.imageDigestsAsync() }));
+    const first = await documentAsync(page);
     const result = first.layers.find((l) => l.name === 'Astronaut · smiling face')!;
     const original = first.layers.find((l) => l.name === 'Astronaut')!;
     const recipe = JSON.parse(result.pluginData.recipe!) as { alpha: number; beta: number };
@@ -49,7 +49,7 @@ describe('Edit again from a result layer, in the panel', () => {
     await page.waitForFunction(() => window.facetextHost.toUi().some((m) => ['RESULT_APPLIED', 'APPLY_FAILED'].includes((m as { type: string }).type)), null, { timeout: 300_000, polling: 250 });
     expect(await appliedCount()).toBe(1);
 
-    const after = await page.evaluate(async () => ({ layers: window.facetextHost.layers(), digests: await window.facetextHost.imageDigestsAsync(), toUi: window.facetextHost.toUi() }));
+    const after = { ...(await documentAsync(page)), ...(await page.evaluate(() => ({ toUi: window.facetextHost.toUi() }))) };
     expect(after.toUi.find((m) => (m as { type: string }).type === 'RESULT_APPLIED')).toMatchObject({ resultNodeId: result.id, name: 'Astronaut · smiling face' });
     expect(after.layers.map((l) => l.id)).toEqual(first.layers.map((l) => l.id)); // no new layer
     const updated = after.layers.find((l) => l.id === result.id)!;

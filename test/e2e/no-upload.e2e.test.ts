@@ -2,7 +2,7 @@
 // sent to it and a result written back, no request carries a body, only the page, the build, the sample
 // photos and pack files are fetched, and every original keeps its bytes and place.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPlaygroundAsync, type Playground } from '../helpers/figma-host';
+import { documentAsync, openPlaygroundAsync, type Playground } from '../helpers/figma-host';
 
 const RECIPE = { prompt: 'smiling face', neutral: 'face', method: 'global', alpha: 4.1, beta: 0.15, mapper: null, mapperStrength: 1, packId: 'golden-tiny', faceIndex: 0 };
 const ALLOWED = [/^\/$/, /^\/fake-figma\/host\.js$/, /^\/dist\/(code\.js|ui\.html)$/, /^\/samples\/[\w-]+\.png$/, /^\/packs\/[\w-]+\/[\w.-]+$/];
@@ -15,7 +15,7 @@ afterAll(() => playground?.close());
 describe('privacy and originals with the real panel', () => {
   it('sends images to the panel and back without any network request carrying them', async () => {
     const { page } = playground;
-    const before = await page.evaluate(async () => ({ layers: window.facetextHost.layers(), digests: await window.facetextHost.imageDigestsAsync() }));
+    const before = await documentAsync(page);
     await page.evaluate(async () => {
       window.facetextHost.select(['Astronaut']);
       await window.facetextHost.launchAsync('edit-with-text', { prompt: 'smiling face' });
@@ -32,7 +32,7 @@ describe('privacy and originals with the real panel', () => {
     expect(done).toMatchObject({ type: 'RESULT_APPLIED', requestId: 'p1', name: 'Astronaut · smiling face' });
     await page.waitForTimeout(500); // let the panel react to the messages it got
 
-    const after = await page.evaluate(async () => ({ layers: window.facetextHost.layers(), digests: await window.facetextHost.imageDigestsAsync() }));
+    const after = await documentAsync(page);
     expect(after.layers.filter((layer) => before.layers.some((b) => b.id === layer.id))).toEqual(before.layers);
     for (const [name, digest] of Object.entries(before.digests)) expect(after.digests[name], name).toBe(digest);
     expect(after.layers.find((l) => l.name === 'Astronaut · smiling face')).toMatchObject({ x: 296, y: 0, width: 256, height: 256 });

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Playground } from '../helpers/figma-host';
+import { documentAsync, type Playground } from '../helpers/figma-host';
 import { openPanelPlaygroundAsync, SLOW, clickInPanelAsync, panelFrameAsync } from './panel-helpers';
 
 let playground: Playground;
@@ -39,7 +39,7 @@ const channelsKept = async (frame: Frame) => (await frame.getAttribute('[data-te
 describe('Edit with text… from the menu, in the panel', () => {
   it('previews the typed prompt, updates the preview as α and β move, and applies the result', async () => {
     const { page } = playground;
-    const before = await page.evaluate(async () => ({ layers: window.facetextHost.layers(), digests: await window.facetextHost.imageDigestsAsync() }));
+    const before = await documentAsync(page);
     await page.evaluate(async () => {
       window.facetextHost.select(['Astronaut']);
       await window.facetextHost.launchAsync('edit-with-text');
@@ -84,7 +84,7 @@ describe('Edit with text… from the menu, in the panel', () => {
 
     await clickInPanelAsync(frame, '[data-testid="apply-button"]');
     await page.waitForFunction(() => window.facetextHost.toUi().some((m) => ['RESULT_APPLIED', 'APPLY_FAILED'].includes((m as { type: string }).type)), null, { timeout: 300_000, polling: 250 });
-    const after = await page.evaluate(async () => ({ layers: window.facetextHost.layers(), digests: await window.facetextHost.imageDigestsAsync(), toUi: window.facetextHost.toUi(), fromUi: [...window.facetextHost.fromUiLog] }));
+    const after = { ...(await documentAsync(page)), ...(await page.evaluate(() => ({ toUi: window.facetextHost.toUi(), fromUi: [...window.facetextHost.fromUiLog] }))) };
     // Up to the result; afterwards the panel follows the plugin's selection of the new layer.
     const appliedAt = after.toUi.findIndex((m) => (m as { type: string }).type === 'RESULT_APPLIED');
     expect(after.toUi.slice(0, appliedAt + 1).map((m) => (m as { type: string }).type).filter((t) => t !== 'SELECTION_CHANGED')).toEqual(['SHOW_COMMAND', 'TARGET_IMAGE', 'RESULT_APPLIED']);

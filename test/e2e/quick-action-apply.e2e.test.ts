@@ -2,7 +2,7 @@
 // host simulator) loads the pack, finds the face, edits it at full size and the built plugin places the result
 // beside the original, with its recipe, without touching the original's bytes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Playground } from '../helpers/figma-host';
+import { documentAsync, type Playground } from '../helpers/figma-host';
 import { openPanelPlaygroundAsync } from './panel-helpers';
 
 let playground: Playground;
@@ -14,13 +14,13 @@ afterAll(() => playground?.close());
 describe('Edit with text… run from Quick Actions', () => {
   it('adds “Astronaut · smiling face” beside the original with its recipe and keeps the original bytes', async () => {
     const { page } = playground;
-    const before = await page.evaluate(async () => ({ layers: window.facetextHost.layers(), digests: await window.facetextHost.imageDigestsAsync() }));
+    const before = await documentAsync(page);
     await page.evaluate(async () => {
       window.facetextHost.select(['Astronaut']);
       await window.facetextHost.launchAsync('edit-with-text', { prompt: 'smiling face' });
     });
     await page.waitForFunction(() => window.facetextHost.toUi().some((m) => ['RESULT_APPLIED', 'APPLY_FAILED'].includes((m as { type: string }).type)), null, { timeout: 540_000, polling: 250 });
-    const after = await page.evaluate(async () => ({ layers: window.facetextHost.layers(), digests: await window.facetextHost.imageDigestsAsync(), toUi: window.facetextHost.toUi(), fromUi: [...window.facetextHost.fromUiLog], notifications: window.facetextHost.notifications() }));
+    const after = { ...(await documentAsync(page)), ...(await page.evaluate(() => ({ toUi: window.facetextHost.toUi(), fromUi: [...window.facetextHost.fromUiLog], notifications: window.facetextHost.notifications() }))) };
 
     // Up to the result: the command, the one image, the result. Then the plugin selects the new layer, which the
     // panel follows (SELECTION_CHANGED, and a REQUEST_TARGET for it).

@@ -73,6 +73,11 @@ export interface Playground {
   close(): Promise<void>;
 }
 
+/** The simulated document as the user sees it: every layer, and the sha256 of each image layer's bytes by name. */
+export function documentAsync(page: Page) {
+  return page.evaluate(async () => ({ layers: window.facetextHost.layers(), digests: await window.facetextHost.imageDigestsAsync() }));
+}
+
 /** Serves the playground on a free port and opens it in Debian's chromium; records every request. */
 export async function openPlaygroundAsync(): Promise<Playground> {
   if (!existsSync(UI_HTML)) throw new Error(`${UI_HTML} is missing: run npm run build first`);
