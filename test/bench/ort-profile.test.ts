@@ -48,7 +48,9 @@ describe('bench profile: ORT profiler events → time per node type of the last 
     expect(profile.kernelMs).toBeLessThanOrEqual(lastRunMs);
     const slowest = profile.slowest.map((n) => n.ms);
     expect(slowest).toEqual([...slowest].sort((a, b) => b - a));
-    expect(profile.slowest[0]!.output?.length).toBe(4); // NCHW shapes come through
+    // Which node is slowest depends on timing; that every listed node carries its shapes does not.
+    expect(profile.slowest).toHaveLength(Math.min(12, kernelsOfFirstRun));
+    for (const node of profile.slowest) expect(node.output?.every(Number.isInteger), node.node).toBe(true);
   });
 
   it('refuses output without a model_run event', () => {
