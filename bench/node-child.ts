@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { captureStdout } from './capture-stdout';
 import { availableParallelism } from 'node:os';
 import { benchStages, type Group } from './bench-stages';
-import { PRESETS } from '../ui/worker/edit/presets';
-import { writePackPresets } from '../ui/worker/node/cli-pack-presets';
-import { packFromDirectory } from '../ui/worker/node/read-pack-dir';
+import { PRESETS } from '../contract/presets';
+import { writePackPresets } from '../cli/cli-pack-presets';
+import { packFromDirectory } from '../cli/read-pack-dir';
 
 interface ChildConfig {
   pack?: string;

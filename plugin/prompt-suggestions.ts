@@ -1,5 +1,5 @@
 // Quick Actions suggestions for the "Edit with text…" prompt, from the preset library.
-import { PRESETS } from '../ui/worker/edit/presets';
+import { PRESETS } from '../contract/presets';
 
 /** At most this many Quick Actions suggestions; Figma shows about eight rows without scrolling. */
 export const MAX_SUGGESTIONS = 8;

@@ -3,7 +3,7 @@
 //   dist/ui.html  ONE self-contained file: the Preact panel, the engine Worker's source, ORT's wasm and the
 //                 face models (face-api nets + tfjs wasm), both gzip + base64, decompressed in the iframe –
 //                 Figma loads nothing else (ARCHITECTURE.md)
-//   dist/cli.js   ui/worker/node/cli.ts for Node (ESM, executable), with ORT's wasm beside it
+//   dist/cli.js   cli/cli.ts for Node (ESM, executable), with ORT's wasm beside it
 // and copies CLIP's vocabulary into the model packs (scripts/copy-vocab.mjs).
 import { createRequire } from 'node:module';
 import { chmod, copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -21,7 +21,7 @@ export const ORT_WASM_NAME = 'ort-wasm-simd-threaded.asyncify.wasm';
 export const ORT_WASM_ELEMENT_ID = 'ort-wasm-gz-base64'; // also in ui/engine-client.ts
 const ORT_WASM_PATH = createRequire(import.meta.url).resolve(`onnxruntime-web/${ORT_WASM_NAME}`);
 export const FACE_MODELS_ELEMENT_ID = 'face-models-gz-base64'; // also in ui/face-model-assets.ts
-// What ui/worker/face/detect.ts runs (ui/worker/node/face-model-files.ts reads the same files in Node).
+// What ui/worker/face/detect.ts runs (cli/face-model-files.ts reads the same files in Node).
 const FACE_API_MODEL_DIR = join(dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json')), 'model');
 const TFJS_WASM_DIR = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
 
@@ -101,7 +101,7 @@ function assertInlineable(what, code) {
 
 async function buildCli() {
   const outfile = join(DIST, 'cli.js');
-  await esbuild.build({ ...common, entryPoints: ['ui/worker/node/cli.ts'], outfile, format: 'esm', platform: 'node', target: 'node20', banner: { js: NODE_SHIMS } });
+  await esbuild.build({ ...common, entryPoints: ['cli/cli.ts'], outfile, format: 'esm', platform: 'node', target: 'node20', banner: { js: NODE_SHIMS } });
   await chmod(outfile, 0o755);
   // Under Node the ORT bundle loads its Emscripten glue and wasm from beside itself (new URL(name, import.meta.url)).
   await copyFile(ORT_WASM_PATH, join(DIST, ORT_WASM_NAME));

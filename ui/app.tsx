@@ -17,8 +17,8 @@ import type { EngineClient } from './engine-client';
 import type { ImageCodec } from './image-codec';
 import { PanelController } from './panel-controller';
 import type { PanelState } from './panel-state';
-import { ALPHA_MAX, ALPHA_MIN, ALPHA_STEP, BETA_STEP, BETA_UI_MAX, BETA_UI_MIN } from './worker/defaults';
-import { PRESETS } from './worker/edit/presets';
+import { ALPHA_MAX, ALPHA_MIN, ALPHA_STEP, BETA_STEP, BETA_UI_MAX, BETA_UI_MIN } from '../contract/edit-defaults';
+import { PRESETS } from '../contract/presets';
 
 export interface AppProps {
   bridge: Bridge;

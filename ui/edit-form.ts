@@ -2,9 +2,9 @@
 // the engine's EditSpec list and the recipe stored on the result layer, and how a recipe or a Quick Actions
 // prompt fills it again.
 import type { EditRecipe, Recipe } from '../plugin/protocol';
-import { ALPHA_MAX, ALPHA_MIN, BETA_MIN, DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_MAPPER_STRENGTH, DEFAULT_NEUTRAL } from './worker/defaults';
+import { ALPHA_MAX, ALPHA_MIN, BETA_MIN, DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_MAPPER_STRENGTH, DEFAULT_NEUTRAL } from '../contract/edit-defaults';
 import type { EditSpec } from './worker/engine-api';
-import { findPreset } from './worker/edit/presets';
+import { findPreset } from '../contract/presets';
 
 /** 'global', or 'mapper:<name>' for one of the pack's mappers (the method <select>'s values). */
 export type MethodChoice = 'global' | `mapper:${string}`;

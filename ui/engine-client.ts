@@ -8,7 +8,7 @@ import type { RgbaImage } from './worker/image';
 import type {
   ComposePhotoOptions, ComposePhotoResult, FaceModelsInput, OpenPhotoResult, SelectFaceOptions, SelectFaceResult,
 } from './worker/photo-api';
-import type { ProgressCallback } from './worker/progress';
+import type { ProgressCallback } from '../contract/progress';
 import type { Backend } from './worker/runtime/ort';
 import type { Engine } from './worker/worker';
 

@@ -10,9 +10,9 @@ import { DEFAULT_PACK_URLS, normalisePackUrl, previewResolution } from './pack-s
 import { describeError, messageOf } from './panel-errors';
 import { INITIAL_STATE, panelReducer, type PanelAction, type PanelState } from './panel-state';
 import { createPreviewScheduler, type PreviewScheduler } from './preview-scheduler';
-import type { Preset } from './worker/edit/presets';
+import type { Preset } from '../contract/presets';
 import type { PackFileLike, RenderOptions } from './worker/engine-api';
-import type { Progress } from './worker/progress';
+import type { Progress } from '../contract/progress';
 
 type TargetImage = Extract<ToUi, { type: 'TARGET_IMAGE' }>;
 type ApplyReply = Extract<ToUi, { type: 'RESULT_APPLIED' | 'APPLY_FAILED' }>;

@@ -6,7 +6,7 @@ import type { ShownError } from './panel-errors';
 import type { PackSummary } from './worker/engine-api';
 import type { RgbaImage } from './worker/image';
 import type { PhotoFace } from './worker/photo-api';
-import type { Progress } from './worker/progress';
+import type { Progress } from '../contract/progress';
 import type { Backend } from './worker/runtime/ort';
 
 export type Phase = 'idle' | 'loading' | 'ready' | 'previewing' | 'applying';

@@ -1,7 +1,7 @@
 // Builds the demo pack, models/packs/demo, from nothing:
 //   1. python3 -m models.demo      graphs + pack.json, placeholder statistics (models/demo/build.py)
-//   2. facetext pack stats         S mean/std from the pack's own mapping + affine (ui/worker/tools/s-stats.ts)
-//   3. facetext pack relevance     fs3 from its synthesis + clipImage (ui/worker/tools/relevance.ts)
+//   2. facetext pack stats         S mean/std from the pack's own mapping + affine (models/tools/s-stats.ts)
+//   3. facetext pack relevance     fs3 from its synthesis + clipImage (models/tools/relevance.ts)
 // and checks the committed size budget. Deterministic: running it again gives the same bytes.
 //
 //   node models/demo/build-demo-pack.mjs
@@ -31,7 +31,7 @@ const bundle = join(ROOT, 'models/demo/.build/pack-builder.mjs');
 mkdirSync(dirname(bundle), { recursive: true });
 await esbuild.build({
   absWorkingDir: ROOT,
-  entryPoints: ['ui/worker/node/pack-builder-command.ts'],
+  entryPoints: ['cli/pack-builder-command.ts'],
   outfile: bundle,
   bundle: true,
   format: 'esm',

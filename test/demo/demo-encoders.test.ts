@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { END_OF_TEXT } from '../../ui/worker/clip/tokenizer';
 import { toByte } from '../../ui/worker/render/to-rgba';
 import { int32Tensor } from '../../ui/worker/runtime/ort';
-import { runFloat32 } from '../../ui/worker/tools/latent-codes';
+import { runFloat32 } from '../../models/tools/latent-codes';
 import { DEMO_PACK, DESIGN, DemoPack } from './demo-pack';
 
 const INVERSION_TOLERANCE = 1e-3; // max |ΔS| / σ over every S channel, float image

@@ -6,13 +6,13 @@ import { resolve } from 'node:path';
 import { ClipTokenizer } from '../../ui/worker/clip/tokenizer';
 import { textDirection } from '../../ui/worker/clip/text-direction';
 import { applyDeltaS, deltaSFromScores, relevanceScores } from '../../ui/worker/edit/global-direction';
-import { packFromDirectory } from '../../ui/worker/node/read-pack-dir';
+import { packFromDirectory } from '../../cli/read-pack-dir';
 import { openGraph } from '../../ui/worker/pack/graph-contract';
 import type { LoadedPack } from '../../ui/worker/pack/load-pack';
 import type { GraphRole } from '../../ui/worker/pack/pack-schema';
 import { OrtRuntime, int32Tensor, type GraphSession } from '../../ui/worker/runtime/ort';
-import { clipImageInput } from '../../ui/worker/tools/clip-preprocess';
-import { LatentCodes, runFloat32 } from '../../ui/worker/tools/latent-codes';
+import { clipImageInput } from '../../models/tools/clip-preprocess';
+import { LatentCodes, runFloat32 } from '../../models/tools/latent-codes';
 import { REPO_ROOT, VOCAB_PATH } from '../helpers/golden';
 
 export const DEMO_PACK = resolve(REPO_ROOT, 'models/packs/demo');

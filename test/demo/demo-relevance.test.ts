@@ -3,7 +3,7 @@
 // that attribute. Checked on the committed relevance.f32 (24 images at 256 px, models/demo/build-demo-pack.mjs)
 // and on a fresh 2-image run of the builder at the 128 px preview.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { computeRelevance } from '../../ui/worker/tools/relevance';
+import { computeRelevance } from '../../models/tools/relevance';
 import { DESIGN, DemoPack, primaryAttribute } from './demo-pack';
 
 let demo: DemoPack;

@@ -11,7 +11,7 @@ import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../ui/worker/engine';
-import { packFromDirectory } from '../../ui/worker/node/read-pack-dir';
+import { packFromDirectory } from '../../cli/read-pack-dir';
 import { GOLDEN_TINY_PACK, REPO_ROOT, goldenPath } from '../helpers/golden';
 import { parseNpy } from '../helpers/npy';
 import { maxAbsDiff } from '../helpers/tolerance';

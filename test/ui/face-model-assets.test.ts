@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FACE_MODELS_ELEMENT_ID, faceModelBuffers, readFaceModelAssets } from '../../ui/face-model-assets';
-import { readFaceModelFiles } from '../../ui/worker/node/face-model-files';
+import { readFaceModelFiles } from '../../cli/face-model-files';
 import { REPO_ROOT } from '../helpers/golden';
 
 function documentFrom(html: string): Pick<Document, 'getElementById'> {

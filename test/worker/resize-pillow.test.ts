@@ -2,7 +2,7 @@
 // e4e-tiny/input_1_resized.png is chelsea.png through exactly that. LANCZOS is covered through the
 // face alignment's shrink step (test/worker/face/align.test.ts).
 import { describe, expect, it } from 'vitest';
-import { readImageFile } from '../../ui/worker/node/image-file';
+import { readImageFile } from '../../cli/image-file';
 import { resizePillow } from '../../ui/worker/resize-pillow';
 import { goldenPath } from '../helpers/golden';
 

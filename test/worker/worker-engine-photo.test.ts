@@ -9,10 +9,10 @@ import { expose, proxy, releaseProxy, transfer, wrap, type Remote } from 'comlin
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import type { EditSpec } from '../../ui/worker/engine-api';
 import type { RgbaImage } from '../../ui/worker/image';
-import { readFaceModelFiles } from '../../ui/worker/node/face-model-files';
-import { readImageFile } from '../../ui/worker/node/image-file';
+import { readFaceModelFiles } from '../../cli/face-model-files';
+import { readImageFile } from '../../cli/image-file';
 import type { ComposePhotoResult, FaceModelsInput, OpenPhotoResult, SelectFaceResult } from '../../ui/worker/photo-api';
-import type { Progress } from '../../ui/worker/progress';
+import type { Progress } from '../../contract/progress';
 import { WorkerEngine } from '../../ui/worker/worker-engine';
 import { GOLDEN_TINY_PACK, goldenPath, REPO_ROOT } from '../helpers/golden';
 

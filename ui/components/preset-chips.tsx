@@ -1,5 +1,5 @@
 // The built-in prompt library as chips; the one matching the current prompt is pressed.
-import type { Preset } from '../worker/edit/presets';
+import type { Preset } from '../../contract/presets';
 
 export interface PresetChipsProps {
   presets: readonly Preset[];

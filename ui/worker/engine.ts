@@ -7,7 +7,7 @@
 //   render:        S'' ─synthesis or synthesisPreview:<r>→ image → RGBA
 //
 // Changing α or β therefore re-runs only the synthesis; changing β re-thresholds cached scores.
-import { DEFAULT_NEUTRAL } from './defaults';
+import { DEFAULT_NEUTRAL } from '../../contract/edit-defaults';
 import { relevanceScores, deltaSFromScores, applyDeltaS, type GlobalDeltaS } from './edit/global-direction';
 import { applyMapperDelta } from './edit/mapper-edit';
 import type {
@@ -22,10 +22,10 @@ import { sha256Hex, type LoadedPack } from './pack/load-pack';
 import { packFromFiles } from './pack/pack-from-files';
 import { packFromUrl } from './pack/pack-from-url';
 import { mapperRole, previewRole, type GraphRole, type Pack } from './pack/pack-schema';
-import type { ProgressCallback } from './progress';
+import type { ProgressCallback } from '../../contract/progress';
 import { encoderInput, toRgba } from './render/to-rgba';
 import { OrtRuntime, float32Tensor, type Backend } from './runtime/ort';
-import { TextDirections } from './text-directions';
+import { DirectionSource } from './edit/direction-source';
 
 const DEFAULT_MAX_FACES = 8; // a batch edit of a few images, plus the one being previewed
 const MAX_DIRECTIONS = 64; // relevance scores kept (one per prompt pair)
@@ -43,7 +43,7 @@ class PackState {
   readonly faces: LruCache<string, Promise<Face>>;
   readonly scores = new LruCache<string, Float32Array>(MAX_DIRECTIONS);
   readonly deltaS = new LruCache<string, GlobalDeltaS>(MAX_DELTA_S);
-  readonly directions: TextDirections;
+  readonly directions: DirectionSource;
   private globals: Promise<{ relevance: Float32Array; sStd: Float32Array }> | undefined;
 
   constructor(
@@ -52,7 +52,7 @@ class PackState {
     maxFaces: number,
   ) {
     this.faces = new LruCache(maxFaces);
-    this.directions = new TextDirections(loaded, sessions);
+    this.directions = new DirectionSource(loaded, sessions);
   }
 
   get pack(): Pack {

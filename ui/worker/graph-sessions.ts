@@ -4,7 +4,7 @@ import type { Backend, GraphSession, OrtRuntime, OrtTensor } from './runtime/ort
 import { openGraph } from './pack/graph-contract';
 import type { LoadedPack } from './pack/load-pack';
 import type { GraphRole } from './pack/pack-schema';
-import type { ProgressCallback } from './progress';
+import type { ProgressCallback } from '../../contract/progress';
 
 export class GraphSessions {
   private readonly sessions = new Map<GraphRole, Promise<GraphSession>>();

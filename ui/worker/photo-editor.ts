@@ -17,7 +17,7 @@ import type {
   ComposePhotoOptions, ComposePhotoResult, FaceModelBytes, FaceModelsInput, OpenPhotoOptions, OpenPhotoResult, PhotoFace,
   SelectFaceOptions, SelectFaceResult,
 } from './photo-api';
-import type { Progress, ProgressCallback } from './progress';
+import type { Progress, ProgressCallback } from '../../contract/progress';
 
 // Photos kept with their detections and alignments: the one being edited plus a few of a batch. Each
 // holds up to 4096² RGBA (64 MB), twice when transparent.

@@ -10,7 +10,7 @@ import type {
 import type { RgbaImage } from './image';
 import type { ComposePhotoOptions, ComposePhotoResult, FaceModelsInput, OpenPhotoOptions, OpenPhotoResult, SelectFaceOptions, SelectFaceResult } from './photo-api';
 import { PhotoEditor } from './photo-editor';
-import type { ProgressCallback } from './progress';
+import type { ProgressCallback } from '../../contract/progress';
 
 /** init() takes the runtime options at the top level (ui/engine-client.ts sends { wasmBinary }) plus maxFaces. */
 export type WorkerEngineOptions = RuntimeOptions & Pick<EngineOptions, 'maxFaces'>;

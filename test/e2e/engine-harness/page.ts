@@ -3,7 +3,7 @@
 // numbers back to the test as plain arrays.
 import { proxy, transfer, wrap } from 'comlink';
 import type { EditSpec } from '../../../ui/worker/engine-api';
-import type { Progress } from '../../../ui/worker/progress';
+import type { Progress } from '../../../contract/progress';
 import type { WorkerEngine } from '../../../ui/worker/worker-engine';
 
 export interface ChainOptions {

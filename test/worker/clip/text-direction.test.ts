@@ -6,7 +6,7 @@ import {
   type TextTokenizer,
 } from '../../../ui/worker/clip/text-direction';
 import { ClipTokenizer } from '../../../ui/worker/clip/tokenizer';
-import { packFromDirectory } from '../../../ui/worker/node/read-pack-dir';
+import { packFromDirectory } from '../../../cli/read-pack-dir';
 import type { Pack } from '../../../ui/worker/pack/pack-schema';
 import { OrtRuntime, int32Tensor } from '../../../ui/worker/runtime/ort';
 import { GOLDEN_TINY_PACK, readGoldenJson, readGoldenNpy } from '../../helpers/golden';

@@ -8,7 +8,7 @@ import {
 } from '../../../ui/worker/edit/global-direction';
 import type { StyleLayerLayout } from '../../../ui/worker/edit/style-layout';
 import { isEngineError } from '../../../ui/worker/errors';
-import { packFromDirectory } from '../../../ui/worker/node/read-pack-dir';
+import { packFromDirectory } from '../../../cli/read-pack-dir';
 import { GOLDEN_TINY_PACK, readGoldenJson, readGoldenNpy } from '../../helpers/golden';
 import { expectClose, maxAbsDiff } from '../../helpers/tolerance';
 

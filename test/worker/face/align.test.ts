@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { alignFace, alignTo, faceQuad } from '../../../ui/worker/face/align';
 import { alignedToSource, pillowQuadTransform, sourceToAligned } from '../../../ui/worker/face/quad-transform';
 import type { RgbaImage } from '../../../ui/worker/image';
-import { readImageFile } from '../../../ui/worker/node/image-file';
+import { readImageFile } from '../../../cli/image-file';
 import { goldenPath, readGoldenJson } from '../../helpers/golden';
 import { expectClose } from '../../helpers/tolerance';
 

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findFace } from '../../../ui/worker/face/face-errors';
 import type { RgbaImage } from '../../../ui/worker/image';
-import { readImageFile } from '../../../ui/worker/node/image-file';
+import { readImageFile } from '../../../cli/image-file';
 import { makeBadInputs, paste, resizeArea, solid } from '../../fixtures/make-bad-inputs';
 import { goldenPath, REPO_ROOT } from '../../helpers/golden';
 import { loadFaceModelsFromNodeModules } from './load-face-models';

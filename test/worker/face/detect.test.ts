@@ -3,7 +3,7 @@ import { alignFace, faceQuad } from '../../../ui/worker/face/align';
 import { detectFaces, type Face } from '../../../ui/worker/face/detect';
 import type { Point, Quad } from '../../../ui/worker/face/quad-transform';
 import type { RgbaImage } from '../../../ui/worker/image';
-import { readImageFile } from '../../../ui/worker/node/image-file';
+import { readImageFile } from '../../../cli/image-file';
 import { goldenPath, readGoldenJson } from '../../helpers/golden';
 import { loadFaceModelsFromNodeModules } from './load-face-models';
 

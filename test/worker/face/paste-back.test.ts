@@ -3,7 +3,7 @@ import { alignFace, type AlignedFace } from '../../../ui/worker/face/align';
 import { pasteBack, pasteRegion } from '../../../ui/worker/face/paste-back';
 import { alignedToSource } from '../../../ui/worker/face/quad-transform';
 import type { RgbaImage } from '../../../ui/worker/image';
-import { readImageFile } from '../../../ui/worker/node/image-file';
+import { readImageFile } from '../../../cli/image-file';
 import { goldenPath, readGoldenJson } from '../../helpers/golden';
 
 const golden = readGoldenJson<{ cases: Record<string, { lm: [number, number][] }> }>('align/align.json');

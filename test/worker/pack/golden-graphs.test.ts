@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packFromDirectory } from '../../../ui/worker/node/read-pack-dir';
+import { packFromDirectory } from '../../../cli/read-pack-dir';
 import { openGraph } from '../../../ui/worker/pack/graph-contract';
 import type { LoadedPack } from '../../../ui/worker/pack/load-pack';
 import type { GraphRole } from '../../../ui/worker/pack/pack-schema';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { packFromDirectory } from '../../../ui/worker/node/read-pack-dir';
+import { packFromDirectory } from '../../../cli/read-pack-dir';
 import { checkGraphContract, graphContract, openGraph } from '../../../ui/worker/pack/graph-contract';
 import type { GraphRole } from '../../../ui/worker/pack/pack-schema';
-import type { Progress } from '../../../ui/worker/progress';
+import type { Progress } from '../../../contract/progress';
 import { OrtRuntime, float32Tensor } from '../../../ui/worker/runtime/ort';
 import { buildOnnxModel } from '../../helpers/onnx-builder';
 import { sha256, tinyPack, writePackDir } from './tiny-pack';

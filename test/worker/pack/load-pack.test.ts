@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packFromDirectory } from '../../../ui/worker/node/read-pack-dir';
+import { packFromDirectory } from '../../../cli/read-pack-dir';
 import type { LoadedPack } from '../../../ui/worker/pack/load-pack';
 import { packFromFiles, type PackFileLike } from '../../../ui/worker/pack/pack-from-files';
 import { packFromUrl } from '../../../ui/worker/pack/pack-from-url';
-import type { Progress } from '../../../ui/worker/progress';
+import type { Progress } from '../../../contract/progress';
 import { packJsonBytes, S_MEAN, sha256, tinyPack, writePackDir, type TinyPack } from './tiny-pack';
 
 async function failure(promise: Promise<unknown>): Promise<Error> {

@@ -1,7 +1,7 @@
 // The tensor names each graph role must have (models/README.md, "Graph contracts"), checked right after
 // a session is created so a wrongly exported graph fails with its file name, not deep inside a run().
 import { EngineError } from '../errors';
-import type { ProgressCallback } from '../progress';
+import type { ProgressCallback } from '../../../contract/progress';
 import type { LoadedPack } from './load-pack';
 import type { GraphRole } from './pack-schema';
 

@@ -2,7 +2,7 @@
 // read up front; every other file is read when asked for, and its size and sha256 are checked against
 // pack.json before its bytes are handed out.
 import { EngineError } from '../errors';
-import type { ProgressCallback } from '../progress';
+import type { ProgressCallback } from '../../../contract/progress';
 import { PACK_JSON, parsePack, type Pack, type PackFile } from './pack-schema';
 import { packInvalid } from './json-fields';
 

@@ -1,7 +1,7 @@
 // Pack source: a folder the user picked in the browser (<input type="file" webkitdirectory>, or files
 // dropped together). Files are matched by name inside the folder that holds pack.json.
 import { EngineError } from '../errors';
-import type { ProgressCallback } from '../progress';
+import type { ProgressCallback } from '../../../contract/progress';
 import { loadPack, type LoadedPack, type PackSource } from './load-pack';
 import { PACK_JSON } from './pack-schema';
 

@@ -1,7 +1,7 @@
 // Pack source: a folder served over HTTP(S). pack.json is fetched at once; every other file when the
 // engine first asks for it, streamed so `download` progress can be reported.
 import { EngineError } from '../errors';
-import type { ProgressCallback } from '../progress';
+import type { ProgressCallback } from '../../../contract/progress';
 import { loadPack, type LoadedPack, type PackSource } from './load-pack';
 
 export interface PackFromUrlOptions {

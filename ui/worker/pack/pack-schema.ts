@@ -4,6 +4,10 @@ import {
   asBoolean, asInteger, asNumberArray, asObject, childPath, asOneOf, asString, entries, invalid, items, member,
   packInvalid, rootField, type Field,
 } from './json-fields';
+import { FIXED_GRAPH_ROLES, mapperRole, previewRole, type GraphRole } from '../../../contract/graph-roles';
+
+export { FIXED_GRAPH_ROLES, mapperRole, previewRole };
+export type { FixedGraphRole, GraphRole, MapperGraphRole, PreviewGraphRole } from '../../../contract/graph-roles';
 
 export const PACK_FORMAT = 1; // models/README.md: "pack.json, format 1"
 export const PACK_JSON = 'pack.json';
@@ -82,12 +86,6 @@ export interface Licences {
   readonly mappers: string;
 }
 
-export type FixedGraphRole = 'mapping' | 'affine' | 'synthesis' | 'encoder' | 'clipText' | 'clipImage';
-export type PreviewGraphRole = `synthesisPreview:${number}`;
-export type MapperGraphRole = `mapper:${string}`;
-export type GraphRole = FixedGraphRole | PreviewGraphRole | MapperGraphRole;
-
-export const FIXED_GRAPH_ROLES: readonly FixedGraphRole[] = ['mapping', 'affine', 'synthesis', 'encoder', 'clipText', 'clipImage'];
 export const MAPPER_LEVELS: readonly MapperLevel[] = ['coarse', 'medium', 'fine'];
 
 export interface PackFile {
@@ -111,14 +109,6 @@ export interface Pack {
   readonly presets: PresetsSpec | null;
   readonly graphs: Readonly<Record<GraphRole, string>>; // role → file name
   readonly files: ReadonlyMap<string, PackFile>; // every file except pack.json
-}
-
-export function previewRole(resolution: number): PreviewGraphRole {
-  return `synthesisPreview:${resolution}`;
-}
-
-export function mapperRole(name: string): MapperGraphRole {
-  return `mapper:${name}`;
 }
 
 /** Every graph role of the pack, in the order of the contract table. */

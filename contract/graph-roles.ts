@@ -1,0 +1,17 @@
+// The graph roles of a model pack (models/README.md, "Graph contracts"): what the engine runs and what its
+// progress events name. Types and two name builders only, so every context can import them.
+
+export type FixedGraphRole = 'mapping' | 'affine' | 'synthesis' | 'encoder' | 'clipText' | 'clipImage';
+export type PreviewGraphRole = `synthesisPreview:${number}`;
+export type MapperGraphRole = `mapper:${string}`;
+export type GraphRole = FixedGraphRole | PreviewGraphRole | MapperGraphRole;
+
+export const FIXED_GRAPH_ROLES: readonly FixedGraphRole[] = ['mapping', 'affine', 'synthesis', 'encoder', 'clipText', 'clipImage'];
+
+export function previewRole(resolution: number): PreviewGraphRole {
+  return `synthesisPreview:${resolution}`;
+}
+
+export function mapperRole(name: string): MapperGraphRole {
+  return `mapper:${name}`;
+}
