@@ -1,7 +1,13 @@
 """Readers for the files users download: rosinality generator, StyleCLIP mappers, fs3 relevance, S statistics.
 
-Every reader is strict: a file that does not match raises CheckpointError naming the file and each missing,
-unexpected or mis-shaped entry, so the exporter never silently exports a half-loaded network.
+Every reader is strict about weights: a file that does not match raises CheckpointError naming the file and each
+missing, unexpected or mis-shaped entry, so the exporter never silently exports a half-loaded network. It is
+lenient exactly where upstream is, and says so in `notes` (pack.json provenance, models/README.md):
+* a generator without its fixed buffers (``noises.*``, ``*.blur.kernel``, ``*.upsample.kernel``; upstream loads
+  with strict=False) gets them regenerated: the blur kernel is fixed, the noise is drawn from NOISE_SEED;
+* a mapper's levels come from the keys present; ``opts`` flags that disagree are a warning, not an error;
+* an fs3 holding only the first conv layers (the released SingleChannel.py writes S indices ≤ 16: 5376 rows
+  for FFHQ) is zero-padded, as upstream SplitS does.
 """
 from __future__ import annotations
 
@@ -15,7 +21,11 @@ import torch
 from torch import nn
 
 from .mapper import LEVELS, LevelsMapper
+from .safe_load import UnsafeFileError, check_regular_file, safe_torch_load
 from .stylegan2 import Generator, GeneratorConfig
+
+BLUR_TAPS = (1.0, 3.0, 3.0, 1.0)  # rosinality blur_kernel of every released config
+NOISE_SEED = 0  # missing noise buffers: torch.randn from this seed, noise_0 … noise_N in order (upstream: unseeded)
 
 
 class CheckpointError(ValueError):
@@ -45,10 +55,12 @@ def load_strict(module: nn.Module, state: Mapping[str, torch.Tensor], path: Path
 
 
 def _torch_load(path: Path) -> object:
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such file.")
     try:
-        return torch.load(path, map_location="cpu")
+        check_regular_file(path)
+    except UnsafeFileError as error:
+        raise CheckpointError(str(error)) from None
+    try:
+        return safe_torch_load(path)
     except Exception as error:  # torch raises half a dozen types for a file that is not a checkpoint
         raise CheckpointError(f"{path}: cannot be read by torch.load ({type(error).__name__}: {error}).") from error
 
@@ -69,10 +81,54 @@ class GeneratorCheckpoint:
     latent_avg: torch.Tensor  # [w_dim], the truncation centre
 
 
-def load_generator_checkpoint(path: Path | str) -> GeneratorCheckpoint:
+def blur_kernel(size: int = 4) -> torch.Tensor:
+    """rosinality make_kernel(blur_kernel) × upsample_factor² (the ×4 every stored blur/upsample kernel carries)."""
+    if size != len(BLUR_TAPS):
+        raise CheckpointError(f"no blur kernel of size {size} to regenerate (released configs use {len(BLUR_TAPS)})")
+    taps = torch.tensor(BLUR_TAPS)
+    kernel = taps[None, :] * taps[:, None]
+    return kernel / kernel.sum() * 4
+
+
+def regenerate_fixed_buffers(generator: Generator, state: Mapping[str, torch.Tensor], path: Path,
+                             notes: list[dict] | None) -> dict[str, torch.Tensor]:
+    """`state` plus the fixed buffers it lacks: blur/upsample kernels (constant) and noise (seeded)."""
+    expected = generator.state_dict()
+    kernels = [k for k in expected if k not in state and k.endswith((".blur.kernel", ".upsample.kernel"))]
+    noises = [k for k in expected if k not in state and k.startswith("noises.noise_")]
+    if not kernels and not noises:
+        return dict(state)
+    filled = dict(state)
+    for key in kernels:
+        filled[key] = blur_kernel(expected[key].shape[0])
+    if noises:
+        rng = torch.Generator().manual_seed(NOISE_SEED)
+        for i in range(generator.config.num_noises):  # in order, so each buffer's values do not depend on the others
+            key = f"noises.noise_{i}"
+            value = torch.randn(expected[key].shape, generator=rng)
+            if key in noises:
+                filled[key] = value
+    if kernels:
+        _note(notes, path, "blur-kernels-regenerated", f"{len(kernels)} *.blur.kernel / *.upsample.kernel buffers were "
+              f"missing and were set to the fixed kernel outer({list(BLUR_TAPS)})/64×4 (upstream's make_kernel)")
+    if noises:
+        _note(notes, path, "noise-regenerated", f"{len(noises)} of {generator.config.num_noises} noises.noise_* buffers "
+              f"were missing and were drawn with torch.randn from seed {NOISE_SEED} (noise_0 … noise_"
+              f"{generator.config.num_noises - 1} in order); fine detail (hair strands, pores) differs from the "
+              f"original noise, the edit does not")
+    return filled
+
+
+def _note(notes: list[dict] | None, path: Path, what: str, detail: str) -> None:
+    if notes is not None:
+        notes.append({"file": Path(path).name, "what": what, "detail": detail})
+
+
+def load_generator_checkpoint(path: Path | str, *, notes: list[dict] | None = None) -> GeneratorCheckpoint:
     """A rosinality checkpoint as convert_weight.py writes it: {'g_ema': state dict, 'latent_avg': [w_dim]}.
 
     Other top-level entries (training checkpoints carry 'g', 'd', optimisers) are ignored: only g_ema is exported.
+    Missing fixed buffers are regenerated (regenerate_fixed_buffers) and recorded in `notes`.
     """
     path = Path(path)
     checkpoint = _require_dict(_torch_load(path), path, ("g_ema", "latent_avg"), "rosinality StyleGAN2 checkpoint")
@@ -82,6 +138,7 @@ def load_generator_checkpoint(path: Path | str) -> GeneratorCheckpoint:
     except KeyError as error:
         raise CheckpointError(f"{path}: g_ema: {error.args[0]}.") from error
     generator = Generator(config)
+    state = regenerate_fixed_buffers(generator, state, path, notes)
     load_strict(generator, state, path, prefix="g_ema.")
     latent_avg = checkpoint["latent_avg"].detach().float().reshape(-1)
     if latent_avg.shape != (config.style_dim,):
@@ -97,15 +154,18 @@ class MapperCheckpoint:
     levels: tuple[str, ...]
 
 
-def load_mapper_checkpoint(path: Path | str) -> MapperCheckpoint:
+def load_mapper_checkpoint(path: Path | str, *, notes: list[dict] | None = None) -> MapperCheckpoint:
     """A StyleCLIP mapper checkpoint: {'state_dict': {'mapper.*', 'decoder.*'}, 'opts': {...}}.
 
-    The trained levels come from the keys present; opts' no_<level>_mapper flags must agree with them.
-    The bundled decoder.* generator is ignored (the pack's generator comes from --stylegan).
+    The trained levels come from the keys present, as upstream builds the mapper from its own options and never
+    from the file; opts' no_<level>_mapper flags that disagree are recorded in `notes` (a warning). Without a
+    description in opts, the file name stands in (noted too). The bundled decoder.* generator is ignored (the
+    pack's generator comes from --stylegan).
     """
     path = Path(path)
-    checkpoint = _require_dict(_torch_load(path), path, ("state_dict", "opts"), "StyleCLIP mapper checkpoint")
-    opts = dict(checkpoint["opts"]) if isinstance(checkpoint["opts"], Mapping) else vars(checkpoint["opts"])
+    checkpoint = _require_dict(_torch_load(path), path, ("state_dict",), "StyleCLIP mapper checkpoint")
+    raw_opts = checkpoint.get("opts") or {}
+    opts = dict(raw_opts) if isinstance(raw_opts, Mapping) else vars(raw_opts)
     if opts.get("mapper_type", "LevelsMapper") != "LevelsMapper":
         raise CheckpointError(f"{path}: mapper_type is {opts['mapper_type']!r}; only LevelsMapper is supported.")
     if opts.get("work_in_stylespace"):
@@ -116,23 +176,39 @@ def load_mapper_checkpoint(path: Path | str) -> MapperCheckpoint:
     present = tuple(name for name, attribute, _, _ in LEVELS if any(key.startswith(attribute + ".") for key in state))
     flagged = tuple(name for name, *_ in LEVELS if not opts.get(f"no_{name}_mapper", False))
     if present != flagged:
-        raise CheckpointError(f"{path}: the weights hold the levels {', '.join(present) or 'none'} but opts "
-                              f"(no_*_mapper) say {', '.join(flagged) or 'none'} were trained.")
+        _note(notes, path, "mapper-levels-from-keys", f"the weights hold the levels {', '.join(present) or 'none'} but "
+              f"opts (no_*_mapper) say {', '.join(flagged) or 'none'}; the levels present were used")
     weight_key = next(key for key in state if key.endswith(".weight"))
     mapper = LevelsMapper(int(state[weight_key].shape[1]), present)
     load_strict(mapper, state, path, prefix="mapper.")
     description = str(opts.get("description") or "").strip()
     if not description:
-        raise CheckpointError(f"{path}: opts has no 'description' (the text the mapper was trained on).")
+        description = path.stem.replace("_", " ")
+        _note(notes, path, "mapper-description-from-name", f"opts has no 'description'; the file name "
+              f"{description!r} stands in")
     return MapperCheckpoint(mapper=mapper.eval(), description=description, levels=present)
 
 
-def load_relevance(path: Path | str, *, conv_channels: int) -> np.ndarray:
-    """fs3.npy: one unit CLIP direction per conv S channel, [conv_channels, D], float16 or float32 on disk."""
+def load_relevance(path: Path | str, *, conv_channels: int, conv_layer_channels: list[int] | None = None,
+                   notes: list[dict] | None = None) -> np.ndarray:
+    """fs3.npy: one unit CLIP direction per conv S channel, [conv_channels, D], float16 or float32 on disk.
+
+    With `conv_layer_channels` (the conv layers' widths in forward order), a file covering only the first whole
+    conv layers is zero-padded, as upstream SplitS fills the layers a shorter fs3 lacks (the released
+    SingleChannel.py computes S indices ≤ 16 only: 5376 of FFHQ's 6048 rows); zero rows never pass β.
+    """
     path = Path(path)
     array = _load_npy(path)
     if array.dtype.kind != "f" or array.dtype.itemsize not in (2, 4) or array.ndim != 2:
         raise CheckpointError(f"{path}: expected a 2-D float16 or float32 array, found {array.dtype} {list(array.shape)}.")
+    prefixes = list(np.cumsum(conv_layer_channels)) if conv_layer_channels else []
+    if array.shape[0] != conv_channels and array.shape[0] in prefixes[:-1]:
+        layers = prefixes.index(array.shape[0]) + 1
+        _note(notes, path, "relevance-zero-padded", f"{array.shape[0]} rows cover the first {layers} of "
+              f"{len(prefixes)} conv layers (upstream SingleChannel.py stops at S index 16); rows {array.shape[0]}–"
+              f"{conv_channels - 1} were zero-filled as upstream SplitS does, so those channels are never edited")
+        array = np.concatenate([array.astype(np.float32), np.zeros((conv_channels - array.shape[0], array.shape[1]),
+                                                                    np.float32)])
     if array.shape[0] != conv_channels:
         raise CheckpointError(f"{path}: has {array.shape[0]} rows but the generator has {conv_channels} conv S "
                               f"channels (ToRGB excluded); fs3 must hold one row per conv channel, in forward order. "
@@ -141,8 +217,10 @@ def load_relevance(path: Path | str, *, conv_channels: int) -> np.ndarray:
 
 
 def _load_npy(path: Path) -> np.ndarray:
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such file.")
+    try:
+        check_regular_file(path)
+    except UnsafeFileError as error:
+        raise CheckpointError(str(error)) from None
     try:
         return np.load(path, allow_pickle=False)
     except ValueError as error:

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .checkpoints import CheckpointError, load_strict
+from .safe_load import UnsafeFileError, check_regular_file, safe_torch_load
 
 # CLIP image normalisation (upstream clip._transform).
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -198,13 +199,15 @@ def load_clip_checkpoint(path) -> ClipModel:
 
 
 def _read_state_dict(path: Path) -> Tuple[Dict[str, torch.Tensor], Dict[str, int]]:
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such file.")
     try:
-        if _is_torchscript_archive(path):
+        check_regular_file(path)
+    except UnsafeFileError as error:
+        raise CheckpointError(str(error)) from None
+    try:
+        if _is_torchscript_archive(path):  # TorchScript code, not a Python pickle: torch.jit.load runs no Python
             raw = torch.jit.load(str(path), map_location="cpu").state_dict()
         else:
-            raw = torch.load(path, map_location="cpu")
+            raw = safe_torch_load(path)
     except Exception as error:  # torch raises many types for a file that is not a checkpoint
         raise CheckpointError(f"{path}: cannot be read as a CLIP checkpoint ({type(error).__name__}: {error}).") from error
     if not isinstance(raw, Mapping) or not all(isinstance(v, torch.Tensor) for v in raw.values()):

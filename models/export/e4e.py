@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .checkpoints import CheckpointError, load_strict
+from .safe_load import UnsafeFileError, check_regular_file, safe_torch_load
 
 # IR-SE-50 (upstream helpers.get_blocks(50)): bottleneck units per stage; the
 # first unit of every stage has stride 2.
@@ -210,10 +211,12 @@ def load_e4e_checkpoint(path) -> E4ECheckpoint:
     and every missing, unexpected or mis-shaped key.
     """
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such file.")
     try:
-        checkpoint = torch.load(path, map_location="cpu")
+        check_regular_file(path)
+    except UnsafeFileError as error:
+        raise CheckpointError(str(error)) from None
+    try:
+        checkpoint = safe_torch_load(path)
     except Exception as error:  # torch raises many types for a file that is not a checkpoint
         raise CheckpointError(f"{path}: cannot be read by torch.load ({type(error).__name__}: {error}).") from error
     if not isinstance(checkpoint, Mapping) or "state_dict" not in checkpoint:

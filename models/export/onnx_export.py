@@ -16,8 +16,18 @@ FP16_MIN_ELEMENTS = 1024  # smaller tensors (biases, norms) gain nothing from ha
 FP16_MAX = 65504.0  # largest finite float16
 
 
-def export_graph(spec: GraphSpec, *, fp16: bool = False) -> bytes:
-    """The serialised ONNX model for one graph role, checked by onnx.checker."""
+STORAGES = ("float32", "float16", "int8")  # how a graph stores its large weights; compute is float32 in every case
+
+
+def export_graph(spec: GraphSpec, *, fp16: bool = False, storage: str | None = None) -> bytes:
+    """The serialised ONNX model for one graph role, checked by onnx.checker.
+
+    storage: "float32", "float16" (large weights as float16 + Cast) or "int8" (weight-only int8 per output channel
+    where quantize.py knows the axis, float16 for the other large weights). `fp16=True` means "float16".
+    """
+    storage = storage or ("float16" if fp16 else "float32")
+    if storage not in STORAGES:
+        raise ValueError(f"storage {storage!r}: must be one of: {', '.join(STORAGES)}")
     buffer = io.BytesIO()
     spec.module.eval()
     with torch.no_grad(), warnings.catch_warnings():
@@ -31,14 +41,19 @@ def export_graph(spec: GraphSpec, *, fp16: bool = False) -> bytes:
             do_constant_folding=True,
         )
     model = onnx.load_from_string(buffer.getvalue())
-    if fp16:
-        store_weights_as_float16(model, spec.role)
+    keep_float32: set[str] = set()
+    if storage == "int8":
+        from .quantize import quantize_weights_int8
+
+        keep_float32 = quantize_weights_int8(model)
+    if storage in ("float16", "int8"):
+        store_weights_as_float16(model, spec.role, keep=keep_float32)
     model.graph.name = spec.role
     onnx.checker.check_model(model, full_check=True)
     return model.SerializeToString()
 
 
-def store_weights_as_float16(model: onnx.ModelProto, role: str) -> None:
+def store_weights_as_float16(model: onnx.ModelProto, role: str, *, keep: set[str] = frozenset()) -> None:
     """Replace every float32 initializer (and Constant) of ≥1024 elements by float16 + Cast to float32.
 
     Halves the download; every op still computes in float32, so normalisation and demodulation never run in half
@@ -48,7 +63,8 @@ def store_weights_as_float16(model: onnx.ModelProto, role: str) -> None:
     taken = {i.name for i in graph.initializer} | {o for n in graph.node for o in n.output}
     casts = []
     for index, initializer in enumerate(graph.initializer):
-        if initializer.data_type != TensorProto.FLOAT or int(np.prod(initializer.dims)) < FP16_MIN_ELEMENTS:
+        if initializer.data_type != TensorProto.FLOAT or int(np.prod(initializer.dims)) < FP16_MIN_ELEMENTS \
+                or initializer.name in keep:
             continue
         name = initializer.name
         half_name = _unique(f"{name}_fp16", taken)

@@ -7,83 +7,29 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
-
-from .checkpoints import (CheckpointError, GeneratorCheckpoint, MapperCheckpoint, load_generator_checkpoint,
-                          load_mapper_checkpoint, load_relevance, load_s_statistics)
-from .graphs import GraphSpec, clip_specs, encoder_spec, generator_specs, mapper_spec
+from .checkpoints import CheckpointError, load_relevance, load_s_statistics
+from .graphs import GraphSpec
 from .onnx_export import export_graph
+from .sources import (E4E_SIZE, MAPPER_NAME_PATTERN, PackError, Sources, build_specs, load_sources,  # noqa: F401
+                      parse_mapper_args)
 from .templates import PROMPT_TEMPLATES
+from .verify import stored_as_fp16, verify_graphs
 
 PACK_FORMAT = 1  # models/README.md
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLIP_VOCAB_NAME = "bpe_simple_vocab_16e6.txt.gz"
 DEFAULT_CLIP_VOCAB = REPO_ROOT.parent / "shared" / "clip" / CLIP_VOCAB_NAME
 CLIP_VOCAB_SHA256 = "924691ac288e54409236115652ad4aa250f48203de50a9e4722a6ecd48d6804a"  # openai/CLIP's file
-E4E_SIZE = 256  # e4e encodes 256×256 crops (spec/styleclip.md §4)
 E4E_MEAN = [0.5, 0.5, 0.5]  # e4e's Normalize(0.5, 0.5): x in [−1, 1]
 E4E_STD = [0.5, 0.5, 0.5]
 PREVIEW_MIN, PREVIEW_MAX = 16, 256  # smaller previews show nothing; larger ones cost nearly a full render
 ID_PATTERN = re.compile(r"^[a-z0-9-]+$")  # pack ids, models/README.md
-MAPPER_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")  # upstream names: afro, curly_hair, taylor_swift…
 DEFAULT_LICENCES = {
     "generator": "StyleGAN2 weights: NVIDIA Source Code License-NC (non-commercial), converted by rosinality/stylegan2-pytorch",
     "encoder": "encoder4editing (omertov/encoder4editing): MIT licence; trained on FFHQ",
     "clip": "OpenAI CLIP (openai/CLIP): MIT licence",
     "mappers": "StyleCLIP latent mappers (orpatashnik/StyleCLIP): MIT licence",
 }
-
-
-class PackError(ValueError):
-    """A wrong option or an inconsistent set of inputs; the message says what to change."""
-
-
-@dataclass
-class Sources:
-    generator: GeneratorCheckpoint
-    e4e: object | None = None  # e4e.E4ECheckpoint
-    clip: torch.nn.Module | None = None  # clip.ClipModel
-    mappers: dict[str, MapperCheckpoint] = field(default_factory=dict)
-
-
-def parse_mapper_args(values: list[str]) -> dict[str, Path]:
-    mappers: dict[str, Path] = {}
-    for value in values:
-        name, sep, path = value.partition("=")
-        if not sep or not path:
-            raise PackError(f"--mapper {value!r}: expected NAME=PATH, e.g. --mapper beard=mapper.pt")
-        if not MAPPER_NAME_PATTERN.match(name):
-            raise PackError(f"--mapper {value!r}: the name must be lower-case letters, digits, '-' or '_'")
-        if name in mappers:
-            raise PackError(f"--mapper {name} is given twice")
-        mappers[name] = Path(path)
-    return mappers
-
-
-def load_sources(*, stylegan: Path, e4e: Path | None = None, clip: Path | None = None,
-                 mappers: dict[str, Path] | None = None) -> Sources:
-    """Load every checkpoint and check they fit the generator (W+ rows, w size)."""
-    sources = Sources(generator=load_generator_checkpoint(stylegan))
-    cfg = sources.generator.generator.config
-    if e4e is not None:
-        from .e4e import load_e4e_checkpoint  # imported here: only packs with an encoder need it
-
-        sources.e4e = load_e4e_checkpoint(e4e)
-        shape = tuple(sources.e4e.latent_avg.shape)
-        if shape != (cfg.n_latent, cfg.style_dim):
-            raise PackError(f"{e4e}: the encoder produces W+ {list(shape)} but the generator needs "
-                            f"[{cfg.n_latent}, {cfg.style_dim}]: was it trained for this generator?")
-    if clip is not None:
-        from .clip import load_clip_checkpoint
-
-        sources.clip = load_clip_checkpoint(clip)
-    for name, path in (mappers or {}).items():
-        mapper = load_mapper_checkpoint(path)
-        w_dim = next(mapper.mapper.parameters()).shape[1]
-        if w_dim != cfg.style_dim:
-            raise PackError(f"{path}: mapper {name} works on w of size {w_dim}; the generator's is {cfg.style_dim}.")
-        sources.mappers[name] = mapper
-    return sources
 
 
 def default_previews(resolution: int) -> list[int]:
@@ -98,17 +44,6 @@ def check_previews(previews: list[int], resolution: int) -> list[int]:
         raise PackError(f"--preview {','.join(map(str, wrong))}: must be one of {', '.join(map(str, valid))} "
                         f"(a ToRGB resolution below {resolution}, at most {PREVIEW_MAX})")
     return sorted(set(previews))
-
-
-def build_specs(sources: Sources, *, previews: list[int]) -> list[GraphSpec]:
-    generator, latent_avg = sources.generator.generator, sources.generator.latent_avg
-    specs = generator_specs(generator, latent_avg, previews)
-    if sources.e4e is not None:
-        specs.append(encoder_spec(sources.e4e.encoder, sources.e4e.latent_avg, E4E_SIZE))
-    if sources.clip is not None:
-        specs += clip_specs(sources.clip)
-    specs += [mapper_spec(name, m.mapper, generator, latent_avg) for name, m in sorted(sources.mappers.items())]
-    return specs
 
 
 def resolve_fp16_roles(value: str | None, roles: list[str]) -> set[str]:
@@ -137,7 +72,8 @@ class PackOptions:
 
 
 def write_pack(sources: Sources, options: PackOptions, *, relevance: Path,
-               s_stats: Path | None = None, s_mean: Path | None = None, s_std: Path | None = None) -> list[GraphSpec]:
+               s_stats: Path | None = None, s_mean: Path | None = None, s_std: Path | None = None,
+               notes: list[dict] | None = None) -> list[GraphSpec]:
     """Export every graph and write the pack folder. Returns the graph specs (for verify)."""
     if not ID_PATTERN.match(options.pack_id):
         raise PackError(f"--id {options.pack_id!r}: use lower-case letters, digits and '-' only")
@@ -148,7 +84,9 @@ def write_pack(sources: Sources, options: PackOptions, *, relevance: Path,
     generator, clip = sources.generator.generator, sources.clip
     cfg = generator.config
     conv_channels = sum(layer.channels for layer in generator.style_layers if layer.kind == "conv")
-    fs3 = load_relevance(relevance, conv_channels=conv_channels)
+    notes = notes if notes is not None else []
+    fs3 = load_relevance(relevance, conv_channels=conv_channels, notes=notes,
+                         conv_layer_channels=[layer.channels for layer in generator.style_layers if layer.kind == "conv"])
     if fs3.shape[1] != clip.embed_dim:
         raise CheckpointError(f"{relevance}: rows have {fs3.shape[1]} dims but CLIP's embedding has "
                               f"{clip.embed_dim}: fs3 was computed with another CLIP model.")
@@ -176,11 +114,28 @@ def write_pack(sources: Sources, options: PackOptions, *, relevance: Path,
     for name, data in payloads.items():
         (out / name).write_bytes(data)
 
-    pack = {
+    files = {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()} for name, data in payloads.items()}
+    pack = describe_pack(sources, pack_id=options.pack_id, description=options.description, demo=options.demo,
+                         licences=licences, previews=previews, graphs={spec.role: spec.file for spec in specs},
+                         relevance_shape=fs3.shape, files=files)
+    if notes:  # only what the lenient readers did: a pack exported from complete files stays byte-identical
+        pack["provenance"] = {"leniencies": notes}
+    text = json.dumps(pack, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    (out / "pack.json").write_text(text, encoding="utf-8")
+    return specs
+
+
+def describe_pack(sources: Sources, *, pack_id: str, description: str, demo: bool, licences: dict[str, str],
+                  previews: list[int], graphs: dict[str, str], relevance_shape: tuple[int, int],
+                  files: dict[str, dict]) -> dict:
+    """pack.json's content (models/README.md, format 1) for these sources and files."""
+    generator, clip = sources.generator.generator, sources.clip
+    cfg = generator.config
+    return {
         "format": PACK_FORMAT,
-        "id": options.pack_id,
-        "description": options.description,
-        "demo": options.demo,
+        "id": pack_id,
+        "description": description,
+        "demo": demo,
         "licences": licences,
         "generator": {
             "resolution": cfg.size,
@@ -205,19 +160,15 @@ def write_pack(sources: Sources, options: PackOptions, *, relevance: Path,
         },
         "templates": list(PROMPT_TEMPLATES),
         "globalDirection": {
-            "relevance": {"file": "relevance.f32", "rows": int(fs3.shape[0]), "dims": int(fs3.shape[1])},
-            "sMean": {"file": "s-mean.f32", "length": int(mean.size)},
-            "sStd": {"file": "s-std.f32", "length": int(std.size)},
+            "relevance": {"file": "relevance.f32", "rows": int(relevance_shape[0]), "dims": int(relevance_shape[1])},
+            "sMean": {"file": "s-mean.f32", "length": int(generator.total_s)},
+            "sStd": {"file": "s-std.f32", "length": int(generator.total_s)},
         },
         "mappers": [{"name": name, "description": m.description, "levels": list(m.levels)}
                     for name, m in sorted(sources.mappers.items())],
-        "graphs": {spec.role: spec.file for spec in specs},
-        "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-                  for name, data in payloads.items()},
+        "graphs": graphs,
+        "files": files,
     }
-    text = json.dumps(pack, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    (out / "pack.json").write_text(text, encoding="utf-8")
-    return specs
 
 
 def _checked_vocab(path: Path) -> bytes:
@@ -235,10 +186,11 @@ def export_pack(options: PackOptions, *, stylegan: Path, e4e: Path, clip: Path, 
                 relevance: Path, s_stats: Path | None = None, s_mean: Path | None = None, s_std: Path | None = None,
                 verify: bool = True, log=print) -> bool:
     """Load, export, write, then (unless verify=False) run every graph against torch. True when all pass."""
-    from .verify import stored_as_fp16, verify_graphs
-
-    sources = load_sources(stylegan=stylegan, e4e=e4e, clip=clip, mappers=mappers)
-    specs = write_pack(sources, options, relevance=relevance, s_stats=s_stats, s_mean=s_mean, s_std=s_std)
+    notes: list[dict] = []
+    sources = load_sources(stylegan=stylegan, e4e=e4e, clip=clip, mappers=mappers, notes=notes)
+    specs = write_pack(sources, options, relevance=relevance, s_stats=s_stats, s_mean=s_mean, s_std=s_std, notes=notes)
+    for note in notes:
+        log(f"warning: {note['file']}: {note['detail']}")
     log(f"wrote {options.out} ({len(specs)} graphs)")
     if not verify:
         return True

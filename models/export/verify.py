@@ -7,7 +7,10 @@ Exits non-zero when a graph is off by more than its tolerance:
 * graphs stored in float32: max |onnx − torch| ≤ 1e-4 (the golden tolerance for float32 CPU/WASM);
 * graphs stored with --fp16: the torch reference runs with the same weights rounded to float16, and
   max |onnx − torch| ≤ 1e-4 + 1e-3·max|torch|, since constant folding may round a product (weight·scale)
-  where torch rounds the weight alone.
+  where torch rounds the weight alone;
+* graphs stored as weight-only int8 (quantize.py): max |onnx − float32 torch| ≤ 1e-4 + 5e-2·max|torch|, a sanity
+  bound that catches a wrong axis or scale; the edit-level effect is measured by `verify --against` (compare.py).
+Every compressed graph also reports its drift: max |onnx − float32 torch|, the error a user actually gets.
 """
 from __future__ import annotations
 
@@ -27,11 +30,13 @@ from torch import nn
 
 from .graphs import GraphSpec
 from .onnx_export import FP16_MIN_ELEMENTS
+from .sources import PackError, build_specs, load_sources, parse_mapper_args
 
 RUN_GRAPH = Path(__file__).with_name("run_graph.mjs")
 FP32_TOLERANCE = 1e-4  # ../shared/golden/README.md: float32 CPU/WASM tolerance
 FP16_TOLERANCE = 1e-4
 FP16_RELATIVE = 1e-3
+INT8_RELATIVE = 5e-2
 
 
 @dataclass
@@ -40,6 +45,9 @@ class GraphCheck:
     max_abs_diff: float
     tolerance: float
     where: str  # which output / sample input gave the largest difference
+    storage: str = "float32"
+    drift: float | None = None  # max |onnx − float32 torch| for compressed graphs
+    peak: float = 0.0  # max |float32 torch| of the output with the largest drift
 
     @property
     def ok(self) -> bool:
@@ -47,7 +55,11 @@ class GraphCheck:
 
     def line(self) -> str:
         verdict = "ok" if self.ok else "OVER TOLERANCE"
-        return f"{self.role:24s} max |diff| {self.max_abs_diff:.3e} (≤ {self.tolerance:.1e}) {self.where}: {verdict}"
+        drift = ""
+        if self.drift is not None:
+            relative = self.drift / self.peak if self.peak else float("nan")
+            drift = f", {self.storage} drift vs float32 torch {self.drift:.2e} ({relative:.1e} of max |out|)"
+        return f"{self.role:24s} max |diff| {self.max_abs_diff:.3e} (≤ {self.tolerance:.1e}){drift} {self.where}: {verdict}"
 
 
 def run_onnx(jobs: list[tuple[Path, dict[str, np.ndarray], list[str]]]) -> list[dict[str, np.ndarray]]:
@@ -90,26 +102,41 @@ def sample_sets(spec: GraphSpec) -> list[dict[str, torch.Tensor]]:
     return [spec.inputs, *spec.checks]
 
 
-def verify_graphs(pack_dir: Path, specs: list[GraphSpec], fp16_roles: set[str]) -> list[GraphCheck]:
-    jobs, expected, labels = [], [], []
+def _run_reference(module: nn.Module, inputs: dict[str, torch.Tensor], names: list[str]) -> dict[str, np.ndarray]:
+    with torch.no_grad():
+        outputs = module(*inputs.values())
+    outputs = outputs if isinstance(outputs, tuple) else (outputs,)
+    return dict(zip(names, (o.numpy() for o in outputs)))
+
+
+def verify_graphs(pack_dir: Path, specs: list[GraphSpec], fp16_roles: set[str],
+                  storages: dict[str, str] | None = None) -> list[GraphCheck]:
+    """Each graph against torch on its sample inputs. `storages` (role → float32/float16/int8) overrides fp16_roles."""
+    storages = storages if storages is not None else {spec.role: "float16" if spec.role in fp16_roles else "float32"
+                                                      for spec in specs}
+    jobs, expected, exact, labels = [], [], [], []
     for spec in specs:
-        reference = fp16_rounded(spec.module) if spec.role in fp16_roles else spec.module
+        storage = storages.get(spec.role, "float32")
+        rounded = fp16_rounded(spec.module) if storage == "float16" else None
         for inputs in sample_sets(spec):
-            with torch.no_grad():
-                outputs = reference(*inputs.values())
-            outputs = outputs if isinstance(outputs, tuple) else (outputs,)
+            exact.append(_run_reference(spec.module, inputs, spec.outputs))
+            expected.append(_run_reference(rounded, inputs, spec.outputs) if rounded is not None else exact[-1])
             jobs.append((pack_dir / spec.file, {k: v.numpy() for k, v in inputs.items()}, spec.outputs))
-            expected.append(dict(zip(spec.outputs, (o.numpy() for o in outputs))))
-            labels.append((spec.role, inputs))
+            labels.append((spec.role, storage, inputs))
     actual = run_onnx(jobs)
     worst: dict[str, GraphCheck] = {}
-    for (role, inputs), want, got in zip(labels, expected, actual):
+    for (role, storage, inputs), want, fp32, got in zip(labels, expected, exact, actual):
         for name, value in want.items():
+            peak = float(np.abs(fp32[name]).max(initial=0.0))
             tolerance = FP32_TOLERANCE
-            if role in fp16_roles:
+            if storage == "float16":
                 tolerance = FP16_TOLERANCE + FP16_RELATIVE * float(np.abs(value).max())
+            elif storage == "int8":
+                tolerance = FP32_TOLERANCE + INT8_RELATIVE * peak
             shapes = ", ".join(f"{k} {list(v.shape)}" for k, v in inputs.items())
-            check = GraphCheck(role, _max_abs_diff(got[name], value), tolerance, f"[{name} for {shapes}]")
+            drift = _max_abs_diff(got[name], fp32[name]) if storage != "float32" else None
+            diff = drift if storage == "int8" else _max_abs_diff(got[name], value)
+            check = GraphCheck(role, diff, tolerance, f"[{name} for {shapes}]", storage, drift, peak)
             if role not in worst or _badness(check) > _badness(worst[role]):
                 worst[role] = check
     return list(worst.values())
@@ -121,8 +148,15 @@ def _badness(check: GraphCheck) -> float:
 
 def stored_as_fp16(model_path: Path) -> bool:
     """Whether the exporter stored this graph's weights as float16 (--fp16)."""
-    model = onnx.load(str(model_path))
-    return any(t.data_type == onnx.TensorProto.FLOAT16 for t in model.graph.initializer)
+    return storage_of(model_path) == "float16"
+
+
+def storage_of(model_path: Path) -> str:
+    """float32, float16 or int8: how the exporter stored this graph's large weights."""
+    types = {t.data_type for t in onnx.load(str(model_path)).graph.initializer}
+    if onnx.TensorProto.INT8 in types:
+        return "int8"
+    return "float16" if onnx.TensorProto.FLOAT16 in types else "float32"
 
 
 def _max_abs_diff(actual: np.ndarray, expected: np.ndarray) -> float:
@@ -139,8 +173,6 @@ def report(checks: list[GraphCheck], out=sys.stdout) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .pack import PackError, build_specs, load_sources, parse_mapper_args  # keeps `import verify` light
-
     parser = argparse.ArgumentParser(prog="python3 -m models.export.verify", description=__doc__.splitlines()[0])
     parser.add_argument("--pack", required=True, type=Path, help="pack folder holding pack.json")
     parser.add_argument("--stylegan", required=True, type=Path)
@@ -156,8 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         missing = [spec.role for spec in specs if spec.role not in pack["graphs"]]
         if missing:
             raise PackError(f"{args.pack}: pack.json has no graph for {', '.join(missing)}")
-        fp16_roles = {spec.role for spec in specs if stored_as_fp16(args.pack / spec.file)}
-        ok = report(verify_graphs(args.pack, specs, fp16_roles))
+        storages = {spec.role: storage_of(args.pack / spec.file) for spec in specs}
+        ok = report(verify_graphs(args.pack, specs, set(), storages))
     except (ValueError, OSError, KeyError, RuntimeError) as error:
         print(f"verify: {error}", file=sys.stderr)
         return 2
