@@ -101,6 +101,7 @@ export class FakeFigma {
   }
 
   private createApi(): FakePluginApi {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the api's getters and setters run with `this` = the api object
     const fake = this;
     const document = this.document;
     const page = document.page;

@@ -54,7 +54,7 @@ try {
   await page.setViewportSize({ width: 320, height: 1100 });
   await page.locator('#plugin').evaluate((f) => { f.style.height = '1100px'; });
   await page.screenshot({ path: resolve(OUT, `panel-${COMMAND}-full.png`) });
-  console.log(JSON.stringify({ phase: await phase(), received: await page.evaluate(() => window.received), banner: await panel.locator('[data-testid=error-banner]').allInnerTexts(), fallback: await panel.locator('[data-testid=fallback-reason]').allTextContents() }));
+  console.log(JSON.stringify({ phase: await phase(), received: await page.evaluate(() => globalThis.received), banner: await panel.locator('[data-testid=error-banner]').allInnerTexts(), fallback: await panel.locator('[data-testid=fallback-reason]').allTextContents() }));
 } finally {
   await browser.close();
   server.close();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { graphRoles, parsePack } from '../../../ui/worker/pack/pack-schema';
-import { tinyPack } from './tiny-pack';
+import { tinyPack, type TinyPack } from './tiny-pack';
 
 function parseError(raw: unknown): Error {
   try {
@@ -52,7 +52,7 @@ describe('parsePack', () => {
   });
 
   // One case per broken field: [title, how to break a valid pack.json, the message (or its start)].
-  const cases: Array<[string, (json: Record<string, any>) => void, string]> = [
+  const cases: Array<[string, (json: TinyPack['json']) => void, string]> = [
     ['format from the future', (j) => (j.format = 2), 'pack.json: format is 2; this version of facetext reads format 1. Update facetext or export the pack again.'],
     ['format missing', (j) => delete j.format, 'pack.json: format is missing; must be 1'],
     ['id with capitals and underscore', (j) => (j.id = 'Golden_Tiny'), `pack.json: id is "Golden_Tiny"; must be a name made of a–z, 0–9 and '-' (the pack folder's name)`],
@@ -94,7 +94,7 @@ describe('parsePack', () => {
     ['graphs.encoder with a path', (j) => (j.graphs.encoder = 'sub/encoder.onnx'), 'pack.json: graphs.encoder is "sub/encoder.onnx"; must be a plain file name'],
     ['files entry with a bad sha256', (j) => (j.files['mapping.onnx'].sha256 = 'ABC'), 'pack.json: files["mapping.onnx"].sha256 is "ABC"; must be 64 lowercase hexadecimal digits'],
     ['files entry with negative bytes', (j) => (j.files['affine.onnx'].bytes = -1), 'pack.json: files["affine.onnx"].bytes is -1; must be an integer ≥ 0'],
-    ['files naming a path', (j) => (j.files['../evil.onnx'] = j.files['mapping.onnx']), `pack.json: files["../evil.onnx"] names the file "../evil.onnx"; file names must be plain names in the pack folder`],
+    ['files naming a path', (j) => (j.files['../evil.onnx'] = j.files['mapping.onnx']), 'pack.json: files["../evil.onnx"] names the file "../evil.onnx"; file names must be plain names in the pack folder'],
     ['files listing pack.json', (j) => (j.files['pack.json'] = j.files['mapping.onnx']), 'pack.json: files["pack.json"]: files lists every file except pack.json itself'],
     ['files without a graph file', (j) => delete j.files['clip-text.onnx'], 'pack.json: graphs.clipText is "clip-text.onnx", which files does not list; every file of the pack needs an entry in files with its bytes and sha256'],
     ['files without the vocab', (j) => delete j.files['bpe_simple_vocab_16e6.txt.gz'], 'pack.json: clip.vocab is "bpe_simple_vocab_16e6.txt.gz", which files does not list'],

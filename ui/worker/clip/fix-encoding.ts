@@ -82,7 +82,7 @@ function decodeInconsistentUtf8(text: string): string {
 }
 
 function fixEncodingOneStep(text: string): string {
-  if (text.length === 0 || /^[\x00-\x7f]*$/.test(text) || !isBad(text)) return text;
+  if (text.length === 0 || /^\p{ASCII}*$/u.test(text) || !isBad(text)) return text;
   const encodable: string[] = [];
   for (const charset of SINGLE_BYTE_CHARSETS) {
     const bytes = encodeSingleByte(text, charset);

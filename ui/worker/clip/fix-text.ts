@@ -65,11 +65,13 @@ function fixSurrogates(text: string): string {
 }
 
 function removeTerminalEscapes(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching ESC is the point
   return text.replace(/\x1b\[(?:\p{Nd}|;)*[a-zA-Z]/gu, '');
 }
 
 /** Control and format characters nobody means to keep: C0 except tab/LF/FF/CR, DEL, deprecated format chars, BOM, interlinear annotations. */
 function removeControlChars(text: string): string {
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
   return text.replace(/[\x00-\x08\x0b\x0e-\x1f\x7f\u206a-\u206f\ufeff\ufff9-\ufffc]/g, '');
 }
 

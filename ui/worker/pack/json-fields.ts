@@ -48,7 +48,7 @@ export function entries(field: Field): Array<[string, Field]> {
 }
 
 export function items(field: Field, { minLength = 0 }: { minLength?: number } = {}): Field[] {
-  if (!Array.isArray(field.value)) invalid(field, minLength > 0 ? `a non-empty array` : 'an array');
+  if (!Array.isArray(field.value)) invalid(field, minLength > 0 ? 'a non-empty array' : 'an array');
   const array: unknown[] = field.value;
   if (array.length < minLength) invalid(field, minLength === 1 ? 'a non-empty array' : `an array of at least ${minLength}`);
   return array.map((value, i) => ({ path: childPath(field.path, i), value }));
