@@ -1,6 +1,7 @@
 """python3 -m models.optimize: StyleCLIP latent optimisation for one prompt (models/README.md). Parsing only."""
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -21,7 +22,7 @@ losses.jsonl (one line per step: step, lr, clip, l2, id, total) and run.json (ho
 
 def parse_args(argv: list[str] | None):
     parser = OneLineParser(prog=PROG, description=__doc__.splitlines()[0], epilog=EXAMPLE,
-                           formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stylegan", required=True, type=Path, help="rosinality checkpoint {'g_ema', 'latent_avg'}")
     parser.add_argument("--clip", required=True, type=Path, help="OpenAI CLIP TorchScript archive or state dict")
     parser.add_argument("--description", required=True, help="the prompt, e.g. 'a face with a beard'")
