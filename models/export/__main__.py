@@ -1,11 +1,17 @@
-"""python3 -m models.export: turn upstream checkpoints into a model pack (models/README.md). Parsing only."""
+"""python3 -m models.export: turn upstream checkpoints into a model pack (models/README.md). Parsing only.
+
+    python3 -m models.export build <folder> --out <dir> --id <id>     one command from the downloads (build_cli.py)
+    python3 -m models.export verify --pack <dir> --against <fp32 dir> a compact pack's error (compare.py)
+    python3 -m models.export --stylegan … --e4e … --clip … --relevance … flag form, every file named
+"""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
-from .pack import DEFAULT_CLIP_VOCAB, PackError, PackOptions, export_pack, parse_mapper_args
+from .identify import find_vocab
+from .pack import PackError, PackOptions, export_pack, parse_mapper_args
 
 EXAMPLE = """example:
   python3 -m models.export --stylegan stylegan2-ffhq-config-f.pt --e4e e4e_ffhq_encode.pt --clip ViT-B-32.pt \\
@@ -38,7 +44,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fp16", nargs="?", const="all", metavar="ROLES",
                         help="store large weights as float16: all graphs, or a comma list of roles")
     parser.add_argument("--preview", help="comma list of preview resolutions (default R/4 and R/2 within 16…256)")
-    parser.add_argument("--clip-vocab", type=Path, default=DEFAULT_CLIP_VOCAB, help=f"default {DEFAULT_CLIP_VOCAB}")
+    parser.add_argument("--clip-vocab", type=Path,
+                        help="openai/CLIP's bpe_simple_vocab_16e6.txt.gz (default: found by sha256 beside --clip or --stylegan)")
     parser.add_argument("--licence", action="append", default=[], metavar="PART=TEXT",
                         help="licence line for generator, encoder, clip or mappers; repeatable")
     parser.add_argument("--demo", action="store_true", help="mark the pack as a demonstration pack")
@@ -69,12 +76,21 @@ def parse_licences(values: list[str]) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    from .build_cli import SUBCOMMANDS
+
+    if argv and argv[0] in SUBCOMMANDS:
+        return SUBCOMMANDS[argv[0]](argv[1:])
     args = parse_args(argv)
     try:
+        vocab = args.clip_vocab or find_vocab([args.clip.parent, args.stylegan.parent])
+        if vocab is None:
+            raise PackError("no CLIP vocabulary beside --clip or --stylegan: pass --clip-vocab "
+                            "bpe_simple_vocab_16e6.txt.gz (openai/CLIP's file)")
         options = PackOptions(
             pack_id=args.pack_id, description=args.description, out=args.out,
             previews=parse_int_list(args.preview, "--preview") if args.preview else None,
-            fp16=args.fp16, clip_vocab=args.clip_vocab, licences=parse_licences(args.licence), demo=args.demo)
+            fp16=args.fp16, clip_vocab=vocab, licences=parse_licences(args.licence), demo=args.demo)
         ok = export_pack(options, stylegan=args.stylegan, e4e=args.e4e, clip=args.clip,
                          mappers=parse_mapper_args(args.mapper), relevance=args.relevance,
                          s_stats=args.s_stats, s_mean=args.s_mean, s_std=args.s_std, verify=not args.no_verify)

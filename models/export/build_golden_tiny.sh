@@ -18,5 +18,6 @@ exec /usr/bin/python3 -m models.export \
   --licence "clip=$RANDOM_WEIGHTS" --licence "mappers=$RANDOM_WEIGHTS" \
   --preview 16,32 \
   --fp16 clipText,clipImage \
+  --clip-vocab ../shared/clip/bpe_simple_vocab_16e6.txt.gz \
   --out models/packs/golden-tiny \
   "$@"

@@ -179,3 +179,21 @@ def identify_folder(folder: Path, *, max_bytes: int = MAX_FILE_BYTES, log=print)
             found.files[role] = path
         log(f"  {path.name}: {what}")
     return found
+
+
+def find_vocab(folders: list[Path]) -> Path | None:
+    """openai/CLIP's vocabulary in any of these folders, recognised by its sha256 (only gzip files are hashed)."""
+    for folder in dict.fromkeys(Path(f).resolve() for f in folders):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            try:
+                if path.is_file() and path.stat().st_size < 16 * 1024**2:
+                    with path.open("rb") as file:
+                        if file.read(2) != GZIP_MAGIC:
+                            continue
+                    if hashlib.sha256(path.read_bytes()).hexdigest() == CLIP_VOCAB_SHA256:
+                        return path
+            except OSError:
+                continue
+    return None

@@ -27,3 +27,8 @@ def exported_pack(tmp_path_factory, golden_dir) -> Path:
                           capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 0, f"build_golden_tiny.sh failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
     return out
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "fullsize: builds full-size (FFHQ-1024) upstream-layout checkpoints; minutes and "
+                                       "~10 GB of RAM; skipped unless FACETEXT_FULLSIZE=1")
