@@ -3,7 +3,7 @@
 // so only one large graph (e4e: 1.07 GB) lives in ORT's wasm memory at a time (4 GB cap, runtime.md §1.2).
 import { alignFace } from '../ui/worker/face/align';
 import { pasteBack } from '../ui/worker/face/paste-back';
-import { ClipTokenizer, END_OF_TEXT, START_OF_TEXT } from '../ui/worker/clip/tokenizer';
+import { ClipTokenizer } from '../ui/worker/clip/tokenizer';
 import { TextDirectionCache, textDirection } from '../ui/worker/clip/text-direction';
 import { relevanceScores, deltaSFromScores, applyDeltaS } from '../ui/worker/edit/global-direction';
 import { Engine } from '../ui/worker/engine';
@@ -402,10 +402,11 @@ async function profileFeeds(role: GraphRole, loaded: LoadedPack): Promise<Record
   if (role === 'clipText') {
     const prompts = 2 * pack.templates.length;
     const length = pack.clip.contextLength;
+    const tokenizer = await ClipTokenizer.fromVocabGz(await loaded.readFile(pack.clip.vocab));
     const tokens = new Int32Array(prompts * length).fill(A_WORD_TOKEN);
     for (let p = 0; p < prompts; p++) {
-      tokens[p * length] = START_OF_TEXT;
-      tokens[p * length + length - 1] = END_OF_TEXT; // the features are read at the end token (the largest id)
+      tokens[p * length] = tokenizer.startId;
+      tokens[p * length + length - 1] = tokenizer.endId; // the features are read at the end token (the largest id)
     }
     return { tokens: int32Tensor(tokens, [prompts, length]) };
   }

@@ -2,7 +2,7 @@
 // apply a prompt (global direction) and/or a latent mapper, render, write a PNG and print ONE JSON object
 // (backend, pack, faces found/edited and the quad for a photo, channelsKept, warnings, ms per stage).
 import { basename, join } from 'node:path';
-import { DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_MAPPER_STRENGTH, DEFAULT_NEUTRAL } from '../contract/edit-defaults';
+import { DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_MAPPER_STRENGTH, DEFAULT_NEUTRAL } from '../contract/edit-spec';
 import { Engine } from '../ui/worker/engine';
 import type { EditSpec, PackSummary, RenderResolution } from '../ui/worker/engine-api';
 import type { RgbaImage } from '../ui/worker/image';

@@ -1,8 +1,9 @@
 // Built-in prompts for global-direction edits. Texts follow upstream's convention: no leading article,
 // since the prompt templates supply one ("a photo of a {}."). Pairs with a specific neutral (hair) follow
 // the StyleCLIP README's examples ("face with hair" → "face with blonde hair").
-import { DEFAULT_NEUTRAL } from './edit-defaults';
+import { DEFAULT_NEUTRAL } from './edit-spec';
 
+/** A prompt pair with a chip label; also what pack.json's `presets.entries` hold. */
 export interface Preset {
   /** Short chip label. */
   readonly label: string;
@@ -32,14 +33,19 @@ export const PRESETS: readonly Preset[] = [
   { label: 'blue eyes', neutral: 'face with eyes', target: 'face with blue eyes' },
 ];
 
+/** The presets to offer: the pack's own when it stores some (their Δt needs no text model), else the built-in list. */
+export function presetsFor(packPresets: readonly Preset[] | null | undefined): readonly Preset[] {
+  return packPresets !== null && packPresets !== undefined && packPresets.length > 0 ? packPresets : PRESETS;
+}
+
 /**
  * The preset a typed prompt names, matching its label or target text regardless of case, spacing,
  * a leading article and a final full stop ("Smiling", "a smiling face." → smiling).
  */
-export function findPreset(prompt: string): Preset | undefined {
+export function findPreset(prompt: string, presets: readonly Preset[] = PRESETS): Preset | undefined {
   const wanted = normalise(prompt);
   if (wanted === '') return undefined;
-  return PRESETS.find((preset) => normalise(preset.label) === wanted || normalise(preset.target) === wanted);
+  return presets.find((preset) => normalise(preset.label) === wanted || normalise(preset.target) === wanted);
 }
 
 function normalise(text: string): string {

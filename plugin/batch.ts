@@ -1,7 +1,7 @@
 // Batch edit: send the targets one at a time, write each result the panel returns, report n of m,
 // stop after the item in flight when cancelled, and list per-item errors at the end.
 import type { ItemError, ToPlugin, ToUi } from './protocol';
-import { readTargetImageAsync } from './image-fill';
+import { readTargetImageAsync } from './target-image';
 import type { Target } from './selection';
 
 type ItemReply = Extract<ToPlugin, { type: 'APPLY_RESULT' | 'ITEM_FAILED' }>;
@@ -46,6 +46,7 @@ export function startBatch({ requestId, targets, post, applyAsync, yieldAsync = 
         post({ type: 'TARGET_IMAGE', requestId, nodeId: node.id, name: node.name, index, total, ...image, source: target.source });
         const answer = await reply;
         if (answer.type === 'ITEM_FAILED') throw new Error(answer.message);
+        if (answer.nodeId !== node.id) throw new Error('The panel answered for another layer, so this image was skipped.');
         const result = await applyAsync(target, answer);
         resultNodeIds.push(result.id);
         post({ type: 'RESULT_APPLIED', requestId, index, resultNodeId: result.id, name: result.name });

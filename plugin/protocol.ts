@@ -8,30 +8,12 @@
 //                → BATCH_DONE; CANCEL_BATCH at any time stops after the item in flight.
 // Edit again:    SHOW_COMMAND carries the result's recipe; APPLY_RESULT then updates that result layer.
 
+import type { EditRecipe, Recipe } from '../contract/recipe';
+
+export type { EditRecipe, Recipe };
+
 /** The manifest's menu and relaunch commands (test/plugin/manifest.test.ts keeps the three lists equal). */
 export type CommandName = 'edit-with-text' | 'batch-edit' | 'edit-again' | 'model-pack';
-
-/** Which edit the engine ran: a global direction (α, β) or a latent mapper (by name, with a strength). */
-export type EditMethod = 'global' | 'mapper';
-
-/** What the panel knows about an edit; the main thread adds the source node and stores it as a Recipe. */
-export interface EditRecipe {
-  prompt: string; // target text, e.g. "face with a beard"
-  neutral: string; // neutral text, e.g. "face"
-  method: EditMethod;
-  alpha: number; // global-direction strength α
-  beta: number; // disentanglement threshold β
-  mapper: string | null; // mapper name when method is 'mapper', else null
-  mapperStrength: number; // mapper strength (1 = upstream's w + 0.1·M(w))
-  packId: string; // pack.json id the edit ran on
-  faceIndex: number; // which detected face in the image (0 = first)
-}
-
-/** The recipe stored in plugin data on a result layer (plugin/recipe.ts writes, parses and validates it). */
-export interface Recipe extends EditRecipe {
-  version: 1;
-  sourceNodeId: string; // the original layer the result was made from
-}
 
 /** How a target's bytes were obtained: the stored IMAGE fill, or a render of a frame via exportAsync. */
 export type TargetSource = 'fill' | 'export';

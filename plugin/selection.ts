@@ -2,7 +2,7 @@
 // and groups; a container without any is itself a target, rendered with exportAsync.
 import type { SelectionSummary, SkippedNode, TargetInfo, TargetSource } from './protocol';
 
-/** A usable image in the document: its node and how its bytes are read (image-fill.ts). */
+/** A usable image in the document: its node and how its bytes are read (target-image.ts). */
 export interface Target {
   node: SceneNode;
   source: TargetSource;

@@ -12,13 +12,13 @@ import { PreviewImage } from './components/preview-image';
 import { ProgressBar } from './components/progress-bar';
 import { PromptField } from './components/prompt-field';
 import { StrengthSlider } from './components/strength-slider';
-import { MAPPER_STRENGTH_MAX, MAPPER_STRENGTH_MIN, mapperName, type MethodChoice } from './edit-form';
+import { mapperName, type MethodChoice } from './edit-form';
 import type { EngineClient } from './engine-client';
 import type { ImageCodec } from './image-codec';
 import { PanelController } from './panel-controller';
 import type { PanelState } from './panel-state';
-import { ALPHA_MAX, ALPHA_MIN, ALPHA_STEP, BETA_STEP, BETA_UI_MAX, BETA_UI_MIN } from '../contract/edit-defaults';
-import { PRESETS } from '../contract/presets';
+import { ALPHA_SLIDER, BETA_SLIDER, MAPPER_STRENGTH_SLIDER } from '../contract/edit-spec';
+import { presetsFor } from '../contract/presets';
 
 export interface AppProps {
   bridge: Bridge;
@@ -106,7 +106,7 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
 
           <PromptField prompt={form.prompt} neutral={form.neutral} disabled={batchRunning}
             onChange={(change) => controller.setForm(change)} onSubmit={() => controller.preview()} />
-          <PresetChips presets={PRESETS} prompt={form.prompt} disabled={batchRunning} onPick={(preset) => controller.applyPreset(preset)} />
+          <PresetChips presets={presetsFor(pack?.presets)} prompt={form.prompt} disabled={batchRunning} onPick={(preset) => controller.applyPreset(preset)} />
 
           <div class="field">
             <label for="method-select">Method</label>
@@ -119,14 +119,14 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
 
           {mapper === null ? (
             <>
-              <StrengthSlider id="alpha-slider" testid="alpha-slider" label="Strength α" value={form.alpha} min={ALPHA_MIN} max={ALPHA_MAX} step={ALPHA_STEP} disabled={batchRunning}
+              <StrengthSlider id="alpha-slider" testid="alpha-slider" label="Strength α" value={form.alpha} min={ALPHA_SLIDER.min} max={ALPHA_SLIDER.max} step={ALPHA_SLIDER.step} disabled={batchRunning}
                 hint="How far to move: negative values edit the opposite way" onInput={(alpha) => controller.setForm({ alpha }, { preview: true })} />
-              <StrengthSlider id="beta-slider" testid="beta-slider" label="Disentangle β" value={form.beta} min={BETA_UI_MIN} max={BETA_UI_MAX} step={BETA_STEP} disabled={batchRunning}
+              <StrengthSlider id="beta-slider" testid="beta-slider" label="Disentangle β" value={form.beta} min={BETA_SLIDER.min} max={BETA_SLIDER.max} step={BETA_SLIDER.step} disabled={batchRunning}
                 hint="Higher keeps fewer channels: a more targeted, weaker edit" onInput={(beta) => controller.setForm({ beta }, { preview: true })} />
               {state.betaNote !== null && <p class="inline-note" data-testid="beta-note" role="status">{state.betaNote}</p>}
             </>
           ) : (
-            <StrengthSlider id="strength-slider" testid="strength-slider" label="Strength" value={form.mapperStrength} min={MAPPER_STRENGTH_MIN} max={MAPPER_STRENGTH_MAX} step={0.05} disabled={batchRunning}
+            <StrengthSlider id="strength-slider" testid="strength-slider" label="Strength" value={form.mapperStrength} min={MAPPER_STRENGTH_SLIDER.min} max={MAPPER_STRENGTH_SLIDER.max} step={MAPPER_STRENGTH_SLIDER.step} disabled={batchRunning}
               onInput={(mapperStrength) => controller.setForm({ mapperStrength }, { preview: true })} />
           )}
         </>
@@ -159,7 +159,7 @@ function Activity({ state }: { state: PanelState }) {
     <>
       {state.activity !== null && <p class="activity" data-testid="activity" role="status">{state.activity}</p>}
       {stage !== null && phase !== 'idle' && phase !== 'ready' && (
-        <ProgressBar testid="stage-progress" label={stageLabel(stage.what)} value={stage.step} max={stage.of} detail={stage.of > 1 ? `${stage.step} of ${stage.of}` : undefined} />
+        <ProgressBar testid="stage-progress" label={stage.label} value={stage.value} max={stage.max} detail={stage.detail} />
       )}
     </>
   );
@@ -180,17 +180,4 @@ function EngineStatusLabel({ state }: { state: PanelState }) {
       {engine.status === 'failed' && <span class="badge badge-error" title={engine.message}>Engine failed</span>}
     </div>
   );
-}
-
-/** Engine stage names → words ("synthesis-preview-128" → "Rendering the preview"). */
-function stageLabel(what: string): string {
-  const perFace = /^face (\d+): (.*)$/.exec(what); // composePhoto: "face 0: synthesis"
-  if (perFace !== null) return `Face ${Number(perFace[1]) + 1}: ${stageLabel(perFace[2]!).toLowerCase()}`;
-  if (what.startsWith('loading ')) return `Loading the ${what.slice('loading '.length)} graph`;
-  if (what.startsWith('synthesis-preview')) return 'Rendering the preview';
-  if (what.startsWith('synthesis')) return 'Rendering at full size';
-  if (what === 'encoder') return 'Encoding the face';
-  if (what.startsWith('clip')) return 'Reading the prompt';
-  if (what.startsWith('mapper')) return 'Running the mapper';
-  return what.charAt(0).toUpperCase() + what.slice(1);
 }

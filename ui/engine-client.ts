@@ -1,8 +1,9 @@
 // The only UI file that imports comlink: starts the engine Worker from the source inlined by
-// scripts/build.mjs, hands it ORT's wasm (gzip-compressed and base64-encoded in ui.html), and wraps the
-// remote as a PanelEngine: progress callbacks go through proxy(), pixels are transferred.
+// scripts/build.mjs, hands it ORT's wasm (inline-assets.ts), and wraps the remote as a PanelEngine: progress
+// callbacks go through proxy(), pixels are transferred.
 import { proxy, transfer, wrap, type Remote } from 'comlink';
 import { faceModelBuffers } from './face-model-assets';
+import { readInlinedAsset } from './inline-assets';
 import type { PackSourceSpec, PackSummary, RenderOptions, RenderResult } from './worker/engine-api';
 import type { RgbaImage } from './worker/image';
 import type {
@@ -10,7 +11,7 @@ import type {
 } from './worker/photo-api';
 import type { ProgressCallback } from '../contract/progress';
 import type { Backend } from './worker/runtime/ort';
-import type { Engine } from './worker/worker';
+import type { EngineWorker } from './worker/worker';
 
 declare const __ENGINE_WORKER_SOURCE__: string; // the worker bundle (a classic script), injected by scripts/build.mjs
 // esbuild's define pastes the (1.6 MB) string at every use: read it once.
@@ -39,16 +40,6 @@ export interface StartEngineOptions {
   faceModels?: () => Promise<FaceModelsInput> | FaceModelsInput;
 }
 
-// The photo methods (loadFaceModels, openPhoto, selectFace, composePhoto) as the Worker exposes them.
-interface PhotoMethods {
-  loadFaceModels(models: FaceModelsInput): Promise<void>;
-  openPhoto(image: RgbaImage, options?: { name?: string }): Promise<OpenPhotoResult>;
-  selectFace(options: SelectFaceOptions, onProgress?: ProgressCallback): Promise<SelectFaceResult>;
-  composePhoto(options: ComposePhotoOptions, onProgress?: ProgressCallback): Promise<ComposePhotoResult>;
-}
-// Until worker.ts exposes them, the engine type is completed with PhotoMethods; then the real types win.
-type WorkerApi = Engine extends PhotoMethods ? Engine : Engine & PhotoMethods;
-
 // Figma's iframe has origin null, and Chromium treats its workers differently by URL scheme [measured,
 // test/e2e/ui-boots.e2e.test.ts]: a data: worker is a secure context (navigator.gpu, so WebGPU); a blob:null
 // worker is not (wasm only); a blob:null *module* worker does not start at all. Hence classic workers,
@@ -73,9 +64,9 @@ export async function startEngine({ doc = document, faceModels }: StartEngineOpt
         worker!.addEventListener('error', (event) => reject(new Error(`the ${scheme} worker failed to start: ${event.message || 'script error'}`)));
       }); // …or report it as an error event
       failed.catch(() => undefined); // handled through Promise.race below; no unhandled-rejection noise
-      const remote = wrap<WorkerApi>(worker);
+      const remote = wrap<EngineWorker>(worker);
       // Read the wasm per attempt: transferring it detaches the buffer even when the worker never starts.
-      const wasmBinary = await readInlinedWasm(doc);
+      const wasmBinary = await readInlinedAsset(doc, ORT_WASM_ELEMENT_ID);
       const { backend, fallbackReason } = await Promise.race([remote.init(transfer({ wasmBinary }, [wasmBinary])), failed]);
       const reasons = [...(failures.length > 0 ? [`${failures.join('; ')}; started a ${scheme} worker instead`] : []), ...(fallbackReason === null ? [] : [fallbackReason])];
       return { engine: panelEngine(remote, faceModels), backend, fallbackReason: reasons.length > 0 ? reasons.join('; ') : null };
@@ -87,7 +78,7 @@ export async function startEngine({ doc = document, faceModels }: StartEngineOpt
   throw new Error(`The engine could not start: ${failures.join('; ')}`);
 }
 
-function panelEngine(remote: Remote<WorkerApi>, faceModels: StartEngineOptions['faceModels']): PanelEngine {
+function panelEngine(remote: Remote<EngineWorker>, faceModels: StartEngineOptions['faceModels']): PanelEngine {
   let faceModelsLoaded: Promise<void> | null = null;
   const ensureFaceModels = () => {
     faceModelsLoaded ??= (async () => {
@@ -110,14 +101,4 @@ function panelEngine(remote: Remote<WorkerApi>, faceModels: StartEngineOptions['
     render: (options, onProgress) => remote.render(options, proxy(onProgress)),
     composePhoto: (options, onProgress) => remote.composePhoto(options, proxy(onProgress)),
   };
-}
-
-async function readInlinedWasm(doc: Document): Promise<ArrayBuffer> {
-  const text = doc.getElementById(ORT_WASM_ELEMENT_ID)?.textContent;
-  if (!text) throw new Error(`ui.html has no #${ORT_WASM_ELEMENT_ID} element: rebuild the plugin with npm run build`);
-  const binary = atob(text.trim());
-  const gzipped = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) gzipped[i] = binary.charCodeAt(i);
-  const stream = new Blob([gzipped]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return new Response(stream).arrayBuffer();
 }

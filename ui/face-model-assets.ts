@@ -1,5 +1,6 @@
 // The face models inlined in ui.html by scripts/build.mjs (face-api's detector and 68-point nets, tfjs's wasm
 // binaries), decompressed into what the engine's loadFaceModels takes. Nothing is fetched.
+import { readInlinedAsset } from './inline-assets';
 import type { FaceModelsInput } from './worker/photo-api';
 
 export const FACE_MODELS_ELEMENT_ID = 'face-models-gz-base64'; // also in scripts/build.mjs
@@ -20,13 +21,7 @@ interface BlobIndex {
  *   engine.loadFaceModels(transfer(models, faceModelBuffers(models)))
  */
 export async function readFaceModelAssets(doc: Pick<Document, 'getElementById'> = document): Promise<FaceModelsInput> {
-  const text = doc.getElementById(FACE_MODELS_ELEMENT_ID)?.textContent;
-  if (!text) throw new Error(`ui.html has no #${FACE_MODELS_ELEMENT_ID} element: rebuild the plugin with npm run build`);
-  const binary = atob(text.trim());
-  const gzipped = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) gzipped[i] = binary.charCodeAt(i);
-  const stream = new Blob([gzipped]).stream().pipeThrough(new DecompressionStream('gzip'));
-  const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  const bytes = new Uint8Array(await readInlinedAsset(doc, FACE_MODELS_ELEMENT_ID));
   const indexLength = new DataView(bytes.buffer).getUint32(0, true);
   const index = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + indexLength))) as BlobIndex;
   const start = 4 + indexLength;

@@ -2,10 +2,9 @@
 // stores), encode results as PNG. Pixel work needs a browser; the checks and messages around it do not, so
 // the platform part is injected (tests pass a fake).
 import type { RgbaImage } from './worker/image';
+import { MAX_IMAGE_SIDE } from '../contract/limits';
 import { EngineError } from './worker/errors';
 
-/** Figma's limit per image side (spec/platform.md §0.4: createImage throws above it): results are scaled to fit. */
-export const MAX_IMAGE_SIDE = 4096;
 /** Chromium's largest canvas side; larger files cannot be decoded to pixels here (the engine fits photos to 4096). */
 export const MAX_DECODE_SIDE = 16384;
 

@@ -136,8 +136,9 @@ export class PanelController {
     this.dispatch({ type: 'pack-url', url });
   }
 
-  /** Loads the pack at the typed URL, then the selected image. */
+  /** Loads the pack at the typed URL, then the selected image. Refused while something runs on the current pack. */
   loadPackFromUrl(): void {
+    if (this.refuseWhileBusy()) return;
     const url = normalisePackUrl(this.state.packUrl);
     if (url === null) {
       this.dispatch({ type: 'failed', error: { show: 'banner', title: 'Check the pack URL', message: `“${this.state.packUrl}” is not an http(s) URL. Type the address of a pack folder, e.g. ${DEFAULT_PACK_URLS[0]}` } });
@@ -151,13 +152,21 @@ export class PanelController {
 
   /** Loads a pack from a picked folder (its files are read again on every run: nothing persists). */
   loadPackFromFiles(files: PackFileLike[]): void {
-    if (files.length === 0) return;
+    if (files.length === 0 || this.refuseWhileBusy()) return;
     this.run(async () => {
       this.dispatch({ type: 'busy', activity: `Reading the pack folder (${files.length} files)…` });
       const pack = await (await this.ready()).loadPack({ kind: 'files', files }, this.onProgress);
       this.dispatch({ type: 'pack-loaded', pack });
       await this.openSelectionAsync();
     });
+  }
+
+  /** A pack switch mid-edit would mix packs: say so instead while anything is loading, rendering or applying. */
+  private refuseWhileBusy(): boolean {
+    const { phase, batch } = this.state;
+    const busy = phase === 'loading' || phase === 'applying' || phase === 'previewing' || (batch !== null && batch.summary === null);
+    if (busy) this.dispatch({ type: 'warnings', warnings: ['Wait for the current step to finish before loading another model pack.'] });
+    return busy;
   }
 
   setForm(form: Partial<EditForm>, { preview = false }: { preview?: boolean } = {}): void {
@@ -173,8 +182,9 @@ export class PanelController {
   preview(): void {
     const { face, pack, form, phase } = this.state;
     if (face === null || pack === null || phase === 'applying' || phase === 'loading') return;
-    if (formProblem(form) !== null) {
-      this.dispatch({ type: 'warnings', warnings: [formProblem(form)!] });
+    const problem = formProblem(form, pack);
+    if (problem !== null) {
+      this.dispatch({ type: 'warnings', warnings: [problem] });
       return;
     }
     this.scheduler.request({ faceKey: face.faceKey, edits: editsFor(form), resolution: previewResolution(pack) });
@@ -293,7 +303,7 @@ export class PanelController {
     const selected = await (await this.ready()).selectFace({ photoId: photo.photoId, face: faceIndex }, this.onProgress);
     if (this.state.photo?.photoId !== photo.photoId) return;
     this.dispatch({ type: 'face-selected', faceIndex, faceKey: selected.faceKey, aligned: selected.aligned });
-    if (!this.state.quickRun && formProblem(this.state.form) === null) this.preview();
+    if (!this.state.quickRun && formProblem(this.state.form, this.state.pack) === null) this.preview();
   }
 
   private async applyAsync(): Promise<void> {
@@ -301,7 +311,7 @@ export class PanelController {
     if (target === null || photo === null || face === null || pack === null) {
       throw new Error('Select an image with a face and wait for it to load before applying.');
     }
-    const problem = formProblem(form);
+    const problem = formProblem(form, pack);
     if (problem !== null) throw new Error(problem);
     this.scheduler.clear();
     this.dispatch({ type: 'applying', activity: `Editing “${target.name}” at full size…` });
@@ -322,7 +332,7 @@ export class PanelController {
 
   private async startBatchAsync(): Promise<void> {
     const { form, selection } = this.state;
-    const problem = formProblem(form);
+    const problem = formProblem(form, this.state.pack);
     if (problem !== null) throw new Error(problem);
     if ((selection?.targets.length ?? 0) === 0) throw new Error(selection?.message ?? 'Select the frames or images to edit, then click Apply.');
     if (this.state.pack === null) await this.loadPackAsync(normalisePackUrl(this.state.packUrl) === null ? DEFAULT_PACK_URLS : [normalisePackUrl(this.state.packUrl)!]);

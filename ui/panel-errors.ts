@@ -4,7 +4,7 @@ import type { EngineErrorKind } from './worker/errors';
 
 export type ShownError =
   | { show: 'banner'; title: string; message: string } // the error banner
-  | { show: 'beta'; message: string } // inline under the β slider: not a failure, a setting to change
+  | { show: 'beta'; message: string } // the engine's own words, inline under the β slider: not a failure, a setting to change
   | { show: 'nothing' }; // a preview a newer one replaced
 
 const PACK_TITLE = 'The model pack could not be used';
@@ -16,7 +16,7 @@ export function describeError(error: unknown): ShownError {
     case 'Cancelled':
       return { show: 'nothing' };
     case 'BetaTooHigh':
-      return { show: 'beta', message: 'No channel passes this β: lower β to keep more channels.' };
+      return { show: 'beta', message };
     case 'PackInvalid':
     case 'PackFileMissing':
     case 'PackFileCorrupt':

@@ -1,8 +1,10 @@
 // The panel's state and its one reducer. Phases: idle (nothing to edit yet) → loading (pack, image, faces)
 // → ready (a face is inverted) → previewing (a preview render in flight) → applying (full-size edit, or a batch).
 import type { CommandName, ItemError, Recipe, SelectionSummary } from '../plugin/protocol';
+import { presetsFor } from '../contract/presets';
 import { DEFAULT_FORM, formFromPrompt, formFromRecipe, type EditForm } from './edit-form';
 import type { ShownError } from './panel-errors';
+import { stageView, type StageView } from './progress-label';
 import type { PackSummary } from './worker/engine-api';
 import type { RgbaImage } from './worker/image';
 import type { PhotoFace } from './worker/photo-api';
@@ -54,7 +56,8 @@ export interface PanelState {
   packUrl: string;
   pack: PackSummary | null;
   download: { file: string; loaded: number; total: number } | null;
-  stage: { what: string; step: number; of: number } | null;
+  /** The engine's current step, in words (ui/progress-label.ts). */
+  stage: StageView | null;
   target: TargetRef | null;
   photo: OpenPhoto | null;
   faceIndex: number;
@@ -133,7 +136,7 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
     case 'engine':
       return { ...state, engine: action.engine };
     case 'command': {
-      const form = action.recipe !== null ? formFromRecipe(action.recipe) : action.prompt !== null ? formFromPrompt(action.prompt) : state.form;
+      const form = action.recipe !== null ? formFromRecipe(action.recipe) : action.prompt !== null ? formFromPrompt(action.prompt, presetsFor(state.pack?.presets)) : state.form;
       return {
         ...state,
         command: action.command,
@@ -157,9 +160,7 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
     case 'progress': {
       const { progress } = action;
       if (progress.stage === 'download') return { ...state, download: { file: progress.file, loaded: progress.loaded, total: progress.total } };
-      if (progress.stage === 'load-graph') return { ...state, stage: { what: `loading ${progress.role}`, step: 0, of: 1 } };
-      if (progress.stage === 'infer') return { ...state, stage: { what: progress.what, step: progress.step, of: progress.of } };
-      return { ...state, stage: { what: `verifying ${progress.file}`, step: progress.done, of: progress.total } };
+      return { ...state, stage: stageView(progress) };
     }
     case 'target':
       return { ...state, target: action.target, photo: null, face: null, preview: null, showBefore: false, betaNote: null, warnings: [] };

@@ -1,5 +1,5 @@
 import { readRecipe } from '../recipe';
-import { showPanelAsync } from '../show-panel';
+import { showPanelAsync } from '../panel-session';
 
 /**
  * The "Edit again" relaunch button on a result layer: reopens the panel with that layer's recipe and its
@@ -26,5 +26,5 @@ export async function editAgainAsync(): Promise<void> {
     await showPanelAsync({ command: 'edit-again', error });
     return;
   }
-  await showPanelAsync({ command: 'edit-again', prompt: recipe.prompt, edit: { recipe, result, source: source as SceneNode } });
+  await showPanelAsync({ command: 'edit-again', edit: { recipe, result, source: source as SceneNode } });
 }

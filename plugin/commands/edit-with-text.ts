@@ -1,4 +1,4 @@
-import { showPanelAsync } from '../show-panel';
+import { showPanelAsync } from '../panel-session';
 
 /** "Edit with text…": the prompt may come from Quick Actions (parameterOnly is false, so it can be empty). */
 export async function editWithTextAsync(parameters: ParameterValues | undefined): Promise<void> {

@@ -1,4 +1,4 @@
-import { showPanelAsync } from '../show-panel';
+import { showPanelAsync } from '../panel-session';
 
 /** "Model pack…": choose and load the model pack. */
 export async function modelPackAsync(): Promise<void> {

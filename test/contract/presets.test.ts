@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_NEUTRAL } from '../../contract/edit-defaults';
+import { DEFAULT_NEUTRAL } from '../../contract/edit-spec';
 import { findPreset, PRESETS } from '../../contract/presets';
 
 describe('presets', () => {

@@ -3,7 +3,7 @@
 // encoder measures on the rendered face and leaves every other attribute nearly where it was.
 // Attributes are in (−1, 1); the smile of a random face moves across most of that range.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_NEUTRAL } from '../../contract/edit-defaults';
+import { DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_NEUTRAL } from '../../contract/edit-spec';
 import { DESIGN, DemoPack, type Attributes } from './demo-pack';
 
 const FACES = 3;

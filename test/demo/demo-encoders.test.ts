@@ -4,7 +4,6 @@
 import { statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { END_OF_TEXT } from '../../ui/worker/clip/tokenizer';
 import { toByte } from '../../ui/worker/render/to-rgba';
 import { int32Tensor } from '../../ui/worker/runtime/ort';
 import { runFloat32 } from '../../models/tools/latent-codes';
@@ -70,7 +69,7 @@ describe('demo pack clipText', () => {
     const full = await run(ids);
     const cut = await run(ids.slice(0, length));
     const tail = ids.slice();
-    tail.set([demo.tokenizer.tokenize('beard').ids[1], END_OF_TEXT, demo.tokenizer.tokenize('old').ids[1]], length);
+    tail.set([demo.tokenizer.tokenize('beard').ids[1], demo.tokenizer.endId, demo.tokenizer.tokenize('old').ids[1]], length);
     expect(Array.from(cut)).toEqual(Array.from(full));
     expect(Array.from(await run(tail))).toEqual(Array.from(full));
     expect(full[1]).toBeCloseTo(DESIGN.conceptWords.smiling.smile, 6);

@@ -138,9 +138,9 @@ function checkChain(label: string, result: ChainResult, tolerance: { latent: num
   expect(result.loadProgressStages, 'graphs and data arrive over HTTP with download progress').toEqual(['download']);
   // Progress reaches the page through a comlink proxy; the preview graph loads on this first preview.
   expect(result.renderProgress).toEqual([
-    'infer 1/3 affine',
-    'infer 2/3 text direction "face" → "face with glasses"',
-    'infer 3/3 synthesisPreview:32',
+    'styles 1/3',
+    'text-direction 2/3',
+    'render 3/3',
     'load-graph synthesisPreview:32',
   ]);
   expect(result.betaError?.name).toBe('BetaTooHigh');

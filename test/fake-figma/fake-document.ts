@@ -1,11 +1,11 @@
 // The document behind the fake Figma API: pages, nodes by id, images by hash, client storage. It outlives
 // plugin runs, as a Figma file does; each run gets a fresh `figma` (fake-figma.ts).
+import { MAX_IMAGE_SIDE } from '../../contract/limits';
 import type { ImageCodec, Rgba } from './codec';
 import { FakeNode, type FakeNodeType } from './fake-nodes';
 import { sniffImage } from './image-sniff';
 
 /** Figma's cap on an image side (createImage throws "Image is too large" above it). */
-export const MAX_IMAGE_SIDE = 4096;
 
 export interface FakeDocumentOptions {
   codec: ImageCodec;
@@ -59,6 +59,9 @@ export class FakeDocument {
     return this.decoded.get(hash)!;
   }
 
+  /** True while create() builds the document (instances take children then, as the main component gives them). */
+  building = false;
+
   node(id: string): FakeNode | null {
     if (id === this.page.id) return this.page;
     return this.page.findOne((node) => node.id === id);
@@ -68,7 +71,12 @@ export class FakeDocument {
   create(type: FakeNodeType, { name, parent = this.page, x = 0, y = 0, width = 100, height = 100 }: { name: string; parent?: FakeNode; x?: number; y?: number; width?: number; height?: number }): FakeNode {
     const node = new FakeNode(this, type, name);
     if (type !== 'GROUP') node.resize(width, height);
-    parent.appendChild(node);
+    this.building = true; // the test builds the document; only plugin code is refused what Figma refuses
+    try {
+      parent.appendChild(node);
+    } finally {
+      this.building = false;
+    }
     if (type !== 'GROUP') {
       node.x = x;
       node.y = y;

@@ -6,14 +6,14 @@
 import type { FakeDocument } from './fake-document';
 import { renderNodeAsync } from './render';
 
-export type FakeNodeType = 'PAGE' | 'FRAME' | 'GROUP' | 'RECTANGLE' | 'ELLIPSE' | 'TEXT';
+export type FakeNodeType = 'PAGE' | 'FRAME' | 'GROUP' | 'INSTANCE' | 'RECTANGLE' | 'ELLIPSE' | 'TEXT';
 
 /** Figma's limit per plugin-data entry: key + value (spec/platform.md §2). */
 export const PLUGIN_DATA_MAX_BYTES = 100_000;
 /** A rectangle's default fill, #D9D9D9, as Figma's createRectangle gives it. */
 export const DEFAULT_RECTANGLE_FILL: SolidPaint = { type: 'SOLID', color: { r: 0.851, g: 0.851, b: 0.851 } };
 
-const CONTAINERS: ReadonlySet<FakeNodeType> = new Set<FakeNodeType>(['PAGE', 'FRAME', 'GROUP']);
+const CONTAINERS: ReadonlySet<FakeNodeType> = new Set<FakeNodeType>(['PAGE', 'FRAME', 'GROUP', 'INSTANCE']);
 const FILLABLE: ReadonlySet<FakeNodeType> = new Set<FakeNodeType>(['FRAME', 'RECTANGLE', 'ELLIPSE', 'TEXT']);
 
 type Sized = Pick<FrameNode, 'id' | 'name' | 'visible' | 'removed' | 'x' | 'y' | 'width' | 'height' | 'getPluginData' | 'setPluginData' | 'getPluginDataKeys' | 'setRelaunchData' | 'getRelaunchData'>;
@@ -134,6 +134,10 @@ export class FakeNode implements Sized {
   }
   insertChild(index: number, child: FakeNode): void {
     this.assertAlive();
+    for (let at: FakeNode | null = this; at !== null; at = at.parent) {
+      // Figma refuses new children in an instance or its sublayers (their content comes from the main component).
+      if (at.type === 'INSTANCE' && !this.document.building) throw new Error('in insertChild: Cannot move node. New parent is an instance or is inside of an instance');
+    }
     if (!CONTAINERS.has(this.type)) throw new Error(`${this.type} nodes cannot have children`);
     if (index < 0 || index > this.children.length) throw new Error(`in insertChild: index ${index} is out of range 0–${this.children.length}`);
     if (child.parent !== null) {

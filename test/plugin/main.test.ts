@@ -10,7 +10,8 @@ import { newDocument, PANEL_HTML, received, settleAsync, solidPng, startPluginAs
 
 const PHOTO = solidPng(64, 48, [180, 140, 120]);
 const EDITED = solidPng(64, 48, [10, 200, 30]);
-const EDIT: EditRecipe = { prompt: 'smiling face', neutral: 'face', method: 'global', alpha: 4.1, beta: 0.15, mapper: null, mapperStrength: 1, packId: 'golden-tiny', faceIndex: 0 };
+const SMILE = { kind: 'global', target: 'smiling face', neutral: 'face', alpha: 4.1, beta: 0.15 } as const;
+const EDIT: EditRecipe = { edits: [SMILE], packId: 'golden-tiny', faceIndex: 0 };
 type Show = Extract<ToUi, { type: 'SHOW_COMMAND' }>;
 type Target = Extract<ToUi, { type: 'TARGET_IMAGE' }>;
 
@@ -34,6 +35,11 @@ const send = async (figma: FakeFigma, message: ToPlugin) => {
   await settleAsync();
 };
 const show = (figma: FakeFigma) => received<Show>(figma, 'SHOW_COMMAND')[0]!;
+/** Plays the panel's single edit: ask for the target, then send the result for it. */
+const editAsync = async (figma: FakeFigma, requestId: string, { recipe = EDIT, bytes = EDITED, width = 64, height = 48 } = {}) => {
+  await send(figma, { type: 'REQUEST_TARGET', requestId, index: 0 });
+  await send(figma, { type: 'APPLY_RESULT', requestId, index: 0, nodeId: photo.id, bytes, width, height, recipe });
+};
 
 describe('plugin/main.ts commands', () => {
   it('opens the themed panel and hands it the Quick Actions prompt and the selection once it is ready', async () => {
@@ -94,7 +100,7 @@ describe('plugin/main.ts single edit', () => {
     const result = doc.page.children[1]!;
     expect(received(figma, 'RESULT_APPLIED')).toEqual([{ type: 'RESULT_APPLIED', requestId: 'r1', index: 0, resultNodeId: result.id, name: 'Portrait · smiling face' }]);
     expect({ name: result.name, x: result.x, y: result.y, width: result.width, height: result.height }).toEqual({ name: 'Portrait · smiling face', x: 360, y: 0, width: 320, height: 240 });
-    expect(JSON.parse(result.getPluginData(RECIPE_KEY))).toEqual({ version: 1, ...EDIT, sourceNodeId: photo.id });
+    expect(JSON.parse(result.getPluginData(RECIPE_KEY))).toEqual({ version: 2, ...EDIT, sourceNodeId: photo.id });
     expect(result.getRelaunchData()).toEqual({ 'edit-again': 'Tweak “smiling face” (α 4.1, β 0.15)' });
     expect(figma.api.currentPage.selection).toEqual([result]);
     expect(figma.scrolledTo).toEqual([[result.id]]);
@@ -126,38 +132,88 @@ describe('plugin/main.ts single edit', () => {
 
   it('reports an edited image over 4096 px as APPLY_FAILED and adds nothing', async () => {
     const figma = await launchAsync('edit-with-text');
-    await send(figma, { type: 'APPLY_RESULT', requestId: 'r3', index: 0, nodeId: photo.id, bytes: solidPng(4100, 2, [0, 0, 0]), width: 4100, height: 2, recipe: EDIT });
-    expect(figma.toUi).toEqual([{ type: 'APPLY_FAILED', requestId: 'r3', index: 0, message: 'Image is too large' }]);
+    await editAsync(figma, 'r3', { bytes: solidPng(4100, 2, [0, 0, 0]), width: 4100, height: 2 });
+    expect(figma.toUi.at(-1)).toEqual({ type: 'APPLY_FAILED', requestId: 'r3', index: 0, message: 'Image is too large' });
     expect(doc.page.children).toEqual([photo]);
+  });
+});
+
+describe('plugin/main.ts trusts no panel message', () => {
+  it('ignores a null message and an unknown type with one notification each, and keeps running', async () => {
+    const figma = await launchAsync('edit-with-text');
+    figma.fromUi(null as unknown as ToPlugin);
+    figma.fromUi({ type: 'FORMAT_DISK' } as unknown as ToPlugin);
+    await settleAsync();
+    expect(figma.notifications).toEqual([
+      { message: 'facetext ignored a message: the panel sent something that is not a message.', error: true },
+      { message: 'facetext ignored a message: the panel sent a message of unknown type "FORMAT_DISK".', error: true },
+    ]);
+    expect(figma.closed).toBe(false);
+    await send(figma, { type: 'UI_READY' });
+    expect(show(figma).command).toBe('edit-with-text');
+  });
+
+  it('writes no layer for an APPLY_RESULT whose image it never sent, or that names another layer', async () => {
+    const other = doc.createImageLayer({ bytes: PHOTO, name: 'Other', x: 0, y: 500, width: 320, height: 240 });
+    const figma = await launchAsync('edit-with-text');
+    await send(figma, { type: 'APPLY_RESULT', requestId: 'never', index: 0, nodeId: photo.id, bytes: EDITED, width: 64, height: 48, recipe: EDIT });
+    await send(figma, { type: 'REQUEST_TARGET', requestId: 'r1', index: 0 });
+    await send(figma, { type: 'APPLY_RESULT', requestId: 'r1', index: 0, nodeId: other.id, bytes: EDITED, width: 64, height: 48, recipe: EDIT });
+    const failed = received<Extract<ToUi, { type: 'APPLY_FAILED' }>>(figma, 'APPLY_FAILED');
+    expect(failed.map((m) => m.requestId)).toEqual(['never', 'r1']);
+    expect(failed[0]!.message).toBe('This result is for an image facetext did not send to the panel, so it was not written.');
+    expect(doc.page.children.map((n) => n.name)).toEqual(['Portrait', 'Other']);
+  });
+
+  it('refuses a recipe with a prompt of 42 or an α of null before any layer exists', async () => {
+    const figma = await launchAsync('edit-with-text');
+    await editAsync(figma, 'r1', { recipe: { ...EDIT, edits: [{ ...SMILE, target: 42 as unknown as string }] } });
+    await editAsync(figma, 'r2', { recipe: { ...EDIT, edits: [{ ...SMILE, alpha: null as unknown as number }] } });
+    const failed = received<Extract<ToUi, { type: 'APPLY_FAILED' }>>(figma, 'APPLY_FAILED');
+    expect(failed.map((m) => m.message)).toEqual([
+      'The result was not written: the panel\'s recipe is not usable: The prompt is empty: describe the face you want, e.g. “smiling face”.',
+      'The result was not written: the panel\'s recipe is not usable: α must be a number from −50 to 50, got null. Typical values are −10 to 10.',
+    ]);
+    expect(doc.page.children).toEqual([photo]);
+  });
+
+  it('does not remember a pack URL that is not http(s)', async () => {
+    const figma = await launchAsync('model-pack');
+    figma.fromUi({ type: 'REMEMBER_PACK_URL', url: 'file:///etc/passwd' });
+    await settleAsync();
+    const again = await launchAsync('model-pack');
+    await send(again, { type: 'UI_READY' });
+    expect(show(again).packUrl).toBeNull();
   });
 });
 
 describe('plugin/main.ts edit again', () => {
   it('reopens the panel with the recipe and the original, and updates the result in place', async () => {
     const first = await launchAsync('edit-with-text');
-    await send(first, { type: 'APPLY_RESULT', requestId: 'r1', index: 0, nodeId: photo.id, bytes: EDITED, width: 64, height: 48, recipe: EDIT });
+    await editAsync(first, 'r1');
     const result = doc.page.children[1]!;
     const again = await launchAsync('edit-again', undefined, [result]);
     await send(again, { type: 'UI_READY' });
     expect(show(again)).toMatchObject({
-      command: 'edit-again', prompt: 'smiling face', recipe: { version: 1, ...EDIT, sourceNodeId: photo.id }, resultNodeId: result.id,
+      command: 'edit-again', prompt: null, recipe: { version: 2, ...EDIT, sourceNodeId: photo.id }, resultNodeId: result.id,
       selection: { targets: [{ nodeId: photo.id, name: 'Portrait', source: 'fill' }] }, error: null,
     });
     await send(again, { type: 'REQUEST_TARGET', requestId: 'a1', index: 0 });
     expect(received<Target>(again, 'TARGET_IMAGE')[0]!.nodeId).toBe(photo.id);
     const tweaked = solidPng(64, 48, [1, 2, 3]);
-    await send(again, { type: 'APPLY_RESULT', requestId: 'a1', index: 0, nodeId: photo.id, bytes: tweaked, width: 64, height: 48, recipe: { ...EDIT, prompt: 'sad face', alpha: -2 } });
+    await send(again, { type: 'APPLY_RESULT', requestId: 'a1', index: 0, nodeId: photo.id, bytes: tweaked, width: 64, height: 48, recipe: { ...EDIT, edits: [{ ...SMILE, target: 'sad face', alpha: -2 }] } });
     expect(doc.page.children.map((node) => node.name)).toEqual(['Portrait', 'Portrait · sad face']);
     expect((result.fills[0] as ImagePaint).imageHash).toBe(again.api.createImage(tweaked).hash);
-    expect(JSON.parse(result.getPluginData(RECIPE_KEY))).toMatchObject({ prompt: 'sad face', alpha: -2, sourceNodeId: photo.id });
+    expect(JSON.parse(result.getPluginData(RECIPE_KEY))).toMatchObject({ edits: [{ target: 'sad face', alpha: -2 }], sourceNodeId: photo.id });
+    expect(again.notifications.at(-1)).toEqual({ message: 'Updated “Portrait · sad face”', error: false });
   });
 
   it('opens the panel with a message, not a crash, when the recipe is damaged', async () => {
     const result = doc.create('RECTANGLE', { name: 'Broken' });
-    result.setPluginData(RECIPE_KEY, '{"version":1,"prompt":42}');
+    result.setPluginData(RECIPE_KEY, '{"version":1,"method":"global","prompt":42,"sourceNodeId":"1:1"}');
     const figma = await launchAsync('edit-again', undefined, [result]);
     await send(figma, { type: 'UI_READY' });
-    const error = 'The recipe on “Broken” is damaged (prompt must be a non-empty string). Make a new edit from the original layer.';
+    const error = 'The recipe on “Broken” is damaged (The prompt is empty: describe the face you want, e.g. “smiling face”.). Make a new edit from the original layer.';
     expect(show(figma)).toMatchObject({ command: 'edit-again', recipe: null, error });
     expect(figma.notifications[0]).toEqual({ message: error, error: true });
     expect(figma.closed).toBe(false);
@@ -165,7 +221,7 @@ describe('plugin/main.ts edit again', () => {
 
   it('says the original was deleted', async () => {
     const first = await launchAsync('edit-with-text');
-    await send(first, { type: 'APPLY_RESULT', requestId: 'r1', index: 0, nodeId: photo.id, bytes: EDITED, width: 64, height: 48, recipe: EDIT });
+    await editAsync(first, 'r1');
     const result = doc.page.children[1]!;
     photo.remove();
     const figma = await launchAsync('edit-again', undefined, [result]);

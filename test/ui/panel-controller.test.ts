@@ -96,7 +96,7 @@ describe('PanelController', () => {
     expect(sent.some((m) => m.type === 'REMEMBER_PACK_URL')).toBe(false); // already remembered
     const apply = sent.find((m) => m.type === 'APPLY_RESULT') as Extract<ToPlugin, { type: 'APPLY_RESULT' }>;
     expect(apply).toMatchObject({ requestId: request.requestId, index: 0, nodeId: '1:0', width: 8, height: 8 });
-    expect(apply.recipe).toEqual({ prompt: 'grey hair', neutral: 'face with hair', method: 'global', alpha: 4.1, beta: 0.15, mapper: null, mapperStrength: 1, packId: 'golden-tiny', faceIndex: 0 });
+    expect(apply.recipe).toEqual({ edits: [{ kind: 'global', target: 'grey hair', neutral: 'face with hair', alpha: 4.1, beta: 0.15 }], packId: 'golden-tiny', faceIndex: 0 });
     expect(controller.getState().phase).toBe('applying');
     emit({ type: 'RESULT_APPLIED', requestId: request.requestId, index: 0, resultNodeId: '9:9', name: 'Photo 0 (grey hair)' });
     await tick();
@@ -143,14 +143,14 @@ describe('PanelController', () => {
 
   it('shows BetaTooHigh as a note under β, not as an error banner', async () => {
     const { sent, emit, controller, renders } = setup({ renderError: named('BetaTooHigh', 'β 0.3 keeps no channel') });
-    emit(show({ recipe: { version: 1, prompt: 'old face', neutral: 'face', method: 'global', alpha: 3, beta: 0.3, mapper: null, mapperStrength: 1, packId: 'golden-tiny', faceIndex: 0, sourceNodeId: '1:0' }, command: 'edit-again' }));
+    emit(show({ recipe: { version: 2, edits: [{ kind: 'global', target: 'old face', neutral: 'face', alpha: 3, beta: 0.3 }], packId: 'golden-tiny', faceIndex: 0, sourceNodeId: '1:0' }, command: 'edit-again' }));
     await tick();
     emit(targetImage((sent.at(-1) as { requestId: string }).requestId));
     await tick();
     expect(renders[0]!.request.edits).toEqual([{ kind: 'global', target: 'old face', neutral: 'face', alpha: 3, beta: 0.3 }]);
     renders[0]!.finish();
     await tick();
-    expect(controller.getState()).toMatchObject({ phase: 'ready', error: null, betaNote: expect.stringMatching(/lower β/) });
+    expect(controller.getState()).toMatchObject({ phase: 'ready', error: null, betaNote: 'β 0.3 keeps no channel' }); // the engine's own words
   });
 
   it('edits each batch item with the recipe fixed at Start, fails photos with several faces, and cancels', async () => {
@@ -168,7 +168,7 @@ describe('PanelController', () => {
     emit(targetImage(start.requestId, 0, 3));
     await tick();
     const apply = sent.at(-1) as Extract<ToPlugin, { type: 'APPLY_RESULT' }>;
-    expect(apply).toMatchObject({ type: 'APPLY_RESULT', requestId: start.requestId, index: 0, recipe: { prompt: 'sad face' } });
+    expect(apply).toMatchObject({ type: 'APPLY_RESULT', requestId: start.requestId, index: 0, recipe: { edits: [{ target: 'sad face' }] } });
     emit({ type: 'BATCH_PROGRESS', requestId: start.requestId, done: 1, total: 3, failed: 0 });
     calls.length = 0;
     (controller as unknown as { options: { engine: Promise<EngineClient> } }).options.engine.then(({ engine }) => {

@@ -6,13 +6,9 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type { Engine } from '../../ui/worker/engine';
 import type { EditSpec, FloatImage, InvertResult, PackSourceSpec, PackSummary, RenderResult, RuntimeReport } from '../../ui/worker/engine-api';
 import type { RgbaImage } from '../../ui/worker/image';
-import type { Engine as WorkerApi, WorkerEngine } from '../../ui/worker/worker';
+import type { WorkerEngine } from '../../ui/worker/worker-engine';
 
 describe('the engine remote API', () => {
-  it('is what ui/engine-client.ts wraps under the name Engine', () => {
-    expectTypeOf<WorkerApi>().toEqualTypeOf<WorkerEngine>();
-  });
-
   it('starts with init(runtime options) and reports the backend', () => {
     expectTypeOf<Remote<WorkerEngine>['init']>().parameter(0).toEqualTypeOf<Parameters<WorkerEngine['init']>[0]>();
     expectTypeOf<Remote<WorkerEngine>['init']>().returns.resolves.toEqualTypeOf<RuntimeReport>();
@@ -35,7 +31,7 @@ describe('the engine remote API', () => {
   });
 
   it('accepts only well-formed edits', () => {
-    expectTypeOf<{ kind: 'global'; target: string; alpha: number; beta: number }>().toMatchTypeOf<EditSpec>();
+    expectTypeOf<{ kind: 'global'; target: string; neutral: string; alpha: number; beta: number }>().toMatchTypeOf<EditSpec>();
     expectTypeOf<{ kind: 'mapper'; mapper: string; strength: number }>().toMatchTypeOf<EditSpec>();
     expectTypeOf<{ kind: 'mapper'; target: string; alpha: number }>().not.toMatchTypeOf<EditSpec>();
     expectTypeOf<{ kind: 'global'; target: string }>().not.toMatchTypeOf<EditSpec>();

@@ -11,7 +11,7 @@ import type { RgbaImage } from '../../ui/worker/image';
 import { readImageFile } from '../../cli/image-file';
 import { writePackPresets } from '../../cli/cli-pack-presets';
 import { packFromDirectory } from '../../cli/read-pack-dir';
-import type { Progress } from '../../contract/progress';
+import type { JobProgress, Progress } from '../../contract/progress';
 import { toRgba } from '../../ui/worker/render/to-rgba';
 import { GOLDEN_TINY_PACK, goldenPath, readGoldenJson } from '../helpers/golden';
 import { parseNpy, type NpyArray } from '../helpers/npy';
@@ -263,24 +263,29 @@ describe('Engine on the golden-tiny pack (wasm)', () => {
       }
     });
 
-    it('reports infer progress steps in order, ending at the total', async () => {
+    it('reports the job steps in order, ending at the total, each with its own fields', async () => {
       const { faceKey } = await engine.faceFromWPlus(at('mapper-tiny/wplus_in.npy', 0));
       const events: Progress[] = [];
       await engine.render(
-        { faceKey, edits: [{ kind: 'mapper', mapper: 'beard', strength: 1.25 }, { kind: 'global', target: 'smiling face', alpha: 2, beta: 0.1 }], resolution: 'full' },
+        { faceKey, edits: [{ kind: 'mapper', mapper: 'beard', strength: 1.25 }, { kind: 'global', target: 'smiling face', neutral: 'face', alpha: 2, beta: 0.1 }], resolution: 'full' },
         (p) => events.push(p),
       );
-      const infer = events.filter((p): p is Extract<Progress, { stage: 'infer' }> => p.stage === 'infer');
-      expect(infer.map((p) => p.step)).toEqual([1, 2, 3, 4]);
-      expect(infer.every((p) => p.of === 4)).toBe(true);
-      expect(infer.map((p) => p.what)).toEqual(['mapper:beard', 'affine', 'text direction "face" → "smiling face"', 'synthesis']);
+      const steps = events.filter((p): p is JobProgress => 'step' in p);
+      expect(steps.map((p) => p.step)).toEqual([1, 2, 3, 4]);
+      expect(steps.every((p) => p.of === 4)).toBe(true);
+      expect(steps).toEqual([
+        { stage: 'map-latent', mapper: 'beard', step: 1, of: 4 },
+        { stage: 'styles', step: 2, of: 4 },
+        { stage: 'text-direction', neutral: 'face', target: 'smiling face', step: 3, of: 4 },
+        { stage: 'render', size: 64, full: true, step: 4, of: 4 },
+      ]);
     });
   });
 
   describe('user mistakes are EngineErrors with stable names', () => {
     it('β above every relevance rejects with BetaTooHigh naming the largest usable β', async () => {
       const { faceKey } = await engine.faceFromWPlus(at('stylegan2-tiny/case_b_wplus.npy', 0));
-      const error = await rejection(engine.render({ faceKey, edits: [{ kind: 'global', target: 'smiling face', alpha: 3, beta: 0.9 }], resolution: 'full' }));
+      const error = await rejection(engine.render({ faceKey, edits: [{ kind: 'global', target: 'smiling face', neutral: 'face', alpha: 3, beta: 0.9 }], resolution: 'full' }));
       expect(error.name).toBe('BetaTooHigh');
       expect(error.message).toMatch(/^β too high: 0 channels pass β = 0\.9\. Lower β \(the largest \|relevance\| for this prompt is 0\.\d\d\)\.$/);
     });
@@ -288,19 +293,19 @@ describe('Engine on the golden-tiny pack (wasm)', () => {
     it('an unknown mapper, resolution or face key is a BadArgument listing the valid choices', async () => {
       const { faceKey } = await engine.faceFromWPlus(at('stylegan2-tiny/case_b_wplus.npy', 0));
       const mapper = await rejection(engine.render({ faceKey, edits: [{ kind: 'mapper', mapper: 'afro', strength: 1 }], resolution: 'full' }));
-      expect([mapper.name, mapper.message]).toEqual(['BadArgument', 'Edit 1: unknown mapper "afro". Must be one of: beard']);
+      expect([mapper.name, mapper.message]).toEqual(['BadArgument', 'unknown mapper “afro”. Must be one of: beard']);
       const resolution = await rejection(engine.render({ faceKey, edits: [], resolution: 24 }));
       expect([resolution.name, resolution.message]).toEqual(['BadArgument', 'Resolution 24 is not one pack golden-tiny can render. Must be one of: full, 16, 32']);
       const face = await rejection(engine.render({ faceKey: 'rgba:nope', edits: [], resolution: 'full' }));
       expect(face.name).toBe('BadArgument');
       expect(face.message).toMatch(/No face has the key "rgba:nope".*Invert the face again\./);
-      const alpha = await rejection(engine.render({ faceKey, edits: [{ kind: 'global', target: 'x', alpha: Number.NaN, beta: 0.1 }], resolution: 'full' }));
-      expect([alpha.name, alpha.message]).toEqual(['BadArgument', 'Edit 1: α must be a finite number, got NaN. Typical values are −10 to 10.']);
+      const alpha = await rejection(engine.render({ faceKey, edits: [{ kind: 'global', target: 'x', neutral: 'face', alpha: Number.NaN, beta: 0.1 }], resolution: 'full' }));
+      expect([alpha.name, alpha.message]).toEqual(['BadArgument', 'α must be a number from −50 to 50, got NaN. Typical values are −10 to 10.']);
     });
 
     it('previews are latest-wins: one overtaken by a newer preview rejects with Cancelled', async () => {
       const { faceKey } = await engine.faceFromWPlus(at('stylegan2-tiny/case_b_wplus.npy', 1));
-      const edits = (alpha: number): EditSpec[] => [{ kind: 'global', target: 'face with glasses', alpha, beta: 0.1 }];
+      const edits = (alpha: number): EditSpec[] => [{ kind: 'global', target: 'face with glasses', neutral: 'face', alpha, beta: 0.1 }];
       const older = engine.render({ faceKey, edits: edits(1), resolution: 16 });
       const newer = engine.render({ faceKey, edits: edits(2), resolution: 16 });
       const [a, b] = await Promise.allSettled([older, newer]);

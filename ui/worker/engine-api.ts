@@ -1,11 +1,12 @@
 // The engine's public types: what crosses the comlink boundary (plain records, typed arrays, no class
 // instances) and what Node callers pass to Engine directly. spec/style.md §3: pixels cross as
 // { width, height, data } with their buffer transferred; progress callbacks go through proxy().
+import type { EditSpec, EditStack, GlobalEditSpec, MapperEditSpec } from '../../contract/edit-spec';
 import type { PackFileLike } from './pack/pack-from-files';
 import type { GraphRole, PresetEntry } from './pack/pack-schema';
 import type { Backend, RuntimeOptions } from './runtime/ort';
 
-export type { Backend, RuntimeOptions, PackFileLike, PresetEntry };
+export type { Backend, RuntimeOptions, PackFileLike, PresetEntry, EditSpec, EditStack, GlobalEditSpec, MapperEditSpec };
 
 export interface EngineOptions {
   /** Backend preference, ORT's wasm bytes, thread count (runtime/ort.ts). */
@@ -19,26 +20,6 @@ export type PackSourceSpec =
   | { kind: 'url'; url: string }
   | { kind: 'files'; files: PackFileLike[] };
 
-/** One global-direction edit (spec/styleclip.md §1): s' = s + α·Δs(Δt(neutral → target), β). */
-export interface GlobalEditSpec {
-  kind: 'global';
-  target: string;
-  /** Default DEFAULT_NEUTRAL ('face'). */
-  neutral?: string;
-  alpha: number;
-  beta: number;
-}
-
-/** One latent-mapper edit (spec/styleclip.md §2): w' = w + strength·0.1·M(w). */
-export interface MapperEditSpec {
-  kind: 'mapper';
-  /** A name from the pack's mappers. */
-  mapper: string;
-  strength: number;
-}
-
-export type EditSpec = GlobalEditSpec | MapperEditSpec;
-
 /** 'full' = generator.resolution; a number must be one of the pack's previewResolutions. */
 export type RenderResolution = 'full' | number;
 
@@ -46,7 +27,7 @@ export interface EditOptions {
   /** From invert() or faceFromWPlus(). */
   faceKey: string;
   /** Mapper edits change W+ first (each delta from the inverted W+), then every global edit adds α·Δs to S. */
-  edits: readonly EditSpec[];
+  edits: EditStack;
 }
 
 export interface RenderOptions extends EditOptions {

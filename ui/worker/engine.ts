@@ -7,12 +7,14 @@
 //   render:        S'' ─synthesis or synthesisPreview:<r>→ image → RGBA
 //
 // Changing α or β therefore re-runs only the synthesis; changing β re-thresholds cached scores.
-import { DEFAULT_NEUTRAL } from '../../contract/edit-defaults';
+import { problemsOf } from '../../contract/edit-problems';
+import type { EditStack, GlobalEditSpec, MapperEditSpec } from '../../contract/edit-spec';
+import type { JobStep, ProgressCallback } from '../../contract/progress';
 import { relevanceScores, deltaSFromScores, applyDeltaS, type GlobalDeltaS } from './edit/global-direction';
 import { applyMapperDelta } from './edit/mapper-edit';
 import type {
-  EditedLatents, EditOptions, EditSpec, EngineOptions, EngineStats, FloatImage, GlobalEditSpec, InvertResult, MapperEditSpec,
-  PackSourceSpec, PackSummary, RenderOptions, RenderResolution, RenderResult, RuntimeReport, Timings,
+  EditedLatents, EditOptions, EngineOptions, EngineStats, FloatImage, InvertResult, PackSourceSpec, PackSummary, RenderOptions,
+  RenderResolution, RenderResult, RuntimeReport, Timings,
 } from './engine-api';
 import { EngineError } from './errors';
 import { GraphSessions } from './graph-sessions';
@@ -22,7 +24,6 @@ import { sha256Hex, type LoadedPack } from './pack/load-pack';
 import { packFromFiles } from './pack/pack-from-files';
 import { packFromUrl } from './pack/pack-from-url';
 import { mapperRole, previewRole, type GraphRole, type Pack } from './pack/pack-schema';
-import type { ProgressCallback } from '../../contract/progress';
 import { encoderInput, toRgba } from './render/to-rgba';
 import { OrtRuntime, float32Tensor, type Backend } from './runtime/ort';
 import { DirectionSource } from './edit/direction-source';
@@ -32,7 +33,7 @@ const MAX_DIRECTIONS = 64; // relevance scores kept (one per prompt pair)
 const MAX_DELTA_S = 256; // Δs kept, one per (prompt pair, β): a β slider visits ~23 values (0.08…0.30 step 0.01)
 const MAX_MAPPED_PER_FACE = 8; // (mapper, strength) combinations kept per face
 
-interface Face {
+interface InvertedFace {
   readonly wPlus: Float32Array;
   readonly s: Promise<Float32Array>;
   readonly mapperDeltas: Map<string, Promise<Float32Array>>;
@@ -40,7 +41,7 @@ interface Face {
 }
 
 class PackState {
-  readonly faces: LruCache<string, Promise<Face>>;
+  readonly faces: LruCache<string, Promise<InvertedFace>>;
   readonly scores = new LruCache<string, Float32Array>(MAX_DIRECTIONS);
   readonly deltaS = new LruCache<string, GlobalDeltaS>(MAX_DELTA_S);
   readonly directions: DirectionSource;
@@ -142,9 +143,11 @@ export class Engine {
     const cached = state.faces.get(faceKey) !== undefined;
     const face = state.faces.getOrCreate(faceKey, async () => {
       const size = state.pack.encoder.size;
+      onProgress?.({ stage: 'encode-face', step: 1, of: INVERT_STEPS });
       const wPlus = await timedAsync(timings, 'encoder', () =>
         state.sessions.runFloat32('encoder', { image: float32Tensor(input, [1, 3, size, size]) }, { output: 'wplus', onProgress }),
       );
+      onProgress?.({ stage: 'styles', step: 2, of: INVERT_STEPS });
       return this.newFace(state, checkWPlus(state.pack, wPlus, 'the encoder output'));
     });
     const { s } = await face;
@@ -178,13 +181,7 @@ export class Engine {
 
   /** Runs the synthesis graph on an S vector: the generator's float output. */
   async synthesize({ s, resolution }: { s: Float32Array; resolution: RenderResolution }, onProgress?: ProgressCallback): Promise<FloatImage> {
-    const state = this.requireState();
-    const { totalS } = state.pack.generator;
-    if (s.length !== totalS) throw new EngineError('BadArgument', `S has ${s.length} values; pack ${state.pack.id} needs ${totalS} (generator.totalS).`);
-    const { role, size } = synthesisRole(state.pack, resolution);
-    const data = await state.sessions.runFloat32(role, { s: float32Tensor(s, [1, totalS]) }, { output: 'image', onProgress });
-    if (data.length !== 3 * size * size) throw new Error(`the ${role} graph returned ${data.length} values; a 3×${size}×${size} image has ${3 * size * size}`);
-    return { width: size, height: size, data };
+    return synthesizeWith(this.requireState(), { s, resolution }, onProgress);
   }
 
   /**
@@ -193,15 +190,17 @@ export class Engine {
    */
   async render({ faceKey, edits, resolution }: RenderOptions, onProgress?: ProgressCallback): Promise<RenderResult> {
     const state = this.requireState();
-    const { role } = synthesisRole(state.pack, resolution); // a bad resolution fails before any work
+    const { size } = synthesisRole(state.pack, resolution); // a bad resolution fails before any work
     const ticket = typeof resolution === 'number' ? ++this.previewTicket : undefined;
     const edited = await this.edit({ faceKey, edits, extraStages: 1 }, onProgress);
     if (ticket !== undefined && ticket !== this.previewTicket) {
       throw new EngineError('Cancelled', 'A newer preview replaced this one before it was rendered.');
     }
+    if (this.state !== state) throw new EngineError('Cancelled', 'Another model pack was loaded while this edit ran, so it was not rendered. Edit again.');
     const { timings } = edited;
-    onProgress?.({ stage: 'infer', step: stageCount(edits) + 1, of: stageCount(edits) + 1, what: role });
-    const pixels = await timedAsync(timings, 'synthesis', () => this.synthesize({ s: edited.s, resolution }, onProgress));
+    const of = renderSteps(edits);
+    onProgress?.({ stage: 'render', size, full: resolution === 'full', step: of, of });
+    const pixels = await timedAsync(timings, 'synthesis', () => synthesizeWith(state, { s: edited.s, resolution }, onProgress));
     const image = timed(timings, 'toRgba', () => toRgba(pixels));
     return { image, channelsKept: edited.channelsKept, warnings: edited.warnings, timings };
   }
@@ -213,9 +212,8 @@ export class Engine {
   }
 
   /** Throws the BadArgument render() would throw for these edits, without running anything (check before invert). */
-  checkEdits(edits: readonly EditSpec[]): void {
-    const { pack } = this.requireState();
-    edits.forEach((edit, i) => checkEdit(pack, edit, i));
+  checkEdits(edits: EditStack): void {
+    checkEdits(this.requireState().pack, edits);
   }
 
   /** What has run and loaded since the pack was loaded. */
@@ -254,7 +252,7 @@ export class Engine {
     return this.state;
   }
 
-  private newFace(state: PackState, wPlus: Float32Array): Face {
+  private newFace(state: PackState, wPlus: Float32Array): InvertedFace {
     const s = this.affine(state, wPlus);
     s.catch(() => undefined); // observed by whoever awaits the face's S
     return { wPlus, s, mapperDeltas: new Map(), mapped: new LruCache(MAX_MAPPED_PER_FACE) };
@@ -265,7 +263,7 @@ export class Engine {
     return state.sessions.runFloat32('affine', { wplus: float32Tensor(wPlus, [1, numWs, wDim]) }, { output: 's', onProgress });
   }
 
-  private async face(state: PackState, faceKey: string): Promise<Face> {
+  private async face(state: PackState, faceKey: string): Promise<InvertedFace> {
     const face = state.faces.get(faceKey);
     if (face === undefined) {
       throw new EngineError(
@@ -283,28 +281,28 @@ export class Engine {
     const state = this.requireState();
     const mappers = edits.filter((e): e is MapperEditSpec => e.kind === 'mapper');
     const globals = edits.filter((e): e is GlobalEditSpec => e.kind === 'global');
-    edits.forEach((edit, i) => checkEdit(state.pack, edit, i));
+    checkEdits(state.pack, edits);
     const face = await this.face(state, faceKey);
     const timings: Timings = {};
     const of = stageCount(edits) + extraStages;
     let step = 0;
-    const stage = (what: string) => onProgress?.({ stage: 'infer', step: ++step, of, what });
+    const next = (): JobStep => ({ step: ++step, of });
 
     // W+ and S after the mapper edits: each delta comes from the inverted W+, so mappers stack additively.
     let latents: { wPlus: Float32Array; s: Float32Array };
     if (mappers.length === 0) {
-      stage('affine');
+      onProgress?.({ stage: 'styles', ...next() });
       latents = { wPlus: face.wPlus, s: await timedAsync(timings, 'affine', () => face.s) };
     } else {
       const key = JSON.stringify(mappers.map((m) => [m.mapper, m.strength]));
       latents = await face.mapped.getOrCreate(key, async () => {
         let wPlus = face.wPlus;
         for (const { mapper, strength } of mappers) {
-          stage(mapperRole(mapper));
+          onProgress?.({ stage: 'map-latent', mapper, ...next() });
           const delta = await timedAsync(timings, 'mapper', () => this.mapperDelta(state, face, mapper, onProgress));
           wPlus = applyMapperDelta(wPlus, delta, strength);
         }
-        stage('affine');
+        onProgress?.({ stage: 'styles', ...next() });
         return { wPlus, s: await timedAsync(timings, 'affine', () => this.affine(state, wPlus, onProgress)) };
       });
       step = mappers.length + 1; // a cache hit reported nothing; keep the stream's step count right
@@ -317,8 +315,8 @@ export class Engine {
     if (globals.length > 0) {
       const { relevance, sStd } = await state.globalData();
       const { clip, generator } = state.pack;
-      for (const { target, neutral = DEFAULT_NEUTRAL, alpha, beta } of globals) {
-        stage(`text direction "${neutral}" → "${target}"`);
+      for (const { target, neutral, alpha, beta } of globals) {
+        onProgress?.({ stage: 'text-direction', neutral, target, ...next() });
         const direction = await timedAsync(timings, 'textDirection', () => state.directions.get({ neutral, target, onProgress }));
         if (direction.truncatedPrompts.length > 0) warnings.push(truncationWarning(direction.truncatedPrompts, clip.contextLength));
         const ds = timed(timings, 'deltaS', () => {
@@ -333,7 +331,7 @@ export class Engine {
     return { wPlus: Float32Array.from(latents.wPlus), s, channelsKept, warnings: [...new Set(warnings)], timings };
   }
 
-  private mapperDelta(state: PackState, face: Face, mapper: string, onProgress?: ProgressCallback): Promise<Float32Array> {
+  private mapperDelta(state: PackState, face: InvertedFace, mapper: string, onProgress?: ProgressCallback): Promise<Float32Array> {
     let delta = face.mapperDeltas.get(mapper);
     if (delta === undefined) {
       const { numWs, wDim } = state.pack.generator;
@@ -347,6 +345,16 @@ export class Engine {
 }
 
 // ------------------------------------------------------------------ helpers
+/** The synthesis graph of `state`'s pack on an S vector (a render keeps the pack it started with). */
+async function synthesizeWith(state: PackState, { s, resolution }: { s: Float32Array; resolution: RenderResolution }, onProgress?: ProgressCallback): Promise<FloatImage> {
+  const { totalS } = state.pack.generator;
+  if (s.length !== totalS) throw new EngineError('BadArgument', `S has ${s.length} values; pack ${state.pack.id} needs ${totalS} (generator.totalS).`);
+  const { role, size } = synthesisRole(state.pack, resolution);
+  const data = await state.sessions.runFloat32(role, { s: float32Tensor(s, [1, totalS]) }, { output: 'image', onProgress });
+  if (data.length !== 3 * size * size) throw new Error(`the ${role} graph returned ${data.length} values; a 3×${size}×${size} image has ${3 * size * size}`);
+  return { width: size, height: size, data };
+}
+
 function synthesisRole(pack: Pack, resolution: RenderResolution): { role: GraphRole; size: number } {
   if (resolution === 'full') return { role: 'synthesis', size: pack.generator.resolution };
   if (!pack.generator.previewResolutions.includes(resolution)) {
@@ -366,40 +374,23 @@ function checkWPlus(pack: Pack, wPlus: Float32Array, what: string): Float32Array
   return wPlus;
 }
 
-function checkEdit(pack: Pack, edit: EditSpec, index: number): void {
-  const where = `Edit ${index + 1}`;
-  const finite = (value: unknown, name: string, hint: string) => {
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new EngineError('BadArgument', `${where}: ${name} must be a finite number, got ${String(value)}. ${hint}`);
-  };
-  if (edit.kind === 'global') {
-    if (typeof edit.target !== 'string' || edit.target.trim() === '') {
-      throw new EngineError('BadArgument', `${where}: the target text is empty. Describe the face you want, e.g. "smiling face".`);
-    }
-    if (edit.neutral !== undefined && (typeof edit.neutral !== 'string' || edit.neutral.trim() === '')) {
-      throw new EngineError('BadArgument', `${where}: the neutral text is empty. Leave it out for "${DEFAULT_NEUTRAL}", or describe the face as it is.`);
-    }
-    finite(edit.alpha, 'α', 'Typical values are −10 to 10.');
-    finite(edit.beta, 'β', 'Typical values are 0.08 to 0.30.');
-    if (edit.beta < 0) throw new EngineError('BadArgument', `${where}: β must be ≥ 0, got ${edit.beta}. Typical values are 0.08 to 0.30.`);
-  } else if (edit.kind === 'mapper') {
-    const names = pack.mappers.map((m) => m.name);
-    if (!names.includes(edit.mapper)) {
-      throw new EngineError(
-        'BadArgument',
-        names.length === 0
-          ? `${where}: pack ${pack.id} has no latent mappers, so "${String(edit.mapper)}" cannot be used.`
-          : `${where}: unknown mapper "${String(edit.mapper)}". Must be one of: ${names.join(', ')}`,
-      );
-    }
-    finite(edit.strength, 'the mapper strength', '1 is upstream\'s edit; 0 leaves the face unchanged.');
-  } else {
-    throw new EngineError('BadArgument', `${where}: unknown kind "${String((edit as { kind: unknown }).kind)}". Must be one of: global, mapper`);
-  }
+/** Throws BadArgument with the contract's first problem (contract/edit-problems.ts) when the edits cannot run. */
+function checkEdits(pack: Pack, edits: EditStack): void {
+  const problems = problemsOf(edits, pack);
+  if (problems.length > 0) throw new EngineError('BadArgument', problems[0]!.message);
 }
 
-/** infer steps of an edit: one per mapper, the affine, one per global edit. */
-function stageCount(edits: readonly EditSpec[]): number {
+/** Job steps of an inversion that runs: the encoder, then the affine (none when the face is cached). */
+export const INVERT_STEPS = 2;
+
+/** Job steps of an edit: one per mapper, the affine, one per global edit. */
+function stageCount(edits: EditStack): number {
   return edits.length + 1;
+}
+
+/** Job steps of a render: the edit's, then the synthesis. */
+export function renderSteps(edits: EditStack): number {
+  return stageCount(edits) + 1;
 }
 
 function truncationWarning(prompts: readonly string[], contextLength: number): string {

@@ -42,7 +42,7 @@ export interface OpenPhotoOptions {
 export interface OpenPhotoResult {
   /** Same pixels → same id (and no second detection). */
   photoId: string;
-  /** The size the photo is processed and returned at (≤ MAX_PHOTO_SIDE per side). */
+  /** The size the photo is processed and returned at (≤ MAX_IMAGE_SIDE per side, contract/limits.ts). */
   width: number;
   height: number;
   /** Largest first. Never empty (NoFace instead). */

@@ -4,7 +4,7 @@
 //   openPhoto:    RGBA ─fitPhoto (≤ 4096 px, matte, grey?)→ detectFaces → faces + quads      cached per photo
 //   selectFace:   face ─alignFace(encoderSize)→ aligned ─Engine.invert→ faceKey              aligned cached per face
 //   composePhoto: each face: Engine.render(full) ─(grey?)→ pasteBack through its alignment   pixels outside masks kept
-import type { Engine } from './engine';
+import { INVERT_STEPS, renderSteps, type Engine } from './engine';
 import { EngineError } from './errors';
 import { alignFace, faceQuad, MIN_FACE_QUAD_PX, type AlignedFace } from './face/align';
 import { detectFaces, loadFaceModels as startFaceModels, type Face, type ModelFiles, type WeightsManifest } from './face/detect';
@@ -103,11 +103,12 @@ export class PhotoEditor {
     const timings: Record<string, number> = {};
     let channelsKept: number[] = [];
     let image = photo.image;
+    const perFace = INVERT_STEPS + renderSteps(edits);
     for (const [n, index] of indices.entries()) {
-      const progress = faceProgress(onProgress, n, indices.length, index);
-      const { aligned, faceKey, timings: invertTimings } = await this.invertFace(photo, index, progress);
+      const face = { index, count: indices.length };
+      const { aligned, faceKey, timings: invertTimings } = await this.invertFace(photo, index, jobProgress(onProgress, { offset: n * perFace, of: indices.length * perFace, face }));
       add(timings, 'invert.', invertTimings);
-      const rendered = await this.engine.render({ faceKey, edits, resolution: 'full' }, progress);
+      const rendered = await this.engine.render({ faceKey, edits, resolution: 'full' }, jobProgress(onProgress, { offset: n * perFace + INVERT_STEPS, of: indices.length * perFace, face }));
       add(timings, 'render.', rendered.timings);
       channelsKept = rendered.channelsKept;
       warnings.push(...rendered.warnings);
@@ -177,13 +178,15 @@ function copyFace(face: PhotoFace): PhotoFace {
   return { ...face, box: { ...face.box }, quad: face.quad.map(([x, y]) => [x, y]) };
 }
 
-/** One stream over all faces: face n's infer steps follow face n − 1's, so the stream never goes back. */
-function faceProgress(onProgress: ProgressCallback | undefined, n: number, count: number, index: number): ProgressCallback | undefined {
+/**
+ * composePhoto as one job: each face's inversion steps, then its edit and render steps, face after face, so
+ * the step count never goes back and ends at `of`. Steps of a cached inversion are simply not reported.
+ */
+function jobProgress(onProgress: ProgressCallback | undefined, { offset, of, face }: { offset: number; of: number; face: { index: number; count: number } }): ProgressCallback | undefined {
   if (onProgress === undefined) return undefined;
-  if (count === 1) return onProgress;
   return (progress: Progress) => {
-    if (progress.stage !== 'infer') return onProgress(progress);
-    onProgress({ stage: 'infer', step: n * progress.of + progress.step, of: count * progress.of, what: `face ${index}: ${progress.what}` });
+    if (!('step' in progress)) return onProgress(progress);
+    onProgress({ ...progress, step: offset + progress.step, of, ...(face.count > 1 ? { face } : {}) });
   };
 }
 

@@ -2,8 +2,7 @@
 import { expose } from 'comlink';
 import { WorkerEngine } from './worker-engine';
 
-export type { WorkerEngine };
-/** The remote API as ui/engine-client.ts names it. */
-export type Engine = WorkerEngine;
+/** The Worker's API as ui/engine-client.ts wraps it (the adapter class; the engine itself is engine.ts's Engine). */
+export type EngineWorker = WorkerEngine;
 
 expose(new WorkerEngine());

@@ -51,7 +51,7 @@ async function runChain({ backends }: ChainOptions) {
 
     let betaError: { name: string; message: string } | null = null;
     try {
-      await engine.render({ faceKey: bFace.faceKey, edits: [{ kind: 'global', target: 'smiling face', alpha: 3, beta: 0.9 }], resolution: 16 });
+      await engine.render({ faceKey: bFace.faceKey, edits: [{ kind: 'global', target: 'smiling face', neutral: 'face', alpha: 3, beta: 0.9 }], resolution: 16 });
     } catch (error) {
       betaError = { name: (error as Error).name, message: (error as Error).message };
     }
@@ -64,7 +64,7 @@ async function runChain({ backends }: ChainOptions) {
       stats: await engine.stats(),
       detachedAfterTransfer,
       loadProgressStages: [...new Set(progress.map((p) => p.stage))],
-      renderProgress: renderProgress.map((p) => (p.stage === 'infer' ? `infer ${p.step}/${p.of} ${p.what}` : p.stage === 'load-graph' ? `load-graph ${p.role}` : p.stage)),
+      renderProgress: renderProgress.map((p) => ('step' in p ? `${p.stage} ${p.step}/${p.of}` : p.stage === 'load-graph' ? `load-graph ${p.role}` : p.stage)),
       wPlus: list(latents.wPlus),
       decoded: list(decoded.data),
       deltaT: list(deltaT),

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   applyDeltaS,
   deltaSFromScores,
-  globalDeltaS,
   relevanceScores,
   thresholdScores,
 } from '../../../ui/worker/edit/global-direction';
@@ -55,14 +54,14 @@ describe('global direction against upstream GetBoundary/SplitS/MSCode (golden)',
   });
 
   it.each(cases)('$name: Δs matches delta_s within 1e-4', ({ p, b, beta }) => {
-    const { deltaS, channelsKept } = globalDeltaS({ relevance, dims, deltaT: deltaTOf(p), beta, sStd, layers });
+    const { deltaS, channelsKept } = deltaSFromScores({ scores: relevanceScores({ relevance, dims, deltaT: deltaTOf(p) }), beta, sStd, layers });
     expect(channelsKept).toBe(numChannels[p * config.betas.length + b]);
     const offset = (p * config.betas.length + b) * totalS;
     expectClose(deltaS, (goldenDeltaS.data as Float32Array).subarray(offset, offset + totalS), 1e-4, 'delta_s');
   });
 
   it.each(cases)('$name: edited S matches s_edited for every α and sample within 1e-4', ({ p, b, beta }) => {
-    const { deltaS } = globalDeltaS({ relevance, dims, deltaT: deltaTOf(p), beta, sStd, layers });
+    const { deltaS } = deltaSFromScores({ scores: relevanceScores({ relevance, dims, deltaT: deltaTOf(p) }), beta, sStd, layers });
     config.alphas.forEach((alpha, a) => {
       for (let i = 0; i < samples; i++) {
         const index = (((p * config.betas.length + b) * config.alphas.length + a) * samples + i) * totalS;
@@ -73,7 +72,7 @@ describe('global direction against upstream GetBoundary/SplitS/MSCode (golden)',
   });
 
   it('leaves every ToRGB channel of Δs at zero', () => {
-    const { deltaS } = globalDeltaS({ relevance, dims, deltaT: deltaTOf(0), beta: 0, sStd, layers });
+    const { deltaS } = deltaSFromScores({ scores: relevanceScores({ relevance, dims, deltaT: deltaTOf(0) }), beta: 0, sStd, layers });
     for (const layer of layers) {
       const slice = Array.from(deltaS.subarray(layer.offset, layer.offset + layer.channels));
       if (layer.kind === 'torgb') expect(slice.every((v) => v === 0)).toBe(true);
@@ -89,9 +88,8 @@ describe('global direction from the golden-tiny pack data', () => {
     const packRelevance = await loaded.readFloat32(globalDirection.relevance.file);
     const packStd = await loaded.readFloat32(globalDirection.sStd.file);
     for (const { p, b, beta } of cases) {
-      const { deltaS, channelsKept } = globalDeltaS({
-        relevance: packRelevance, dims: globalDirection.relevance.dims, deltaT: deltaTOf(p), beta, sStd: packStd, layers: generator.styleLayers,
-      });
+      const scores = relevanceScores({ relevance: packRelevance, dims: globalDirection.relevance.dims, deltaT: deltaTOf(p) });
+      const { deltaS, channelsKept } = deltaSFromScores({ scores, beta, sStd: packStd, layers: generator.styleLayers });
       expect(channelsKept).toBe(numChannels[p * config.betas.length + b]);
       expect(deltaS.length).toBe(generator.totalS);
       const offset = (p * config.betas.length + b) * totalS;
@@ -134,9 +132,9 @@ describe('β threshold', () => {
     expect(kept[kept.length - 1]).toBeLessThan(kept[1]);
   });
 
-  it('rejects a negative or non-finite β as a bad argument', () => {
+  it('throws a programmer error for a negative or non-finite β (callers check edits with problemsOf first)', () => {
     for (const beta of [-0.1, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(() => thresholdScores(scores, beta)).toThrow(expect.objectContaining({ name: 'BadArgument' }));
+      expect(() => thresholdScores(scores, beta)).toThrow(/^`beta` must be a number ≥ 0/);
     }
   });
 
@@ -146,7 +144,7 @@ describe('β threshold', () => {
 });
 
 describe('applyDeltaS', () => {
-  const { deltaS } = globalDeltaS({ relevance, dims, deltaT: deltaTOf(0), beta: 0.1, sStd, layers });
+  const { deltaS } = deltaSFromScores({ scores: relevanceScores({ relevance, dims, deltaT: deltaTOf(0) }), beta: 0.1, sStd, layers });
   const s = sampleOf(0);
 
   it('moves S the opposite way for a negative α', () => {
@@ -158,7 +156,7 @@ describe('applyDeltaS', () => {
   });
 
   it('composes an edit stack as a sum of α·Δs', () => {
-    const other = globalDeltaS({ relevance, dims, deltaT: deltaTOf(2), beta: 0.1, sStd, layers }).deltaS;
+    const other = deltaSFromScores({ scores: relevanceScores({ relevance, dims, deltaT: deltaTOf(2) }), beta: 0.1, sStd, layers }).deltaS;
     const stacked = applyDeltaS(s, [{ deltaS, alpha: 3 }, { deltaS: other, alpha: -1.5 }]);
     const expected = Float32Array.from(s, (v, i) => v + 3 * deltaS[i] - 1.5 * other[i]);
     expectClose(stacked, expected, 1e-5, 'stacked edit');

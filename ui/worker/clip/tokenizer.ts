@@ -4,11 +4,11 @@ import { Bpe, byteToUnicode, MERGE_COUNT } from './bpe';
 import { cleanText, PY_REGEX_SPACE } from './clean-text';
 import { EngineError } from '../errors';
 
-export const START_OF_TEXT = 49406; // <|startoftext|>, upstream vocabulary
-export const END_OF_TEXT = 49407; // <|endoftext|>
 export const CONTEXT_LENGTH = 77; // clip.tokenize default: SOT + 75 tokens + EOT
 
-const SPECIAL_TOKENS = ['<|startoftext|>', '<|endoftext|>'];
+// Appended after the merges, as upstream does; their ids come from the vocabulary (49406 and 49407 for CLIP's).
+const START_TOKEN = '<|startoftext|>';
+const END_TOKEN = '<|endoftext|>';
 
 // Upstream's pre-tokenizer, case-insensitive in Python. The text is already lower-case, so the
 // only case-folding left is "ſ" (folds to "s") in "'s". U+0345 folds to a letter, so Python's
@@ -34,11 +34,17 @@ export class ClipTokenizer {
   private readonly utf8 = new TextEncoder();
   private readonly lenientUtf8 = new TextDecoder('utf-8', { ignoreBOM: true }); // U+FFFD for bad bytes, as errors="replace"
 
+  /** Id of <|startoftext|>, which begins every sequence. */
+  readonly startId: number;
+  /** Id of <|endoftext|>, which ends every sequence; CLIP reads the text feature at it (the largest id). */
+  readonly endId: number;
+
   private constructor(private readonly bpe: Bpe) {
-    for (const special of SPECIAL_TOKENS) {
-      bpe.add(special);
+    [this.startId, this.endId] = [START_TOKEN, END_TOKEN].map((special) => {
+      const id = bpe.add(special);
       bpe.keepWhole(special);
-    }
+      return id;
+    }) as [number, number];
   }
 
   /** Build from the gzipped merges file (bpe_simple_vocab_16e6.txt.gz). */
@@ -107,12 +113,12 @@ export class ClipTokenizer {
     if (!Number.isInteger(contextLength) || contextLength < 2) {
       throw new RangeError(`tokenize: contextLength must be an integer ≥ 2 (room for SOT and EOT); got ${contextLength}`);
     }
-    const all = [START_OF_TEXT, ...this.encode(text), END_OF_TEXT];
+    const all = [this.startId, ...this.encode(text), this.endId];
     const truncated = all.length > contextLength;
     const length = Math.min(all.length, contextLength);
     const ids = new Int32Array(contextLength);
     ids.set(all.slice(0, length));
-    if (truncated) ids[length - 1] = END_OF_TEXT;
+    if (truncated) ids[length - 1] = this.endId;
     return { ids, length, truncated };
   }
 }

@@ -106,13 +106,6 @@ export function deltaSFromScores({ scores, beta, sStd, layers }: DeltaSFromScore
   return { deltaS, channelsKept };
 }
 
-export type GlobalDeltaSOptions = RelevanceScoresOptions & Omit<DeltaSFromScoresOptions, 'scores'>;
-
-/** Δs for one text direction in one go. Prefer relevanceScores + deltaSFromScores when β may change. */
-export function globalDeltaS({ relevance, dims, deltaT, beta, sStd, layers }: GlobalDeltaSOptions): GlobalDeltaS {
-  return deltaSFromScores({ scores: relevanceScores({ relevance, dims, deltaT }), beta, sStd, layers });
-}
-
 export interface StyleEdit {
   deltaS: Float32Array;
   alpha: number;
@@ -123,7 +116,7 @@ export function applyDeltaS(s: Float32Array, edits: readonly StyleEdit[]): Float
   const edited = Float32Array.from(s);
   edits.forEach(({ deltaS, alpha }, i) => {
     if (deltaS.length !== s.length) throw new Error(`\`edits[${i}].deltaS\` has ${deltaS.length} values; \`s\` has ${s.length}`);
-    if (!Number.isFinite(alpha)) throw new EngineError('BadArgument', `α must be a finite number, got ${alpha}.`);
+    if (!Number.isFinite(Math.fround(alpha))) throw new Error(`\`edits[${i}].alpha\` must stay finite in float32, got ${alpha} (contract/edit-problems.ts bounds it)`);
     const a = Math.fround(alpha); // upstream passes alpha as np.float32
     for (let j = 0; j < edited.length; j++) edited[j] += Math.fround(a * deltaS[j]);
   });
@@ -131,9 +124,7 @@ export function applyDeltaS(s: Float32Array, edits: readonly StyleEdit[]): Float
 }
 
 function checkBeta(beta: number): void {
-  if (!Number.isFinite(beta) || beta < 0) {
-    throw new EngineError('BadArgument', `β must be a number ≥ 0, got ${beta}. Typical values are 0.08 to 0.30.`);
-  }
+  if (!Number.isFinite(beta) || beta < 0) throw new Error(`\`beta\` must be a number ≥ 0, got ${beta} (contract/edit-problems.ts bounds it)`);
 }
 
 function formatBeta(beta: number): string {

@@ -1,5 +1,6 @@
 // Face detection and dlib-layout 68 landmarks: @vladmandic/face-api (ssd_mobilenetv1 + face_landmark_68)
 // on the tfjs wasm backend. Weights and wasm binaries arrive as bytes: nothing here fetches from a network.
+import { MAX_IMAGE_SIDE } from '../../../contract/limits';
 import * as faceapi from '@vladmandic/face-api/dist/face-api.esm-nobundle.js';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm/dist/index.js';
 import type * as TfCore from '@tensorflow/tfjs-core';
@@ -38,8 +39,6 @@ export interface DetectOptions {
   minScore?: number;
 }
 
-// Larger photos are downscaled for detection only; coordinates are scaled back.
-export const MAX_DETECTION_SIDE = 4096;
 // face-api's SsdMobilenetv1Options default minConfidence.
 const DEFAULT_MIN_SCORE = 0.5;
 // Enough for group photos; ssd_mobilenetv1 keeps at most 100.
@@ -136,7 +135,8 @@ function weightBytes(spec: WeightSpec): number {
 export async function detectFaces(image: RgbaImage, { minScore = DEFAULT_MIN_SCORE }: DetectOptions = {}): Promise<Face[]> {
   if (!loaded) throw new Error('detectFaces needs loadFaceModels() first');
   await loaded;
-  const scale = Math.min(1, MAX_DETECTION_SIDE / Math.max(image.width, image.height));
+  // Larger photos are downscaled for detection only; coordinates are scaled back.
+  const scale = Math.min(1, MAX_IMAGE_SIDE / Math.max(image.width, image.height));
   const input = scale < 1 ? downscale(image, scale) : image;
   const pixels = new Int32Array(input.width * input.height * 3);
   for (let p = 0; p < input.width * input.height; p++) {

@@ -1,8 +1,9 @@
 // The user-facing checks around detection: image too small, no face, face too small, oversized photo.
+import { MAX_IMAGE_SIDE } from '../../../contract/limits';
 import { EngineError } from '../errors';
 import type { RgbaImage } from '../image';
 import { faceQuad, MIN_FACE_QUAD_PX } from './align';
-import { detectFaces, MAX_DETECTION_SIDE, type DetectOptions, type Face } from './detect';
+import { detectFaces, type DetectOptions, type Face } from './detect';
 
 // A face quad of MIN_FACE_QUAD_PX needs roughly half of it visible; smaller photos cannot hold one.
 export const MIN_IMAGE_SIDE = 32;
@@ -40,8 +41,8 @@ export async function findFace(image: RgbaImage, { name = 'the image', ...option
   }
   const side = Math.max(image.width, image.height);
   const note =
-    side > MAX_DETECTION_SIDE
-      ? `${name} is ${image.width}×${image.height} px; faces were detected on a copy scaled to at most ${MAX_DETECTION_SIDE} px per side.`
+    side > MAX_IMAGE_SIDE
+      ? `${name} is ${image.width}×${image.height} px; faces were detected on a copy scaled to at most ${MAX_IMAGE_SIDE} px per side.`
       : undefined;
   return { face, faces, quadSize, note };
 }

@@ -1,15 +1,14 @@
-// A photo as the face pipeline takes it: a valid RGBA record, at most MAX_PHOTO_SIDE per side, plus what
+// A photo as the face pipeline takes it: a valid RGBA record, at most MAX_IMAGE_SIDE per side, plus what
 // detection and alignment should see when it is transparent, and whether it is greyscale.
+import { MAX_IMAGE_SIDE } from '../../../contract/limits';
 import { EngineError } from '../errors';
 import type { RgbaImage } from '../image';
 
-// Figma's largest image fill: exportAsync and image fills stop at 4096 px per side.
-export const MAX_PHOTO_SIDE = 4096;
 // What transparent pixels are shown over for detection and alignment (Figma's default canvas behind a layer).
 const MATTE = 255;
 
 export interface FittedPhoto {
-  /** The photo to edit and return: the input, or an area-averaged copy scaled to ≤ MAX_PHOTO_SIDE. */
+  /** The photo to edit and return: the input, or an area-averaged copy scaled to ≤ MAX_IMAGE_SIDE. */
   image: RgbaImage;
   /** What detection and alignment read: `image`, or `image` over white where it is transparent. */
   analysis: RgbaImage;
@@ -23,12 +22,12 @@ export function fitPhoto(image: RgbaImage, name: string): FittedPhoto {
   const notes: string[] = [];
   let fitted = image;
   const side = Math.max(image.width, image.height);
-  if (side > MAX_PHOTO_SIDE) {
-    const scale = MAX_PHOTO_SIDE / side;
-    const width = Math.min(MAX_PHOTO_SIDE, Math.max(1, Math.round(image.width * scale)));
-    const height = Math.min(MAX_PHOTO_SIDE, Math.max(1, Math.round(image.height * scale)));
+  if (side > MAX_IMAGE_SIDE) {
+    const scale = MAX_IMAGE_SIDE / side;
+    const width = Math.min(MAX_IMAGE_SIDE, Math.max(1, Math.round(image.width * scale)));
+    const height = Math.min(MAX_IMAGE_SIDE, Math.max(1, Math.round(image.height * scale)));
     fitted = resizeArea(image, width, height);
-    notes.push(`${name} is ${image.width}×${image.height} px; it was processed and returned at ${width}×${height} px (Figma's images are at most ${MAX_PHOTO_SIDE} px per side).`);
+    notes.push(`${name} is ${image.width}×${image.height} px; it was processed and returned at ${width}×${height} px (Figma's images are at most ${MAX_IMAGE_SIDE} px per side).`);
   }
   const transparent = hasTransparency(fitted);
   if (transparent) notes.push(`${name} has transparent pixels: faces were found and aligned on it over white; the result keeps its transparency.`);

@@ -4,6 +4,7 @@ import {
   asBoolean, asInteger, asNumberArray, asObject, childPath, asOneOf, asString, entries, invalid, items, member,
   packInvalid, rootField, type Field,
 } from './json-fields';
+import type { Preset } from '../../../contract/presets';
 import { FIXED_GRAPH_ROLES, mapperRole, previewRole, type GraphRole } from '../../../contract/graph-roles';
 
 export { FIXED_GRAPH_ROLES, mapperRole, previewRole };
@@ -67,11 +68,8 @@ export interface PresetsSpec {
   readonly entries: readonly PresetEntry[];
 }
 
-export interface PresetEntry {
-  readonly label: string;
-  readonly neutral: string;
-  readonly target: string;
-}
+/** A stored preset: the contract's Preset (label, neutral, target). */
+export type PresetEntry = Preset;
 
 export interface MapperSpec {
   readonly name: string; // graph role "mapper:<name>"

@@ -1,7 +1,9 @@
 /// <reference types="@figma/plugin-typings" />
 import { PNG } from 'pngjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createResultLayer, exportScale, placeRightOf, readTargetImageAsync, RESULT_GAP } from '../../plugin/image-fill';
+import { createResultLayer, placeRightOf, RESULT_GAP } from '../../plugin/place-result';
+import { prepareRecipe, RECIPE_KEY } from '../../plugin/recipe';
+import { exportScale, readTargetImageAsync } from '../../plugin/target-image';
 import { FakeFigma } from '../fake-figma/fake-figma';
 import type { FakeDocument } from '../fake-figma/fake-document';
 import type { FakeNode } from '../fake-figma/fake-nodes';
@@ -13,6 +15,7 @@ const RED = solidPng(40, 30, [255, 0, 0]);
 const BLUE = solidPng(20, 20, [0, 0, 255]);
 const scene = (node: FakeNode) => node as unknown as SceneNode;
 const frozenCopy = (node: FakeNode) => JSON.stringify(node.fills);
+const RECIPE = prepareRecipe({ version: 2, edits: [{ kind: 'global', target: 'smiling face', neutral: 'face', alpha: 4.1, beta: 0.15 }], packId: 'demo', faceIndex: 0, sourceNodeId: '1:1' });
 
 beforeEach(() => {
   doc = newDocument();
@@ -21,7 +24,7 @@ beforeEach(() => {
 });
 afterEach(() => vi.unstubAllGlobals());
 
-describe('plugin/image-fill.ts reading', () => {
+describe('plugin/target-image.ts', () => {
   it('returns the stored file bytes and their pixel size for an image fill', async () => {
     const photo = doc.createImageLayer({ bytes: RED, name: 'Photo', width: 400, height: 300 });
     const image = await readTargetImageAsync({ node: scene(photo), source: 'fill' });
@@ -48,7 +51,7 @@ describe('plugin/image-fill.ts reading', () => {
   });
 });
 
-describe('plugin/image-fill.ts placing', () => {
+describe('plugin/place-result.ts', () => {
   it('moves right past every sibling the result would overlap', () => {
     const anchor = { x: 0, y: 0, width: 100, height: 100 };
     expect(placeRightOf(anchor, 0, anchor, [])).toEqual({ x: 100 + RESULT_GAP, y: 0, width: 100, height: 100 });
@@ -62,7 +65,7 @@ describe('plugin/image-fill.ts placing', () => {
     const note = doc.create('TEXT', { name: 'Note', parent: frame, x: 160, y: 40, width: 60, height: 20 });
     doc.create('TEXT', { name: 'Far', parent: frame, x: 500, y: 500 });
     const before = { fills: photo.fills, json: frozenCopy(photo), x: photo.x, y: photo.y, width: photo.width, name: photo.name, data: photo.getPluginDataKeys() };
-    const result = createResultLayer(scene(photo), BLUE, 'Photo · smiling face') as unknown as FakeNode;
+    const result = createResultLayer(scene(photo), BLUE, 'Photo · smiling face', RECIPE) as unknown as FakeNode;
     expect(result.parent).toBe(frame);
     expect(frame.children.map((c) => c.name)).toEqual(['Photo', 'Photo · smiling face', 'Note', 'Far']);
     expect({ x: result.x, y: result.y, width: result.width, height: result.height }).toEqual({ x: note.x + note.width + RESULT_GAP, y: 20, width: 100, height: 80 });
@@ -79,7 +82,7 @@ describe('plugin/image-fill.ts placing', () => {
     doc.createImageLayer({ bytes: RED, name: 'A', parent: row, width: 100, height: 100 });
     const b = doc.createImageLayer({ bytes: RED, name: 'B', parent: row, width: 120, height: 100 });
     expect([row.width, row.height, b.x, b.y]).toEqual([10 + 100 + 20 + 120 + 10, 120, 130, 10]);
-    const result = createResultLayer(scene(b), BLUE, 'B · old face') as unknown as FakeNode;
+    const result = createResultLayer(scene(b), BLUE, 'B · old face', RECIPE) as unknown as FakeNode;
     expect(result.parent).toBe(doc.page);
     expect({ x: result.x, y: result.y, width: result.width, height: result.height }).toEqual({ x: 500 + 260 + RESULT_GAP, y: 100 + 10, width: 120, height: 100 });
     expect([row.children.length, row.width, b.x]).toEqual([2, 260, 130]);
@@ -87,8 +90,26 @@ describe('plugin/image-fill.ts placing', () => {
 
   it('refuses an edited image over 4096 px with Figma\'s message and adds no layer', () => {
     const photo = doc.createImageLayer({ bytes: RED, name: 'Photo' });
-    expect(() => createResultLayer(scene(photo), solidPng(4097, 1, [0, 0, 0]), 'x')).toThrow('Image is too large');
+    expect(() => createResultLayer(scene(photo), solidPng(4097, 1, [0, 0, 0]), 'x', RECIPE)).toThrow('Image is too large');
     expect(doc.page.children.map((c) => c.name)).toEqual(['Photo']);
+  });
+
+  it('writes the recipe with the layer, so a result never exists without one', () => {
+    const photo = doc.createImageLayer({ bytes: RED, name: 'Photo' });
+    const result = createResultLayer(scene(photo), BLUE, 'Photo · smiling face', RECIPE) as unknown as FakeNode;
+    expect(JSON.parse(result.getPluginData(RECIPE_KEY))).toEqual(RECIPE.recipe);
+    expect(result.getRelaunchData()).toEqual({ 'edit-again': RECIPE.relaunch });
+  });
+
+  it('puts the result beside an instance, which takes no new children, and leaves the instance as it was', () => {
+    const card = doc.create('INSTANCE', { name: 'Card', x: 100, y: 50, width: 200, height: 200 });
+    const inner = doc.create('FRAME', { name: 'Inner', parent: card, x: 10, y: 10, width: 150, height: 150 });
+    const photo = doc.createImageLayer({ bytes: RED, name: 'Photo', parent: inner, x: 5, y: 5, width: 100, height: 100 });
+    expect(() => inner.appendChild(doc.create('RECTANGLE', { name: 'Probe' }))).toThrow(/inside of an instance/);
+    const result = createResultLayer(scene(photo), BLUE, 'Photo · smiling face', RECIPE) as unknown as FakeNode;
+    expect(result.parent).toBe(doc.page);
+    expect({ x: result.x, y: result.y, width: result.width, height: result.height }).toEqual({ x: 100 + 200 + RESULT_GAP, y: 50 + 10 + 5, width: 100, height: 100 });
+    expect(card.findAll().map((n) => n.name)).toEqual(['Inner', 'Photo']);
   });
 
   it('keeps fills arrays frozen, as Figma does', () => {
