@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from golden_support import GOLDEN, REPO, assert_close, golden, golden_path
+from golden_support import GOLDEN, assert_close, golden, golden_path
 from models.export.add_mapper import main as add_mapper
 from models.export.checkpoints import load_generator_checkpoint, load_mapper_checkpoint
 from models.export.verify import run_onnx
@@ -18,7 +18,6 @@ from models.optimize.optimize import render
 from models.train_mapper.__main__ import main as train_mapper
 
 STYLEGAN = golden_path("stylegan2-tiny/stylegan2-tiny.pt")
-COMMITTED = REPO / "models" / "packs" / "golden-tiny"
 MAPPER_SCALE = 0.1  # ŵ = w + 0.1·M(w)
 
 
@@ -35,9 +34,10 @@ def trained(tmp_path_factory):
 
 
 @pytest.fixture
-def pack(tmp_path):
+def pack(tmp_path, exported_pack):
+    """A copy of the session's golden-tiny export (conftest.py), so the pack matches the current exporter."""
     folder = tmp_path / "golden-tiny"
-    shutil.copytree(COMMITTED, folder)
+    shutil.copytree(exported_pack, folder)
     return folder
 
 
