@@ -15,7 +15,8 @@ afterAll(() => playground?.close());
 
 describe('batch edit in the host simulator', () => {
   it('edits 2 of 5 frames when cancelled during the second, in order, and keeps both results', async () => {
-    const run = await playground.page.evaluate(async ({ frames, recipe }) => {
+    const { page } = playground;
+    const started = await page.evaluate(async ({ frames, recipe }) => {
       const host = window.facetextHost;
       const before = host.layers();
       const digests = await host.imageDigestsAsync();
@@ -24,9 +25,17 @@ describe('batch edit in the host simulator', () => {
       host.fromUi({ type: 'UI_READY' });
       host.fromUi({ type: 'START_BATCH', requestId: 'b1' });
       const done = await host.playPanelAsync({ requestId: 'b1', recipe, until: ['BATCH_DONE', 'NOTHING_SELECTED'], cancelAtIndex: 1 });
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      return { before, after: host.layers(), digests, digestsAfter: await host.imageDigestsAsync(), done, toUi: host.toUi(), notifications: host.notifications(), selection: host.doc.selection.map((n) => n.name) };
+      return { before, digests, done };
     }, { frames: FRAMES, recipe: RECIPE });
+    // After BATCH_DONE the plugin notifies, then selects the results it made: wait until the selection leaves the frames.
+    await page.waitForFunction((frames) => window.facetextHost.doc.selection.some((node) => !frames.includes(node.name)), FRAMES);
+    const run = {
+      ...started,
+      ...(await page.evaluate(async () => {
+        const host = window.facetextHost;
+        return { after: host.layers(), digestsAfter: await host.imageDigestsAsync(), toUi: host.toUi(), notifications: host.notifications(), selection: host.doc.selection.map((n) => n.name) };
+      })),
+    };
 
     const sequence = run.toUi.map((m) => {
       const message = m as { type: string; index?: number; total?: number; done?: number };
@@ -52,15 +61,17 @@ describe('batch edit in the host simulator', () => {
   });
 
   it('renders a frame without an image fill with exportAsync, as a PNG ≤ 4096 px', async () => {
-    const message = await playground.page.evaluate(async () => {
+    const { page } = playground;
+    await page.evaluate(async () => {
       const host = window.facetextHost;
       host.doc.create('FRAME', { name: 'Empty card', x: 2000, y: 0, width: 300, height: 150 });
       host.select(['Empty card']);
       await host.launchAsync('edit-with-text', undefined, { panel: false });
       host.fromUi({ type: 'REQUEST_TARGET', requestId: 'e1', index: 0 });
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      return host.toUi().at(-1);
     });
+    // exportAsync renders asynchronously: wait for the reply to e1.
+    const reply = await page.waitForFunction(() => window.facetextHost.toUi().find((m) => (m as { requestId?: string }).requestId === 'e1'));
+    const message = await reply.jsonValue();
     expect(message).toMatchObject({ type: 'TARGET_IMAGE', name: 'Empty card', source: 'export', width: 600, height: 300 });
   });
 });

@@ -10,17 +10,26 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => playground?.close());
 
+/** The plugin's reply to the panel's message with `requestId`, once it is there. */
+async function replyAsync(requestId: string): Promise<void> {
+  await playground.page.waitForFunction((id) => window.facetextHost.toUi().some((m) => (m as { requestId?: string }).requestId === id), requestId);
+}
+
 async function requestTargetAsync(selection: string[], command = 'edit-with-text') {
-  return playground.page.evaluate(async ({ selection, command }) => {
+  const { page } = playground;
+  await page.evaluate(async ({ selection, command }) => {
     const host = window.facetextHost;
     host.select(selection);
     await host.launchAsync(command, { prompt: 'smiling face' }, { panel: false });
     host.fromUi({ type: 'UI_READY' });
-    while (!host.toUi().some((m) => (m as { type: string }).type === 'SHOW_COMMAND')) await new Promise((resolve) => setTimeout(resolve, 5));
-    host.fromUi({ type: 'REQUEST_TARGET', requestId: 'r1', index: 0 });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    return { toUi: host.toUi() as { type: string; [key: string]: unknown }[], notifications: host.notifications(), closed: host.closed() };
   }, { selection, command });
+  await page.waitForFunction(() => window.facetextHost.toUi().some((m) => (m as { type: string }).type === 'SHOW_COMMAND'));
+  await page.evaluate(() => window.facetextHost.fromUi({ type: 'REQUEST_TARGET', requestId: 'r1', index: 0 }));
+  await replyAsync('r1');
+  return page.evaluate(() => {
+    const host = window.facetextHost;
+    return { toUi: host.toUi() as { type: string; [key: string]: unknown }[], notifications: host.notifications(), closed: host.closed() };
+  });
 }
 
 describe('errors in the host simulator', () => {
@@ -55,7 +64,8 @@ describe('errors in the host simulator', () => {
   });
 
   it('reports an edited image over 4096 px with Figma\'s message and adds no layer', async () => {
-    const result = await playground.page.evaluate(async () => {
+    const { page } = playground;
+    const before = await page.evaluate(async () => {
       const host = window.facetextHost;
       host.select(['Astronaut']);
       await host.launchAsync('edit-with-text', undefined, { panel: false });
@@ -65,9 +75,10 @@ describe('errors in the host simulator', () => {
       const before = host.layers().length;
       const id = host.layers().find((l) => l.name === 'Astronaut')!.id;
       host.fromUi({ type: 'APPLY_RESULT', requestId: 'big', index: 0, nodeId: id, bytes, width: 4097, height: 1, recipe: { prompt: 'x', neutral: 'face', method: 'global', alpha: 1, beta: 0.1, mapper: null, mapperStrength: 1, packId: 'p', faceIndex: 0 } });
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      return { last: host.toUi().at(-1), added: host.layers().length - before };
+      return before;
     });
+    await replyAsync('big');
+    const result = await page.evaluate((before) => ({ last: window.facetextHost.toUi().at(-1), added: window.facetextHost.layers().length - before }), before);
     expect(result).toEqual({ last: { type: 'APPLY_FAILED', requestId: 'big', index: 0, message: 'Image is too large' }, added: 0 });
     expect(playground.errors).toEqual([]);
   });

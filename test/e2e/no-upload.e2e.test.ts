@@ -1,14 +1,15 @@
-// User story: "my photos stay mine" – with the real panel booted in its null-origin iframe and an image
-// sent to it and a result written back, no request carries a body, only the page, the build, the sample
-// photos and pack files are fetched, and every original keeps its bytes and place.
+// User story: "my photos stay mine" – with the real panel booted in its null-origin iframe, its pack loaded
+// from the playground, an image sent to it and a result written back, no request carries a body, only the
+// page, the build, the sample photos and pack files are fetched, and every original keeps its bytes and place.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentAsync, openPlaygroundAsync, type Playground } from '../helpers/figma-host';
+import { documentAsync, type Playground } from '../helpers/figma-host';
+import { openPanelPlaygroundAsync, panelFrameAsync, SLOW } from './panel-helpers';
 
 const RECIPE = { prompt: 'smiling face', neutral: 'face', method: 'global', alpha: 4.1, beta: 0.15, mapper: null, mapperStrength: 1, packId: 'golden-tiny', faceIndex: 0 };
 const ALLOWED = [/^\/$/, /^\/fake-figma\/host\.js$/, /^\/dist\/(code\.js|ui\.html)$/, /^\/samples\/[\w-]+\.png$/, /^\/packs\/[\w-]+\/[\w.-]+$/];
 let playground: Playground;
 beforeAll(async () => {
-  playground = await openPlaygroundAsync();
+  playground = await openPanelPlaygroundAsync();
 }, 120_000);
 afterAll(() => playground?.close());
 
@@ -18,11 +19,19 @@ describe('privacy and originals with the real panel', () => {
     const before = await documentAsync(page);
     await page.evaluate(async () => {
       window.facetextHost.select(['Astronaut']);
-      await window.facetextHost.launchAsync('edit-with-text', { prompt: 'smiling face' });
+      await window.facetextHost.launchAsync('edit-with-text');
     });
-    await page.waitForFunction(() => window.facetextHost.fromUiLog.includes('UI_READY'), null, { timeout: 90_000 });
-    const panel = page.frames().find((frame) => frame !== page.mainFrame())!;
+    // The panel loads the pack, asks for the selected image and previews it.
+    const panel = await panelFrameAsync(playground);
+    await panel.waitForSelector('main[data-phase="ready"]', SLOW);
     expect(await panel.evaluate(() => self.origin)).toBe('null');
+    // The phases <main> goes through from here on.
+    await panel.evaluate(() => {
+      const main = document.querySelector('main')!;
+      const seen: string[] = [];
+      (window as unknown as { phases: string[] }).phases = seen;
+      new MutationObserver(() => seen.push(main.dataset.phase!)).observe(main, { attributes: true, attributeFilter: ['data-phase'] });
+    });
 
     const done = await page.evaluate(async (recipe) => {
       const host = window.facetextHost;
@@ -30,7 +39,8 @@ describe('privacy and originals with the real panel', () => {
       return host.playPanelAsync({ requestId: 'p1', recipe, until: ['RESULT_APPLIED', 'APPLY_FAILED', 'NOTHING_SELECTED', 'SELECTION_ERROR'] });
     }, RECIPE);
     expect(done).toMatchObject({ type: 'RESULT_APPLIED', requestId: 'p1', name: 'Astronaut · smiling face' });
-    await page.waitForTimeout(500); // let the panel react to the messages it got
+    // The plugin selects the result; the panel follows the new selection (asks for its image, loads it) and settles.
+    await panel.waitForFunction(() => (window as unknown as { phases: string[] }).phases.includes('loading') && ['ready', 'idle'].includes(document.querySelector('main')!.dataset.phase!), null, { ...SLOW, polling: 100 });
 
     const after = await documentAsync(page);
     expect(after.layers.filter((layer) => before.layers.some((b) => b.id === layer.id))).toEqual(before.layers);

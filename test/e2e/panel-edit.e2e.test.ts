@@ -23,15 +23,15 @@ async function previewDigestAsync(frame: Frame): Promise<string> {
   return createHash('sha256').update(Uint8Array.from(pixels)).digest('hex');
 }
 
-/** Waits until the panel is idle with a preview whose pixels differ from `previous`. */
+/** Waits until the panel is ready with a preview whose pixels differ from `previous`. */
 async function newPreviewAsync(frame: Frame, previous: string | null): Promise<string> {
-  for (const deadline = Date.now() + 300_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 500))) {
+  let digest: string | null = null;
+  await expect.poll(async () => {
     const settled = await frame.evaluate(() => document.querySelector('main')?.dataset.phase === 'ready' && document.querySelector('[data-testid="preview-image"]')?.getAttribute('data-showing') === 'after');
-    if (!settled) continue;
-    const digest = await previewDigestAsync(frame);
-    if (digest !== previous) return digest;
-  }
-  throw new Error(`no new preview (previous ${previous})`);
+    digest = settled ? await previewDigestAsync(frame) : null;
+    return digest !== null && digest !== previous;
+  }, { ...SLOW, interval: 500, message: `a new preview (previous ${previous})` }).toBe(true);
+  return digest!;
 }
 
 const channelsKept = async (frame: Frame) => (await frame.getAttribute('[data-testid="channels-kept"]', 'data-value'))!.split(',').filter((s) => s !== '').map(Number);
