@@ -158,7 +158,7 @@ describe('textDirection: the GetDt procedure', () => {
   });
 
   it('lists the filled-in prompts the tokenizer had to cut', async () => {
-    const longTarget = 'face with ' + 'very '.repeat(100) + 'long hair'; // > 500 characters
+    const longTarget = 'face with ' + 'a '.repeat(135) + 'long hair'; // 289 characters (within MAX_TEXT_LENGTH), 139 words
     const { encodeText, calls } = recordingEncoder();
     const result = await textDirection({ neutral: 'face', target: longTarget, templates, tokenizer: new WordTokenizer(), encodeText });
     expect(result.truncatedPrompts).toHaveLength(templates.length);
@@ -175,7 +175,7 @@ describe('textDirection: the GetDt procedure', () => {
 
   it('rejects an empty or whitespace-only text and a target equal to the neutral', async () => {
     const base = { templates, tokenizer: new WordTokenizer(), encodeText: recordingEncoder().encodeText };
-    await expect(textDirection({ ...base, neutral: 'face', target: ' \t\n' })).rejects.toMatchObject({ name: 'BadArgument', message: expect.stringContaining('target text is empty') });
+    await expect(textDirection({ ...base, neutral: 'face', target: ' \t\n' })).rejects.toMatchObject({ name: 'BadArgument', message: expect.stringContaining('The prompt is empty') });
     await expect(textDirection({ ...base, neutral: '', target: 'old face' })).rejects.toMatchObject({ name: 'BadArgument', message: expect.stringContaining('neutral text is empty') });
     await expect(textDirection({ ...base, neutral: 'face', target: 'face' })).rejects.toMatchObject({ name: 'BadArgument', message: expect.stringContaining('same CLIP embedding') });
   });
@@ -252,7 +252,7 @@ describe('TextDirectionCache: class embeddings per text', () => {
     const { encodeText, encoded } = recordingEncoder();
     const cache = new TextDirectionCache();
     const tokenizer = new WordTokenizer();
-    const longText = 'face with ' + 'very '.repeat(100) + 'long hair';
+    const longText = 'face with ' + 'a '.repeat(135) + 'long hair';
     const fresh = await cache.get({ neutral: 'face', target: longText, templates, tokenizer, encodeText });
     expect(fresh.truncatedPrompts).toHaveLength(templates.length);
     // Both texts cached now; the long one on the neutral side this time.
@@ -320,20 +320,20 @@ describe('textDirection with the golden-tiny clipText graph', () => {
 
   it.each(pairs.map((pair, p) => ({ ...pair, p })))('$neutral → $target: encoding length groups at their own length changes nothing', async ({ neutral, target }) => {
     const { pack, tokenizer, encodeText } = await setup();
-    const timed = (total: { value: number }): EncodeText => async (tokens, n, length) => {
-      const start = performance.now();
-      const out = await encodeText(tokens, n, length);
-      total.value += performance.now() - start;
-      return out;
+    const recording = (lengths: number[]): EncodeText => (tokens, n, length) => {
+      lengths.push(length);
+      return encodeText(tokens, n, length);
     };
-    const cutTime = { value: 0 };
-    const fullTime = { value: 0 };
+    const cutLengths: number[] = [];
+    const fullLengths: number[] = [];
     const options = { neutral, target, templates: pack.templates, tokenizer, contextLength: pack.clip.contextLength };
-    const cut = await textDirection({ ...options, encodeText: timed(cutTime) });
-    const full = await textDirection({ ...options, encodeText: timed(fullTime), truncate: false });
+    const cut = await textDirection({ ...options, encodeText: recording(cutLengths) });
+    const full = await textDirection({ ...options, encodeText: recording(fullLengths), truncate: false });
+    // The two runs really differ: every group of the cut run is shorter than the context, the full run uses all of it.
+    expect(Math.max(...cutLengths)).toBeLessThan(pack.clip.contextLength);
+    expect(new Set(fullLengths)).toEqual(new Set([pack.clip.contextLength]));
     expectClose(cut.deltaT, full.deltaT, 1e-6, 'Δt cut vs full');
     expectClose(cut.targetEmbedding, full.targetEmbedding, 1e-6, 'target embedding cut vs full');
     expectClose(cut.neutralEmbedding, full.neutralEmbedding, 1e-6, 'neutral embedding cut vs full');
-    console.log(`clipText ${neutral} → ${target}: L=77 ${fullTime.value.toFixed(1)} ms, length groups ${cutTime.value.toFixed(1)} ms (×${(fullTime.value / cutTime.value).toFixed(1)})`);
   });
 });

@@ -93,7 +93,7 @@ describe('findFace', () => {
     expect(error.message).toMatch(/The face in 07-face-too-small\.png is (4\d|5\d) px across; at least 64 px are needed/);
   });
 
-  it('a photo over 4096 px is detected on a ≤ 4096 px copy, with a note, in full-size coordinates', async () => {
+  it('a photo over 4096 px is detected on a ≤ 4096 px copy, with a note, in full-size coordinates', async ({ annotate }) => {
     const face = readImageFile(goldenPath('align/astronaut_crop.png'));
     const big: RgbaImage = solid(4600, 1300, 128);
     paste(big, resizeArea(face, 1024, 1024), 3000, 100); // resizeArea upscales by nearest neighbour: the face ×4
@@ -106,7 +106,7 @@ describe('findFace', () => {
       const [sx, sy] = small.face.landmarks[i];
       worst = Math.max(worst, Math.hypot(x - (3000 + (sx + 0.5) * 4 - 0.5), y - (100 + (sy + 0.5) * 4 - 0.5)));
     });
-    console.log(`4600 px photo: worst landmark deviation from 4× the 256 px detection ${worst.toFixed(1)} px (qsize ${found.quadSize.toFixed(0)})`);
+    await annotate(`worst landmark deviation from 4× the 256 px detection ${worst.toFixed(1)} px (qsize ${found.quadSize.toFixed(0)})`);
     expect(worst).toBeLessThan(0.05 * found.quadSize);
   });
 });

@@ -78,21 +78,17 @@ describe('detectFaces (face-api ssd_mobilenetv1 + 68 landmarks, tfjs wasm)', () 
   let base: Face;
   beforeAll(async () => {
     await loadFaceModelsFromNodeModules();
-    const started = performance.now();
-    [base] = await detectFaces(photo); // first call includes warm-up
-    console.log(`first detection ${(performance.now() - started).toFixed(0)} ms`);
+    [base] = await detectFaces(photo);
   });
 
-  it('finds the one face in astronaut.png with landmarks close to dlib', async () => {
-    const started = performance.now();
+  it('finds the one face in astronaut.png with landmarks close to dlib', async ({ annotate }) => {
     const faces = await detectFaces(photo);
-    console.log(`warm detection ${(performance.now() - started).toFixed(0)} ms`);
     expect(faces).toHaveLength(1);
     expect(faces[0].score).toBeGreaterThan(0.9);
     expect(faces[0].landmarks).toHaveLength(68);
     const errors = landmarkErrors(faces[0].landmarks, golden.cases.case1.lm);
     const quadError = cornerError(faceQuad(faces[0].landmarks).quad, golden.cases.case1.quad_initial);
-    console.log(`vs dlib: mean ${errors.mean.toFixed(2)} px, max ${errors.max.toFixed(2)} px; quad corners ${quadError.toFixed(2)} px`);
+    await annotate(`vs dlib: mean ${errors.mean.toFixed(2)} px, max ${errors.max.toFixed(2)} px; quad corners ${quadError.toFixed(2)} px`);
     expect(errors.mean).toBeLessThan(MAX_MEAN_LANDMARK_PX);
     expect(errors.max).toBeLessThan(MAX_LANDMARK_PX);
     expect(quadError).toBeLessThan(MAX_GOLDEN_QUAD_ERROR * golden.cases.case1.qsize_initial);
@@ -108,13 +104,13 @@ describe('detectFaces (face-api ssd_mobilenetv1 + 68 landmarks, tfjs wasm)', () 
     ['shifted by (+60, −25) onto a larger canvas', similarity(0, 1, 0, 0, 60, -25), 640, 560],
   ];
   for (const [what, m, width, height] of transforms) {
-    it(`follows the photo ${what}: quad within ${MAX_TRANSFORM_QUAD_ERROR * 100} % of qsize`, async () => {
+    it(`follows the photo ${what}: quad within ${MAX_TRANSFORM_QUAD_ERROR * 100} % of qsize`, async ({ annotate }) => {
       const faces = await detectFaces(warp(photo, m, width, height));
       expect(faces).toHaveLength(1);
       const expected = faceQuad(base.landmarks).quad.map((p) => apply(m, p)) as Quad;
       const { quad, qsize } = faceQuad(faces[0].landmarks);
       const error = cornerError(quad, expected);
-      console.log(`${what}: quad corners ${error.toFixed(2)} px = ${((100 * error) / qsize).toFixed(2)} % of qsize ${qsize.toFixed(0)}`);
+      await annotate(`quad corners ${error.toFixed(2)} px = ${((100 * error) / qsize).toFixed(2)} % of qsize ${qsize.toFixed(0)}`);
       expect(error).toBeLessThan(MAX_TRANSFORM_QUAD_ERROR * qsize);
     });
   }

@@ -66,11 +66,11 @@ describe('pasteBack', () => {
     const original = readImageFile(goldenPath(c.input));
     const aligned = alignFace(original, c.lm);
     for (const size of [256, 1024]) {
-      it(`${c.name}: pasting back the unedited ${size}² crop reproduces the photo (≥ ${MIN_PSNR_DB} dB) and leaves the rest bit-identical`, () => {
+      it(`${c.name}: pasting back the unedited ${size}² crop reproduces the photo (≥ ${MIN_PSNR_DB} dB) and leaves the rest bit-identical`, async ({ annotate }) => {
         const face = size === 256 ? aligned.image : upsample(aligned.image, size);
         const pasted = pasteBack(original, face, aligned.transform);
         const result = compare(original, pasted, aligned);
-        console.log(`${c.name} @${size}: PSNR ${result.psnr.toFixed(2)} dB over ${result.corePixels} core pixels`);
+        await annotate(`PSNR ${result.psnr.toFixed(2)} dB over ${result.corePixels} core pixels`);
         expect(result.corePixels).toBeGreaterThan(10_000);
         expect(result.psnr).toBeGreaterThanOrEqual(MIN_PSNR_DB);
         expect(result.changedOutside).toBe(0);
@@ -117,13 +117,13 @@ describe('pasteBack', () => {
     expect(Array.from(pasted.data.subarray(0, 4))).toEqual(Array.from(original.data.subarray(0, 4)));
   });
 
-  it('colour matching removes a global brightness drift of the face', () => {
+  it('colour matching removes a global brightness drift of the face', async ({ annotate }) => {
     const original = readImageFile(goldenPath('images/astronaut.png'));
     const aligned = alignFace(original, golden.cases.case1.lm);
     const drifted: RgbaImage = { ...aligned.image, data: aligned.image.data.map((v, i) => (i % 4 === 3 ? v : v * 0.9 + 20)) };
     const matched = compare(original, pasteBack(original, drifted, aligned.transform), aligned).psnr;
     const unmatched = compare(original, pasteBack(original, drifted, aligned.transform, { colorMatch: false }), aligned).psnr;
-    console.log(`drift: PSNR ${unmatched.toFixed(2)} dB without colour matching, ${matched.toFixed(2)} dB with`);
+    await annotate(`PSNR ${unmatched.toFixed(2)} dB without colour matching, ${matched.toFixed(2)} dB with`);
     expect(matched).toBeGreaterThan(unmatched + 5);
   });
 

@@ -154,7 +154,6 @@ describe('golden-tiny pack graphs reproduce ../shared/golden (onnxruntime-web wa
   let loaded: LoadedPack;
   let runtime: OrtRuntime;
   const sessions = new Map<GraphRole, Promise<GraphSession>>();
-  const report: string[] = [];
 
   function session(role: GraphRole): Promise<GraphSession> {
     let opened = sessions.get(role);
@@ -177,7 +176,6 @@ describe('golden-tiny pack graphs reproduce ../shared/golden (onnxruntime-web wa
 
   afterAll(async () => {
     for (const opened of sessions.values()) await (await opened.catch(() => undefined))?.release();
-    if (report.length > 0) console.log(`golden-graphs max |diff| (tolerance ${TOLERANCE}):\n${report.join('\n')}`);
   });
 
   it('the cases cover every graph of the pack', () => {
@@ -187,7 +185,7 @@ describe('golden-tiny pack graphs reproduce ../shared/golden (onnxruntime-web wa
     expect([...covered].filter((role) => !roles.includes(role)), 'cases for graphs the pack lacks').toEqual([]);
   });
 
-  it.each(cases.map((c) => [c.title, c] as const))('%s', async (_title, c) => {
+  it.for(cases.map((c) => [c.title, c] as const))('%s', async ([, c], { annotate }) => {
     const graph = await session(c.role);
     const feeds: Record<string, OrtTensor> = {};
     for (const [name, { data, dims }] of Object.entries(c.inputs())) {
@@ -200,7 +198,7 @@ describe('golden-tiny pack graphs reproduce ../shared/golden (onnxruntime-web wa
     expect(actual.dims, 'output shape').toEqual(expected.dims);
     const values = (await actual.getData()) as Float32Array;
     const { value, index } = maxAbsDiff(values, expected.data);
-    report.push(`  ${value.toExponential(2)} @${index}  ${c.title}`);
+    await annotate(`max |diff| ${value.toExponential(2)} @${index} (tolerance ${TOLERANCE})`);
     expectClose(values, expected.data, TOLERANCE, c.title);
   });
 });
