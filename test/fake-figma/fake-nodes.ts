@@ -134,6 +134,7 @@ export class FakeNode implements Sized {
   }
   insertChild(index: number, child: FakeNode): void {
     this.assertAlive();
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- a walk up the ancestors, starting at this node
     for (let at: FakeNode | null = this; at !== null; at = at.parent) {
       // Figma refuses new children in an instance or its sublayers (their content comes from the main component).
       if (at.type === 'INSTANCE' && !this.document.building) throw new Error('in insertChild: Cannot move node. New parent is an instance or is inside of an instance');

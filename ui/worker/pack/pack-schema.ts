@@ -378,6 +378,7 @@ function checkFilesListed(pack: Pack): void {
 
 function asFileName(field: Field, { keyOf = false }: { keyOf?: boolean } = {}): string {
   const { value } = field;
+  // eslint-disable-next-line no-control-regex -- control characters are what a file name must not hold
   const ok = typeof value === 'string' && value !== '' && !/[/\\\u0000-\u001f]/.test(value) && !value.includes('..') && value !== '.';
   if (!ok) {
     const what = "a plain file name in the pack folder (no '/', '\\' or '..')";
