@@ -181,7 +181,7 @@ describe('user mistakes exit non-zero with one message and no stack trace', () =
     ['no edit at all', [...edit, '--aligned', '--out', 'x.png'], 2, /^facetext: edit: say what to change: --prompt "<target text>" and\/or --mapper <name>\n/],
     ['β too high', [...edit, '--aligned', '--prompt', 'smiling face', '--beta', '0.9', '--out', join('/tmp', 'never.png')], 1,
       /^facetext: BetaTooHigh: β too high: 0 channels pass β = 0\.9\. Lower β \(the largest \|relevance\| for this prompt is 0\.\d\d\)\.\n$/],
-    ['an unknown mapper', [...edit, '--aligned', '--mapper', 'afro', '--out', 'x.png'], 1, /^facetext: BadArgument: Edit 1: unknown mapper "afro"\. Must be one of: beard\n$/],
+    ['an unknown mapper', [...edit, '--aligned', '--mapper', 'afro', '--out', 'x.png'], 1, /^facetext: BadArgument: unknown mapper “afro”\. Must be one of: beard\n$/],
     ['a missing image', ['edit', '--pack', GOLDEN_TINY_PACK, '--image', '/nonexistent/face.png', '--aligned', '--mapper', 'beard', '--out', 'x.png'], 1,
       /^facetext: ImageInvalid: Cannot read \/nonexistent\/face\.png: ENOENT/],
     ['a folder that is not a pack', ['pack', 'verify', '/'], 1, /^facetext: PackFileMissing: pack\.json is missing \(looked for \/pack\.json\)\./],

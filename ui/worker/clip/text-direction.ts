@@ -11,6 +11,8 @@
 // A class embedding depends only on (text, templates, context length, clipText graph), so
 // TextDirectionCache keeps one per text: a new target against the usual neutral encodes only the
 // target's prompts.
+import { problemsOf } from '../../../contract/edit-problems';
+import { globalEdit } from '../../../contract/edit-spec';
 import { EngineError } from '../errors';
 
 /** What textDirection needs of the CLIP tokenizer (ClipTokenizer satisfies it). */
@@ -120,8 +122,8 @@ function cacheKey(text: string, { templates, contextLength }: TextDirectionOptio
 }
 
 function checkOptions({ neutral, target, templates }: TextDirectionOptions): void {
-  checkText(target, 'target');
-  checkText(neutral, 'neutral');
+  const [problem] = problemsOf([globalEdit({ target, neutral })], null); // the texts, as every edit checks them
+  if (problem !== undefined) throw new EngineError('BadArgument', problem.message);
   if (templates.length === 0) throw new Error('`templates` must hold at least one template');
   templates.forEach((template, i) => {
     if (!template.includes('{}')) throw new Error(`\`templates[${i}]\` ("${template}") has no {} for the text`);
@@ -194,14 +196,6 @@ async function classEmbeddings(texts: readonly string[], options: TextDirectionO
 /** Python's template.format(text) for a single {}. A replacer function keeps "$&" in the text literal. */
 function fillTemplate(template: string, text: string): string {
   return template.replace('{}', () => text);
-}
-
-function checkText(text: string, what: 'target' | 'neutral'): void {
-  if (text.trim() === '') {
-    throw new EngineError('BadArgument', what === 'target'
-        ? 'The target text is empty. Describe the face you want, e.g. "smiling face".'
-        : 'The neutral text is empty. Describe the face as it is, e.g. "face".');
-  }
 }
 
 /** Mean of the L2-normalised features first…first+count−1, normalised again. */
