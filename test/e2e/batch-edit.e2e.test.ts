@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPlaygroundAsync, type Playground } from '../helpers/figma-host';
 
-const RECIPE = { prompt: 'old face', neutral: 'face', method: 'global', alpha: 3, beta: 0.12, mapper: null, mapperStrength: 1, packId: 'golden-tiny', faceIndex: 0 };
+const RECIPE = { edits: [{ kind: 'global', target: 'old face', neutral: 'face', alpha: 3, beta: 0.12 }], packId: 'golden-tiny', faceIndex: 0 };
 const FRAMES = ['Portrait 1', 'Portrait 2', 'Portrait 3', 'Portrait 4', 'Portrait 5'];
 let playground: Playground;
 beforeAll(async () => {
@@ -27,8 +27,9 @@ describe('batch edit in the host simulator', () => {
       const done = await host.playPanelAsync({ requestId: 'b1', recipe, until: ['BATCH_DONE', 'NOTHING_SELECTED'], cancelAtIndex: 1 });
       return { before, digests, done };
     }, { frames: FRAMES, recipe: RECIPE });
-    // After BATCH_DONE the plugin notifies, then selects the results it made: wait until the selection leaves the frames.
-    await page.waitForFunction((frames) => window.facetextHost.doc.selection.some((node) => !frames.includes(node.name)), FRAMES);
+    // After BATCH_DONE the plugin notifies, then selects the results it made: wait until they are selected.
+    const resultIds = (started.done as { resultNodeIds?: string[] }).resultNodeIds ?? [];
+    await page.waitForFunction((ids) => ids.every((id) => window.facetextHost.doc.selection.some((node) => node.id === id)), resultIds, { timeout: 30_000 });
     const run = {
       ...started,
       ...(await page.evaluate(async () => {
@@ -51,7 +52,7 @@ describe('batch edit in the host simulator', () => {
     const face = (n: number) => run.after.find((l) => l.name === `Face ${n}`)!;
     expect(added.map((l) => [l.name, l.parent, l.x, l.y, l.width, l.height])).toEqual([1, 2].map((n) => [`Face ${n} · old face`, face(n).parent, 20 + 160 + 40, 20, 160, 160]));
     for (const layer of added) {
-      expect(JSON.parse(layer.pluginData.recipe!)).toEqual({ version: 1, ...RECIPE, sourceNodeId: run.after.find((l) => l.name === layer.name.split(' · ')[0])!.id });
+      expect(JSON.parse(layer.pluginData.recipe!)).toEqual({ version: 2, ...RECIPE, sourceNodeId: run.after.find((l) => l.name === layer.name.split(' · ')[0])!.id });
       expect(layer.relaunch).toEqual({ 'edit-again': 'Tweak “old face” (α 3, β 0.12)' });
     }
     // Originals: same layers, same places, same image bytes.
@@ -70,7 +71,7 @@ describe('batch edit in the host simulator', () => {
       host.fromUi({ type: 'REQUEST_TARGET', requestId: 'e1', index: 0 });
     });
     // exportAsync renders asynchronously: wait for the reply to e1.
-    const reply = await page.waitForFunction(() => window.facetextHost.toUi().find((m) => (m as { requestId?: string }).requestId === 'e1'));
+    const reply = await page.waitForFunction(() => window.facetextHost.toUi().find((m) => (m as { requestId?: string }).requestId === 'e1'), null, { timeout: 30_000 });
     const message = await reply.jsonValue();
     expect(message).toMatchObject({ type: 'TARGET_IMAGE', name: 'Empty card', source: 'export', width: 600, height: 300 });
   });

@@ -10,9 +10,12 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => playground?.close());
 
-/** The plugin's reply to the panel's message with `requestId`, once it is there. */
-async function replyAsync(requestId: string): Promise<void> {
-  await playground.page.waitForFunction((id) => window.facetextHost.toUi().some((m) => (m as { requestId?: string }).requestId === id), requestId);
+/** Waits for the plugin's reply to the panel's message with `requestId` (of one of `types`, when given). */
+async function replyAsync(requestId: string, types?: string[]): Promise<void> {
+  await playground.page.waitForFunction(({ requestId, types }) => window.facetextHost.toUi().some((m) => {
+    const { type, requestId: id } = m as { type: string; requestId?: string };
+    return id === requestId && (types === undefined || types.includes(type));
+  }), { requestId, types }, { timeout: 30_000 });
 }
 
 async function requestTargetAsync(selection: string[], command = 'edit-with-text') {
@@ -23,7 +26,7 @@ async function requestTargetAsync(selection: string[], command = 'edit-with-text
     await host.launchAsync(command, { prompt: 'smiling face' }, { panel: false });
     host.fromUi({ type: 'UI_READY' });
   }, { selection, command });
-  await page.waitForFunction(() => window.facetextHost.toUi().some((m) => (m as { type: string }).type === 'SHOW_COMMAND'));
+  await page.waitForFunction(() => window.facetextHost.toUi().some((m) => (m as { type: string }).type === 'SHOW_COMMAND'), null, { timeout: 30_000 });
   await page.evaluate(() => window.facetextHost.fromUi({ type: 'REQUEST_TARGET', requestId: 'r1', index: 0 }));
   await replyAsync('r1');
   return page.evaluate(() => {
@@ -65,19 +68,25 @@ describe('errors in the host simulator', () => {
 
   it('reports an edited image over 4096 px with Figma\'s message and adds no layer', async () => {
     const { page } = playground;
-    const before = await page.evaluate(async () => {
+    // Results are written only for an image the plugin sent: ask for it first.
+    await page.evaluate(async () => {
       const host = window.facetextHost;
       host.select(['Astronaut']);
       await host.launchAsync('edit-with-text', undefined, { panel: false });
+      host.fromUi({ type: 'REQUEST_TARGET', requestId: 'big', index: 0 });
+    });
+    await replyAsync('big', ['TARGET_IMAGE']);
+    const before = await page.evaluate(async () => {
+      const host = window.facetextHost;
       const canvas = new OffscreenCanvas(4097, 1);
       canvas.getContext('2d')!.fillRect(0, 0, 4097, 1);
       const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
       const before = host.layers().length;
       const id = host.layers().find((l) => l.name === 'Astronaut')!.id;
-      host.fromUi({ type: 'APPLY_RESULT', requestId: 'big', index: 0, nodeId: id, bytes, width: 4097, height: 1, recipe: { prompt: 'x', neutral: 'face', method: 'global', alpha: 1, beta: 0.1, mapper: null, mapperStrength: 1, packId: 'p', faceIndex: 0 } });
+      host.fromUi({ type: 'APPLY_RESULT', requestId: 'big', index: 0, nodeId: id, bytes, width: 4097, height: 1, recipe: { edits: [{ kind: 'global', target: 'x', neutral: 'face', alpha: 1, beta: 0.1 }], packId: 'p', faceIndex: 0 } });
       return before;
     });
-    await replyAsync('big');
+    await replyAsync('big', ['RESULT_APPLIED', 'APPLY_FAILED']);
     const result = await page.evaluate((before) => ({ last: window.facetextHost.toUi().at(-1), added: window.facetextHost.layers().length - before }), before);
     expect(result).toEqual({ last: { type: 'APPLY_FAILED', requestId: 'big', index: 0, message: 'Image is too large' }, added: 0 });
     expect(playground.errors).toEqual([]);

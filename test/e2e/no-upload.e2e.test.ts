@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentAsync, type Playground } from '../helpers/figma-host';
 import { openPanelPlaygroundAsync, panelFrameAsync, SLOW } from './panel-helpers';
 
-const RECIPE = { prompt: 'smiling face', neutral: 'face', method: 'global', alpha: 4.1, beta: 0.15, mapper: null, mapperStrength: 1, packId: 'golden-tiny', faceIndex: 0 };
+const RECIPE = { edits: [{ kind: 'global', target: 'smiling face', neutral: 'face', alpha: 4.1, beta: 0.15 }], packId: 'golden-tiny', faceIndex: 0 };
 const ALLOWED = [/^\/$/, /^\/fake-figma\/host\.js$/, /^\/dist\/(code\.js|ui\.html)$/, /^\/samples\/[\w-]+\.png$/, /^\/packs\/[\w-]+\/[\w.-]+$/];
 let playground: Playground;
 beforeAll(async () => {
