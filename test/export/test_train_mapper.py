@@ -43,8 +43,9 @@ def mapper_weights(path) -> dict[str, torch.Tensor]:
 def test_50_steps_with_the_default_weights_lower_the_training_loss(tmp_path, arcface):
     torch.set_num_threads(1)
     options = TrainOptions(description=PROMPT, stylegan=STYLEGAN, clip=CLIP, out=tmp_path, clip_vocab=VOCAB,
-                           arcface=arcface, train_dataset_size=16, test_dataset_size=2, batch_size=4, quiet=True)
-    assert (options.clip_lambda, options.latent_l2_lambda, options.id_lambda, options.learning_rate) == (1.0, 0.8, 0.1, 0.5)
+                           arcface=arcface, train_dataset_size=16, test_dataset_size=2, quiet=True)
+    assert (options.clip_lambda, options.latent_l2_lambda, options.id_lambda, options.learning_rate,
+            options.batch_size) == (1.0, 0.8, 0.1, 0.5, 2)  # upstream defaults
     coach = Coach(options)
 
     def loss_on_the_training_set() -> dict[str, float]:
