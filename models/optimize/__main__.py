@@ -16,7 +16,7 @@ EXAMPLE = f"""example:
   {PROG} --stylegan stylegan2-ffhq-config-f.pt --clip ViT-B-32.pt --description "a face with a beard" \\
       --latent face-wplus.npy --id-lambda 0.005 --arcface model_ir_se50.pth --out runs/beard
 
-writes <out>/edited.png, start.png, wplus.npy (float32 [numWs, wDim]; facetext edit --latent reads it),
+writes <out>/edited.png, start.png, wplus.npy (float32 [numWs, wDim], the format facetext edit --latent is to read),
 losses.jsonl (one line per step: step, lr, clip, l2, id, total) and run.json (how it was made)."""
 
 

@@ -1,8 +1,8 @@
 """W+ files and training latents.
 
 A W+ file is a `.npy` holding float32 [numWs, wDim] (C order): what `python3 -m models.optimize` writes and
-`facetext edit --latent` reads. Readers also accept [1, numWs, wDim] and torch `.pt` tensors (upstream's
-`--latent_path`, e4e's `latents.pt`). Training latents are [N, numWs, wDim] (upstream `train_faces.pt`).
+`facetext edit --latent` is to read (not in the engine yet). Readers also accept [1, numWs, wDim] and torch `.pt`
+tensors (upstream's `--latent_path`, e4e's `latents.pt`). Training latents are [N, numWs, wDim] (upstream `train_faces.pt`).
 """
 from __future__ import annotations
 
