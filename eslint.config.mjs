@@ -10,7 +10,7 @@
 // Correctness: @eslint/js recommended everywhere, typescript-eslint recommended on TS/TSX, Figma's
 // @figma/eslint-plugin-figma-plugins recommended on plugin/ (typed: the only project linted with type
 // information, which also enables @typescript-eslint/no-floating-promises there), no-console in the code that runs
-// in Figma, the panel and the engine (the CLI, scripts, bench and the demo builder print).
+// in Figma, the panel, the engine and the tests (the CLI, scripts, bench and the demo builder print).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import stylistic from '@stylistic/eslint-plugin';
@@ -80,8 +80,15 @@ export default defineConfig(
     rules: { '@typescript-eslint/no-floating-promises': 'error' },
   },
   {
+    // Tests record figures with vitest's annotate(), never console.log.
     name: 'facetext/no-console',
-    files: ['plugin/**', 'ui/**', 'contract/**'],
+    files: ['plugin/**', 'ui/**', 'contract/**', 'test/**/*.ts'],
     rules: { 'no-console': 'error' },
+  },
+  {
+    // TEMPORARY (issue 11): the lead is rewriting this file; its console.log (line 85) goes with the rewrite.
+    name: 'facetext/temporary-console',
+    files: ['test/worker/engine.test.ts'],
+    rules: { 'no-console': 'off' },
   },
 );

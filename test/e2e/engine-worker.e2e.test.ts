@@ -44,7 +44,6 @@ function faceRgba(): Uint8Array {
 let server: Server;
 let baseUrl: string;
 let nodeRender: Uint8ClampedArray;
-const report: string[] = [];
 
 beforeAll(async () => {
   const bundle = async (entry: string) => {
@@ -93,7 +92,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
-  if (report.length > 0) console.log(`engine in a Chromium worker, max |diff|:\n  ${report.join('\n  ')}`);
 });
 
 async function runInChromium(flags: string[], options: { backends?: Array<'webgpu' | 'wasm'> }): Promise<{ result: ChainResult; errors: string[] }> {
@@ -114,7 +112,8 @@ async function runInChromium(flags: string[], options: { backends?: Array<'webgp
   }
 }
 
-function checkChain(label: string, result: ChainResult, tolerance: { latent: number; image: number }): void {
+/** Checks the chain's outputs against the goldens; each max |diff| goes to `report`. */
+function checkChain(label: string, result: ChainResult, tolerance: { latent: number; image: number }, report: string[]): void {
   const check = (what: string, actual: number[], expected: Float32Array, limit: number) => {
     const { value, index } = maxAbsDiff(actual, expected);
     report.push(`${label} ${what}: ${value.toExponential(2)} (limit ${limit})`);
@@ -152,21 +151,23 @@ function checkChain(label: string, result: ChainResult, tolerance: { latent: num
 }
 
 describe('the engine in a Chromium module Worker through comlink', () => {
-  it('runs the whole chain on WebGPU (SwiftShader) within the GPU tolerances', async () => {
+  it('runs the whole chain on WebGPU (SwiftShader) within the GPU tolerances', async ({ annotate }) => {
     const { result, errors } = await runInChromium(['--enable-unsafe-webgpu'], {});
-    report.push(`webgpu run: runtime ${JSON.stringify(result.runtime)}, backend at the end ${result.backendAtEnd}, sessions ${JSON.stringify(result.stats.sessionBackends)}`);
+    const report = [`webgpu run: runtime ${JSON.stringify(result.runtime)}, backend at the end ${result.backendAtEnd}, sessions ${JSON.stringify(result.stats.sessionBackends)}`];
     expect(result.runtime).toEqual({ backend: 'webgpu', fallbackReason: null });
     expect(result.summary.backend).toBe('webgpu');
-    checkChain('webgpu', result, TOLERANCES.webgpu);
+    checkChain('webgpu', result, TOLERANCES.webgpu, report);
     expect(errors).toEqual([]);
+    await annotate(report.join('\n'));
   }, 600_000);
 
-  it('runs the whole chain WASM-only within the CPU tolerances', async () => {
+  it('runs the whole chain WASM-only within the CPU tolerances', async ({ annotate }) => {
     const { result, errors } = await runInChromium([], { backends: ['wasm'] });
-    report.push(`wasm run: runtime ${JSON.stringify(result.runtime)}, sessions ${JSON.stringify(result.stats.sessionBackends)}`);
+    const report = [`wasm run: runtime ${JSON.stringify(result.runtime)}, sessions ${JSON.stringify(result.stats.sessionBackends)}`];
     expect(result.runtime).toEqual({ backend: 'wasm', fallbackReason: null });
     expect(Object.values(result.stats.sessionBackends).every((b) => b === 'wasm')).toBe(true);
-    checkChain('wasm', result, TOLERANCES.wasm);
+    checkChain('wasm', result, TOLERANCES.wasm, report);
     expect(errors).toEqual([]);
+    await annotate(report.join('\n'));
   }, 600_000);
 });
