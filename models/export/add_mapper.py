@@ -8,7 +8,6 @@ PyTorch forward (verify.py), and only then written into the pack: the graph file
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import shutil

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from models.export.mapper import LEVELS
 from models.export.pack import DEFAULT_CLIP_VOCAB
-from models.styleclip.cli import OneLineParser, UserError, pick_device, run_main
+from models.styleclip.cli import OneLineParser, pick_device, run_main
 
 PROG = "python3 -m models.train_mapper"
 EXAMPLE = f"""example:

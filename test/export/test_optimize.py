@@ -9,7 +9,6 @@ import zlib
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 
 from golden_support import GOLDEN, assert_close, golden_path
 from models.export.checkpoints import load_generator_checkpoint
