@@ -18,7 +18,8 @@ Writes into <folder>, under names that say what they are but that the build neve
 
 The released CLIP archive is a traced model; this one holds the same state dict behind a trivial scripted forward,
 which is all the exporter reads (torch.jit.load(...).state_dict()). Init scales follow upstream (equalised-lr
-weights N(0, 1/lr_mul²), modulation bias 1, He-normal convs, CLIP Linear N(0, 1/fan_in)), so activations stay O(1).
+weights N(0, 1/lr_mul²), modulation bias 1, the encoder's PyTorch default init with its heads scaled to O(1) W+
+offsets, CLIP Linear N(0, 1/fan_in)), so activations stay O(1).
 """
 from __future__ import annotations
 
@@ -108,19 +109,13 @@ def discriminator_state(config: GeneratorConfig, rng: torch.Generator) -> dict[s
     return state
 
 
-def he_normal_(module: nn.Module, rng: torch.Generator) -> None:
-    for child in module.modules():
-        if isinstance(child, nn.Conv2d):
-            fan_in = child.weight[0].numel()
-            with torch.no_grad():
-                child.weight.copy_(torch.randn(child.weight.shape, generator=rng) * math.sqrt(2 / fan_in))
-                if child.bias is not None:
-                    child.bias.zero_()
-
-
 def e4e_checkpoint(config: E4EConfig, size: int, decoder: dict[str, torch.Tensor], rng: torch.Generator) -> dict:
-    encoder = Encoder4Editing(config)
-    he_normal_(encoder, rng)
+    # PyTorch's default init, as upstream's constructor leaves it (seeded): He-normal convs would make the random
+    # IR-SE-50 chaotic (outputs ~1e4, and any rounding of a weight moving W+ by half its range), a poor proxy for a
+    # trained encoder, whose BN statistics keep it well conditioned.
+    with torch.random.fork_rng():
+        torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=rng)))
+        encoder = Encoder4Editing(config)
     with torch.no_grad():
         for name, parameter in encoder.named_parameters():
             if name.endswith("linear.weight"):  # EqualLinear: N(0, 1), scaled by 1/√512 in forward

@@ -6,7 +6,7 @@
 Exits non-zero when a graph is off by more than its tolerance:
 * graphs stored in float32: max |onnx − torch| ≤ 1e-4 (the golden tolerance for float32 CPU/WASM);
 * graphs stored with --fp16: the torch reference runs with the same weights rounded to float16, and
-  max |onnx − torch| ≤ 1e-4 + 1e-3·max|torch|, since constant folding may round a product (weight·scale)
+  max |onnx − torch| ≤ 1e-4 + 2e-3·max|torch|, since constant folding may round a product (weight·scale)
   where torch rounds the weight alone;
 * graphs stored as weight-only int8 (quantize.py): max |onnx − float32 torch| ≤ 1e-4 + 5e-2·max|torch|, a sanity
   bound that catches a wrong axis or scale; the edit-level effect is measured by `verify --against` (compare.py).
@@ -35,7 +35,7 @@ from .sources import PackError, build_specs, load_sources, parse_mapper_args
 RUN_GRAPH = Path(__file__).with_name("run_graph.mjs")
 FP32_TOLERANCE = 1e-4  # ../shared/golden/README.md: float32 CPU/WASM tolerance
 FP16_TOLERANCE = 1e-4
-FP16_RELATIVE = 1e-3
+FP16_RELATIVE = 2e-3  # 8 chained layers (mapping) each round weight·scale where torch rounds the weight alone
 INT8_RELATIVE = 5e-2
 
 

@@ -236,7 +236,9 @@ def test_a_mapper_without_opts_takes_its_description_from_the_file_name(download
     torch.save(raw, tmp_path / "curly_hair.pt")
     notes = []
     loaded = load_mapper_checkpoint(tmp_path / "curly_hair.pt", notes=notes)
-    assert loaded.description == "curly hair" and [n["what"] for n in notes] == ["mapper-description-from-name"]
+    assert loaded.description == "curly hair" and loaded.levels == ("coarse", "medium")
+    # without opts there are no no_*_mapper flags either: that the levels came from the keys is noted too
+    assert [n["what"] for n in notes] == ["mapper-levels-from-keys", "mapper-description-from-name"]
 
 
 FFHQ_CONV_LAYERS = [512] * 10 + [256, 256, 128, 128, 64, 64, 32]  # spec/styleclip.md §0.2, conv layers in order
