@@ -32,16 +32,6 @@ export default defineConfig(
     ],
   },
   {
-    // TEMPORARY (issue 11): files the lead is rewriting right now; remove this entry when they are done.
-    // Their lint errors when this was written:
-    //   plugin/panel-messages.ts:24 @stylistic/quotes; plugin/panel-session.ts:71 @typescript-eslint/no-floating-promises.
-    name: 'facetext/temporary-ignores',
-    ignores: [
-      'plugin/panel-messages.ts',
-      'plugin/panel-session.ts',
-    ],
-  },
-  {
     linterOptions: { reportUnusedDisableDirectives: 'error' },
   },
   js.configs.recommended,
@@ -84,11 +74,5 @@ export default defineConfig(
     name: 'facetext/no-console',
     files: ['plugin/**', 'ui/**', 'contract/**', 'test/**/*.ts'],
     rules: { 'no-console': 'error' },
-  },
-  {
-    // TEMPORARY (issue 11): the lead is rewriting this file; its console.log (line 85) goes with the rewrite.
-    name: 'facetext/temporary-console',
-    files: ['test/worker/engine.test.ts'],
-    rules: { 'no-console': 'off' },
   },
 );

@@ -49,7 +49,7 @@ export async function writePackPresets({ dir, presets = PRESETS, runtime: runtim
         templates: pack.templates,
         contextLength: pack.clip.contextLength,
         tokenizer,
-        encodeText: (tokens, n, l) => sessions.runFloat32('clipText', { tokens: int32Tensor(tokens, [n, l]) }, { output: 'features' }),
+        encodeText: (tokens, n, l) => sessions.runFloat32('clipText', { tokens: int32Tensor(tokens, [n, l]) }, { output: 'features', length: n * pack.clip.embedDim }),
       });
       if (direction.deltaT.length !== dims) throw new Error(`clipText returned ${direction.deltaT.length} features; clip.embedDim is ${dims}`);
       rows.set(direction.deltaT, i * dims);

@@ -21,7 +21,7 @@ export function parsePanelMessage(raw: unknown): ToPlugin | PanelMessageError {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { refused: 'the panel sent something that is not a message' };
   const m = raw as Record<string, unknown>;
   const bad = (field: string, what: string): PanelMessageError => ({ refused: `the panel's ${String(m.type)} message has ${field} that is not ${what}` });
-  const id = (field: string) => isString(m[field], MAX_ID_LENGTH) || bad(`a ${field}`, `an id`);
+  const id = (field: string) => isString(m[field], MAX_ID_LENGTH) || bad(`a ${field}`, 'an id');
   const index = () => (Number.isInteger(m.index) && (m.index as number) >= 0) || bad('an index', 'an integer ≥ 0');
   const checks = (...results: Array<true | PanelMessageError>): PanelMessageError | null => results.find((r): r is PanelMessageError => r !== true) ?? null;
   let problem: PanelMessageError | null;

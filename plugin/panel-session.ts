@@ -72,7 +72,10 @@ export async function showPanelAsync({ command, prompt = null, edit = null, erro
           batch = null;
           figma.notify(batchNotice(summary), { error: summary.errors.length > 0 && summary.completed === 0 });
           return Promise.all(summary.resultNodeIds.map((id) => figma.getNodeByIdAsync(id)));
-        }).then((nodes) => revealNodes(nodes.filter((node): node is SceneNode => node !== null && 'visible' in node)));
+        }).then(
+          (nodes) => revealNodes(nodes.filter((node): node is SceneNode => node !== null && 'visible' in node)),
+          (cause: unknown) => figma.notify(`The batch stopped: ${errorMessage(cause)}`, { error: true }),
+        );
         return;
       }
       case 'APPLY_RESULT': {

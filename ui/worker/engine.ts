@@ -145,7 +145,7 @@ export class Engine {
       const size = state.pack.encoder.size;
       onProgress?.({ stage: 'encode-face', step: 1, of: INVERT_STEPS });
       const wPlus = await timedAsync(timings, 'encoder', () =>
-        state.sessions.runFloat32('encoder', { image: float32Tensor(input, [1, 3, size, size]) }, { output: 'wplus', onProgress }),
+        state.sessions.runFloat32('encoder', { image: float32Tensor(input, [1, 3, size, size]) }, { output: 'wplus', length: wPlusLength(state.pack), onProgress }),
       );
       onProgress?.({ stage: 'styles', step: 2, of: INVERT_STEPS });
       return this.newFace(state, checkWPlus(state.pack, wPlus, 'the encoder output'));
@@ -260,7 +260,7 @@ export class Engine {
 
   private affine(state: PackState, wPlus: Float32Array, onProgress?: ProgressCallback): Promise<Float32Array> {
     const { numWs, wDim } = state.pack.generator;
-    return state.sessions.runFloat32('affine', { wplus: float32Tensor(wPlus, [1, numWs, wDim]) }, { output: 's', onProgress });
+    return state.sessions.runFloat32('affine', { wplus: float32Tensor(wPlus, [1, numWs, wDim]) }, { output: 's', length: state.pack.generator.totalS, onProgress });
   }
 
   private async face(state: PackState, faceKey: string): Promise<InvertedFace> {
@@ -335,7 +335,7 @@ export class Engine {
     let delta = face.mapperDeltas.get(mapper);
     if (delta === undefined) {
       const { numWs, wDim } = state.pack.generator;
-      const pending = state.sessions.runFloat32(mapperRole(mapper), { wplus: float32Tensor(face.wPlus, [1, numWs, wDim]) }, { output: 'delta', onProgress });
+      const pending = state.sessions.runFloat32(mapperRole(mapper), { wplus: float32Tensor(face.wPlus, [1, numWs, wDim]) }, { output: 'delta', length: numWs * wDim, onProgress });
       face.mapperDeltas.set(mapper, pending);
       pending.catch(() => face.mapperDeltas.delete(mapper));
       delta = pending;
@@ -350,8 +350,7 @@ async function synthesizeWith(state: PackState, { s, resolution }: { s: Float32A
   const { totalS } = state.pack.generator;
   if (s.length !== totalS) throw new EngineError('BadArgument', `S has ${s.length} values; pack ${state.pack.id} needs ${totalS} (generator.totalS).`);
   const { role, size } = synthesisRole(state.pack, resolution);
-  const data = await state.sessions.runFloat32(role, { s: float32Tensor(s, [1, totalS]) }, { output: 'image', onProgress });
-  if (data.length !== 3 * size * size) throw new Error(`the ${role} graph returned ${data.length} values; a 3×${size}×${size} image has ${3 * size * size}`);
+  const data = await state.sessions.runFloat32(role, { s: float32Tensor(s, [1, totalS]) }, { output: 'image', length: 3 * size * size, onProgress });
   return { width: size, height: size, data };
 }
 
@@ -364,6 +363,10 @@ function synthesisRole(pack: Pack, resolution: RenderResolution): { role: GraphR
     );
   }
   return { role: previewRole(resolution), size: resolution };
+}
+
+function wPlusLength(pack: Pack): number {
+  return pack.generator.numWs * pack.generator.wDim;
 }
 
 function checkWPlus(pack: Pack, wPlus: Float32Array, what: string): Float32Array {

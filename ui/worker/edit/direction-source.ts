@@ -51,7 +51,7 @@ export class DirectionSource {
       contextLength: clip.contextLength,
       tokenizer: await this.loadTokenizer(),
       encodeText: (tokens, n, l) =>
-        this.sessions.runFloat32('clipText', { tokens: int32Tensor(tokens, [n, l]) }, { output: 'features', onProgress }),
+        this.sessions.runFloat32('clipText', { tokens: int32Tensor(tokens, [n, l]) }, { output: 'features', length: n * clip.embedDim, onProgress }),
     });
     return { key, deltaT: direction.deltaT, source: 'clip', truncatedPrompts: direction.truncatedPrompts };
   }

@@ -2,6 +2,7 @@
 // a session is created so a wrongly exported graph fails with its file name, not deep inside a run().
 import { EngineError } from '../errors';
 import type { ProgressCallback } from '../../../contract/progress';
+import { firstLine } from '../graph-sessions';
 import type { LoadedPack } from './load-pack';
 import type { GraphRole } from './pack-schema';
 
@@ -63,7 +64,14 @@ export async function openGraph<S extends SessionNames & { release(): Promise<vo
     throw new Error(`openGraph: pack ${loaded.pack.id} has no ${role} graph; its roles are: ${Object.keys(loaded.pack.graphs).join(', ')}`);
   }
   onProgress?.({ stage: 'load-graph', role });
-  const session = await runtime.createSession(role, await loaded.readFile(file));
+  const bytes = await loaded.readFile(file);
+  let session: S;
+  try {
+    session = await runtime.createSession(role, bytes);
+  } catch (error) {
+    // The hash matched, so the file is what the exporter wrote: it is not a graph onnxruntime can run.
+    throw new EngineError('GraphInvalid', `${file} (the ${role} graph) is not a graph onnxruntime can load (${firstLine(error)}). Export the pack again with python3 -m models.export.`);
+  }
   try {
     checkGraphContract(session, { role, file });
   } catch (error) {

@@ -47,16 +47,21 @@ export function entries(field: Field): Array<[string, Field]> {
   return Object.keys(object).map((key) => [key, { path: childPath(field.path, key), value: object[key] }]);
 }
 
-export function items(field: Field, { minLength = 0 }: { minLength?: number } = {}): Field[] {
+export function items(field: Field, { minLength = 0, maxLength }: { minLength?: number; maxLength: number }): Field[] {
   if (!Array.isArray(field.value)) invalid(field, minLength > 0 ? 'a non-empty array' : 'an array');
   const array: unknown[] = field.value;
   if (array.length < minLength) invalid(field, minLength === 1 ? 'a non-empty array' : `an array of at least ${minLength}`);
+  if (array.length > maxLength) invalid(field, `an array of at most ${maxLength} entries (it has ${array.length})`);
   return array.map((value, i) => ({ path: childPath(field.path, i), value }));
 }
+
+/** Longest string pack.json may hold anywhere (descriptions, licences, names, templates). */
+export const MAX_STRING_LENGTH = 2000;
 
 export function asString(field: Field, { pattern, what }: { pattern?: RegExp; what?: string } = {}): string {
   const { value } = field;
   if (typeof value !== 'string') invalid(field, what ?? 'a string');
+  if (value.length > MAX_STRING_LENGTH) invalid(field, `${what ?? 'a string'} of at most ${MAX_STRING_LENGTH} characters (it has ${value.length})`);
   if (pattern && !pattern.test(value)) invalid(field, what ?? `a string matching ${pattern}`);
   return value;
 }
@@ -98,7 +103,7 @@ export function asNumberArray(field: Field, length: number, { positive = false }
   if (!Array.isArray(field.value) || field.value.length !== length) {
     invalid(field, `an array of ${length} number${length === 1 ? '' : 's'}`);
   }
-  return items(field).map((item) => asNumber(item, { positive }));
+  return items(field, { maxLength: length }).map((item) => asNumber(item, { positive }));
 }
 
 function describeValue(value: unknown): string {

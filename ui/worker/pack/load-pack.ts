@@ -1,6 +1,7 @@
 // A model pack opened from some source (a URL, a picked folder, a Node directory). Only pack.json is
 // read up front; every other file is read when asked for, and its size and sha256 are checked against
-// pack.json before its bytes are handed out.
+// pack.json before its bytes are handed out. Every read is bounded before it starts: a source never holds
+// more than the size pack.json gives (MAX_PACK_JSON_BYTES for pack.json itself).
 import { EngineError } from '../errors';
 import type { ProgressCallback } from '../../../contract/progress';
 import { PACK_JSON, parsePack, type Pack, type PackFile } from './pack-schema';
@@ -27,9 +28,22 @@ export interface PackSource {
   readonly folderName?: string;
   /** Where `name` was looked for (a path or URL), for messages. */
   where(name: string): string;
-  /** The file's bytes, or null when it does not exist. `onBytes` may report bytes received so far. */
-  read(name: string, options?: { expectedBytes?: number; onBytes?: (loaded: number) => void }): Promise<Uint8Array | null>;
+  /**
+   * The file's bytes, or null when it does not exist. Never reads or holds more than `maxBytes`: a source
+   * that learns the file is larger (its size up front, or more bytes arriving) throws `oversize(size)`
+   * instead, with the size when it knows it. `onBytes` may report bytes received so far.
+   */
+  read(name: string, options: ReadOptions): Promise<Uint8Array | null>;
 }
+
+export interface ReadOptions {
+  maxBytes: number;
+  oversize: (bytes: number | null) => EngineError;
+  onBytes?: (loaded: number) => void;
+}
+
+/** pack.json is tens of kB (a full FFHQ pack's is ~60 kB); anything past this is not one. */
+export const MAX_PACK_JSON_BYTES = 16 * 1024 * 1024;
 
 export interface FileCheck {
   readonly file: string;
@@ -56,7 +70,10 @@ export interface LoadPackOptions {
 
 /** Reads and validates pack.json; nothing else is read until asked for. */
 export async function loadPack(source: PackSource, { onProgress }: LoadPackOptions = {}): Promise<LoadedPack> {
-  const packJson = await source.read(PACK_JSON);
+  const packJson = await source.read(PACK_JSON, {
+    maxBytes: MAX_PACK_JSON_BYTES,
+    oversize: (bytes) => new EngineError('PackInvalid', `pack.json is ${bytes === null ? 'larger than' : `${formatCount(bytes)} bytes; a pack.json is at most`} ${formatCount(MAX_PACK_JSON_BYTES)} bytes. ${source.hints.missingPackJson}`),
+  });
   if (packJson === null) {
     throw new EngineError('PackFileMissing', `pack.json is missing (looked for ${source.where(PACK_JSON)}). ${source.hints.missingPackJson}`);
   }
@@ -97,7 +114,13 @@ class VerifyingPack implements LoadedPack {
     const bytes = await this.readFile(name);
     const values = new Float32Array(bytes.byteLength / 4);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(i * 4, true);
+    for (let i = 0; i < values.length; i++) {
+      values[i] = view.getFloat32(i * 4, true);
+      // A NaN or infinity here (relevance, S statistics, presets) would turn every edit into a black image.
+      if (!Number.isFinite(values[i])) {
+        throw new EngineError('PackFileCorrupt', `${name} holds ${values[i]} at value ${formatCount(i)}; every number in it must be finite. The exporter or the pack builders wrote a broken file: ${this.source.hints.reload}.`);
+      }
+    }
     return values;
   }
 
@@ -137,7 +160,11 @@ class VerifyingPack implements LoadedPack {
           onProgress({ stage: 'download', file: name, loaded: clamped, total });
         }
       : undefined;
-    const bytes = await this.source.read(name, { expectedBytes: total, onBytes });
+    const bytes = await this.source.read(name, {
+      maxBytes: total,
+      onBytes,
+      oversize: (size) => new EngineError('PackFileCorrupt', `${name} is ${size === null ? 'larger than' : `${formatCount(size)} bytes;`} pack.json says ${formatCount(total)}${size === null ? ' bytes' : ''}. The file does not belong to this pack.json (it is a different version, or damaged): ${this.source.hints.reload}.`),
+    });
     if (bytes === null) throw this.missing(name);
     await checkFile(name, bytes, listed, this.pack, this.source.hints);
     return bytes;

@@ -1,5 +1,6 @@
 // Pack source: a folder the user picked in the browser (<input type="file" webkitdirectory>, or files
-// dropped together). Files are matched by name inside the folder that holds pack.json.
+// dropped together). Files are matched by name inside the folder that holds pack.json; each file's size is
+// checked against pack.json before it is read.
 import { EngineError } from '../errors';
 import type { ProgressCallback } from '../../../contract/progress';
 import { loadPack, type LoadedPack, type PackSource } from './load-pack';
@@ -10,6 +11,8 @@ export interface PackFileLike {
   readonly name: string;
   /** "golden-tiny/mapping.onnx" for files from a folder picker; '' or absent for loose files. */
   readonly webkitRelativePath?: string;
+  /** Bytes, known before reading (File.size): checked against pack.json first. */
+  readonly size: number;
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 
@@ -45,9 +48,13 @@ function filesSource(files: readonly PackFileLike[]): PackSource {
       missingPackJson: 'Choose the pack folder itself, the one that holds pack.json.',
     },
     where: (name) => (folder === '' ? name : `${folder}/${name}`),
-    async read(name) {
+    async read(name, { maxBytes, oversize }) {
       const file = byName.get(name);
-      return file === undefined ? null : new Uint8Array(await file.arrayBuffer());
+      if (file === undefined) return null;
+      if (!(file.size <= maxBytes)) throw oversize(Number.isFinite(file.size) ? file.size : null);
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      if (bytes.byteLength > maxBytes) throw oversize(bytes.byteLength); // a Blob whose size changed
+      return bytes;
     },
   };
 }

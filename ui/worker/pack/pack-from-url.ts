@@ -1,18 +1,25 @@
 // Pack source: a folder served over HTTP(S). pack.json is fetched at once; every other file when the
-// engine first asks for it, streamed so `download` progress can be reported.
+// engine first asks for it, streamed so `download` progress can be reported. A response is read no further
+// than the size pack.json gives (Content-Length is checked first), and one that stalls is aborted.
 import { EngineError } from '../errors';
 import type { ProgressCallback } from '../../../contract/progress';
 import { loadPack, type LoadedPack, type PackSource } from './load-pack';
+import { PACK_JSON } from './pack-schema';
 
 export interface PackFromUrlOptions {
   onProgress?: ProgressCallback;
   /** Defaults to globalThis.fetch; tests and hosts with their own networking pass one. */
   fetch?: typeof fetch;
+  /** Abort a download when no byte arrives for this long. Default STALL_TIMEOUT_MS. */
+  stallTimeoutMs?: number;
 }
 
+/** A pack server that sends nothing for this long is taken to be gone (a slow link still sends something). */
+export const STALL_TIMEOUT_MS = 30_000;
+
 /** `baseUrl` is the pack folder ("https://example.com/packs/ffhq-1024/"); relative URLs resolve against the page or worker. */
-export async function packFromUrl(baseUrl: string | URL, { onProgress, fetch: fetchFn = globalThis.fetch }: PackFromUrlOptions = {}): Promise<LoadedPack> {
-  return loadPack(urlSource(folderUrl(baseUrl), fetchFn), { onProgress });
+export async function packFromUrl(baseUrl: string | URL, { onProgress, fetch: fetchFn = globalThis.fetch, stallTimeoutMs = STALL_TIMEOUT_MS }: PackFromUrlOptions = {}): Promise<LoadedPack> {
+  return loadPack(urlSource(folderUrl(baseUrl), fetchFn, stallTimeoutMs), { onProgress });
 }
 
 function folderUrl(baseUrl: string | URL): URL {
@@ -23,13 +30,14 @@ function folderUrl(baseUrl: string | URL): URL {
   } catch {
     throw new EngineError('BadArgument', `"${String(baseUrl)}" is not a URL. Give the address of the pack folder, e.g. https://example.com/packs/ffhq-1024/`);
   }
+  if (url.pathname.endsWith(`/${PACK_JSON}`)) url.pathname = url.pathname.slice(0, -PACK_JSON.length); // the file, not its folder
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   url.search = '';
   url.hash = '';
   return url;
 }
 
-function urlSource(base: URL, fetchFn: typeof fetch): PackSource {
+function urlSource(base: URL, fetchFn: typeof fetch, stallTimeoutMs: number): PackSource {
   const where = (name: string) => new URL(encodeURIComponent(name), base).href;
   return {
     location: base.href,
@@ -40,50 +48,114 @@ function urlSource(base: URL, fetchFn: typeof fetch): PackSource {
       missingPackJson: 'Check that the address is the pack folder, the one that holds pack.json.',
     },
     where,
-    async read(name, { expectedBytes, onBytes } = {}) {
+    async read(name, { maxBytes, oversize, onBytes }) {
       const url = where(name);
+      const watchdog = new Watchdog(stallTimeoutMs);
       let response: Response;
       try {
-        response = await fetchFn(url);
+        response = await Promise.race([fetchFn(url, { signal: watchdog.signal }), watchdog.expired]);
       } catch (error) {
-        throw unreachable(`Could not download ${name} from ${url} (${(error as Error).message}). Check the network connection, then load the pack again.`);
-      }
-      if (response.status === 404 || response.status === 410) {
-        await response.body?.cancel();
-        return null;
-      }
-      if (!response.ok) {
-        await response.body?.cancel();
-        throw unreachable(
-          `${url} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} when asked for ${name}. Check that the server is up and serves the pack folder, then load the pack again.`,
-        );
+        watchdog.stop();
+        throw unreachable(`Could not download ${name} from ${url} (${watchdog.reason ?? (error as Error).message}). Check the network connection, then load the pack again.`);
       }
       try {
-        return await readBody(response, expectedBytes, onBytes);
-      } catch (error) {
-        throw unreachable(`The download of ${name} from ${url} broke off (${(error as Error).message}). Check the network connection, then load the pack again.`);
+        if (response.status === 404 || response.status === 410) {
+          await response.body?.cancel();
+          return null;
+        }
+        if (!response.ok) {
+          await response.body?.cancel();
+          throw unreachable(
+            `${url} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} when asked for ${name}. Check that the server is up and serves the pack folder, then load the pack again.`,
+          );
+        }
+        const declared = contentLength(response);
+        if (declared !== null && declared > maxBytes) {
+          await response.body?.cancel();
+          throw oversize(declared);
+        }
+        try {
+          return await readBody(response, { maxBytes: declared ?? maxBytes, limit: maxBytes, oversize, onBytes, watchdog });
+        } catch (error) {
+          if (error instanceof EngineError) throw error;
+          throw unreachable(`The download of ${name} from ${url} broke off (${watchdog.reason ?? (error as Error).message}). Check the network connection, then load the pack again.`);
+        }
+      } finally {
+        watchdog.stop();
       }
     },
   };
 }
 
-/** Reads the body chunk by chunk into one buffer, reporting the bytes received so far. */
-async function readBody(response: Response, expectedBytes = 0, onBytes?: (loaded: number) => void): Promise<Uint8Array> {
-  onBytes?.(0);
-  if (response.body === null) {
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    onBytes?.(bytes.byteLength);
-    return bytes;
+/**
+ * Aborts the request when `ms` pass without a sign of life (`alive()`): through the fetch's signal, and by
+ * rejecting `expired`, which every wait races against (a fetch that ignores its signal cannot hang a read).
+ */
+class Watchdog {
+  private readonly controller = new AbortController();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private expire!: (error: Error) => void;
+  readonly expired = new Promise<never>((_, reject) => (this.expire = reject));
+  reason: string | null = null;
+
+  constructor(private readonly ms: number) {
+    this.expired.catch(() => undefined); // observed by the races; no unhandled rejection when nothing waits
+    this.alive();
   }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  alive(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.reason = `no data for ${Math.round(this.ms / 1000)} s`;
+      const error = new Error(this.reason);
+      this.controller.abort(error);
+      this.expire(error);
+    }, this.ms);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/** Content-Length as a number, or null when absent or not a plain integer (then the stream is counted). */
+function contentLength(response: Response): number | null {
+  const text = response.headers.get('content-length');
+  return text !== null && /^\d{1,16}$/.test(text.trim()) ? Number(text.trim()) : null;
+}
+
+/** Reads the body chunk by chunk into one buffer, stopping (oversize) as soon as it passes `limit` bytes. */
+async function readBody(
+  response: Response,
+  { maxBytes, limit, oversize, onBytes, watchdog }: { maxBytes: number; limit: number; oversize: (bytes: number | null) => EngineError; onBytes?: (loaded: number) => void; watchdog: Watchdog },
+): Promise<Uint8Array> {
+  onBytes?.(0);
+  if (response.body === null) return new Uint8Array(0);
   const reader = response.body.getReader();
-  let buffer = new Uint8Array(expectedBytes);
+  let buffer = new Uint8Array(Math.min(maxBytes, limit));
   let loaded = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await Promise.race([reader.read(), watchdog.expired]);
+    } catch (error) {
+      reader.cancel().catch(() => undefined);
+      throw error;
+    }
+    const { done, value } = chunk;
+    watchdog.alive();
     if (done) break;
+    if (loaded + value.byteLength > limit) {
+      await reader.cancel();
+      throw oversize(null);
+    }
     if (loaded + value.byteLength > buffer.byteLength) {
-      // More than pack.json says: keep reading, the size check names the file afterwards.
-      const grown = new Uint8Array(Math.max(buffer.byteLength * 2, loaded + value.byteLength));
+      // Content-Length was absent or too small: grow, never past the limit.
+      const grown = new Uint8Array(Math.min(limit, Math.max(buffer.byteLength * 2, loaded + value.byteLength)));
       grown.set(buffer.subarray(0, loaded));
       buffer = grown;
     }

@@ -4,6 +4,7 @@ import {
   asBoolean, asInteger, asNumberArray, asObject, childPath, asOneOf, asString, entries, invalid, items, member,
   packInvalid, rootField, type Field,
 } from './json-fields';
+import { MAX_TEXT_LENGTH } from '../../../contract/edit-spec';
 import type { Preset } from '../../../contract/presets';
 import { FIXED_GRAPH_ROLES, mapperRole, previewRole, type GraphRole } from '../../../contract/graph-roles';
 
@@ -12,6 +13,25 @@ export type { FixedGraphRole, GraphRole, MapperGraphRole, PreviewGraphRole } fro
 
 export const PACK_FORMAT = 1; // models/README.md: "pack.json, format 1"
 export const PACK_JSON = 'pack.json';
+
+// Bounds on what pack.json may declare, far above any real pack, so a hostile or damaged pack.json is refused
+// before it makes the engine allocate or loop (FFHQ-1024: 18 W+ rows × 512, 26 style layers, 9088 S values,
+// 79 templates, a 1.07 GB encoder).
+/** ONNX files are protobufs, which stop at 2 GiB. */
+export const MAX_PACK_FILE_BYTES = 2 ** 31 - 1;
+const MAX_FILES = 256;
+const MAX_RESOLUTION = 4096;
+const MAX_LATENT_DIM = 4096;
+const MAX_NUM_WS = 64;
+const MAX_STYLE_LAYERS = 256;
+const MAX_CHANNELS = 8192;
+const MAX_TEMPLATES = 200; // upstream uses 79
+const MAX_ENCODER_SIZE = 1024; // e4e takes 256
+const MAX_CONTEXT_LENGTH = 77; // CLIP's text context
+const MAX_EMBED_DIM = 4096;
+const MAX_CLIP_IMAGE_SIZE = 1024; // ViT-B/32 takes 224
+const MAX_MAPPERS = 64;
+const MAX_PRESETS = 1000;
 
 export type Rgb = readonly [number, number, number];
 export type StyleLayerKind = 'conv' | 'torgb';
@@ -143,7 +163,7 @@ export function parsePack(raw: unknown): Pack {
   const generator = parseGenerator(member(root, 'generator'));
   const encoder = parseEncoder(member(root, 'encoder'));
   const clip = parseClip(member(root, 'clip'));
-  const templates = items(member(root, 'templates'), { minLength: 1 }).map((t) =>
+  const templates = items(member(root, 'templates'), { minLength: 1, maxLength: MAX_TEMPLATES }).map((t) =>
     asString(t, { pattern: /\{\}/, what: 'a prompt template with {} where the text goes' }),
   );
   const globalDirection = parseGlobalDirection(member(root, 'globalDirection'), generator, clip);
@@ -165,17 +185,17 @@ function parseLicences(field: Field): Licences {
 function parseGenerator(field: Field): GeneratorSpec {
   asObject(field);
   const resolutionField = member(field, 'resolution');
-  const resolution = asInteger(resolutionField, { min: 4 });
-  if (!isPowerOfTwo(resolution)) invalid(resolutionField, 'a power of two ≥ 4');
-  const zDim = asInteger(member(field, 'zDim'), { min: 1 });
-  const wDim = asInteger(member(field, 'wDim'), { min: 1 });
-  const numWs = asInteger(member(field, 'numWs'), { min: 1 });
+  const resolution = asInteger(resolutionField, { min: 4, max: MAX_RESOLUTION });
+  if (!isPowerOfTwo(resolution)) invalid(resolutionField, `a power of two from 4 to ${MAX_RESOLUTION}`);
+  const zDim = asInteger(member(field, 'zDim'), { min: 1, max: MAX_LATENT_DIM });
+  const wDim = asInteger(member(field, 'wDim'), { min: 1, max: MAX_LATENT_DIM });
+  const numWs = asInteger(member(field, 'numWs'), { min: 1, max: MAX_NUM_WS });
   const totalSField = member(field, 'totalS');
-  const totalS = asInteger(totalSField, { min: 1 });
+  const totalS = asInteger(totalSField, { min: 1, max: MAX_STYLE_LAYERS * MAX_CHANNELS });
   const wAvg = Float32Array.from(asNumberArray(member(field, 'wAvg'), wDim));
 
   const styleLayers: StyleLayer[] = [];
-  for (const layerField of items(member(field, 'styleLayers'), { minLength: 1 })) {
+  for (const layerField of items(member(field, 'styleLayers'), { minLength: 1, maxLength: MAX_STYLE_LAYERS })) {
     const layer = parseStyleLayer(layerField, { resolution, numWs });
     const i = styleLayers.length;
     const previous = styleLayers[i - 1];
@@ -198,7 +218,7 @@ function parseGenerator(field: Field): GeneratorSpec {
 
   const torgbResolutions = styleLayers.filter((l) => l.kind === 'torgb').map((l) => l.resolution);
   const previewResolutions: number[] = [];
-  for (const previewField of items(member(field, 'previewResolutions'))) {
+  for (const previewField of items(member(field, 'previewResolutions'), { maxLength: MAX_STYLE_LAYERS })) {
     const r = asInteger(previewField, { min: 1 });
     const expected = `the resolution of a torgb layer below ${resolution} and ≤ ${MAX_PREVIEW_RESOLUTION} (${torgbResolutions.filter((t) => t < resolution && t <= MAX_PREVIEW_RESOLUTION).join(', ') || 'none'})`;
     if (r >= resolution || r > MAX_PREVIEW_RESOLUTION || !torgbResolutions.includes(r)) invalid(previewField, expected);
@@ -215,7 +235,7 @@ function parseStyleLayer(field: Field, { resolution, numWs }: { resolution: numb
   const layerResolution = asInteger(resolutionField, { min: 4, max: resolution });
   if (!isPowerOfTwo(layerResolution)) invalid(resolutionField, `a power of two from 4 to ${resolution}`);
   const wIndex = asInteger(member(field, 'wIndex'), { min: 0, max: numWs - 1 });
-  const channels = asInteger(member(field, 'channels'), { min: 1 });
+  const channels = asInteger(member(field, 'channels'), { min: 1, max: MAX_CHANNELS });
   const kind = asOneOf<StyleLayerKind>(member(field, 'kind'), ['conv', 'torgb']);
   const offset = asInteger(member(field, 'offset'));
   return { name, resolution: layerResolution, wIndex, channels, kind, offset };
@@ -224,7 +244,7 @@ function parseStyleLayer(field: Field, { resolution, numWs }: { resolution: numb
 function parseEncoder(field: Field): EncoderSpec {
   asObject(field);
   return {
-    size: asInteger(member(field, 'size'), { min: 1 }),
+    size: asInteger(member(field, 'size'), { min: 1, max: MAX_ENCODER_SIZE }),
     mean: asRgb(member(field, 'mean')),
     std: asRgb(member(field, 'std'), { positive: true }),
   };
@@ -234,9 +254,9 @@ function parseClip(field: Field): ClipSpec {
   asObject(field);
   return {
     vocab: asFileName(member(field, 'vocab')),
-    contextLength: asInteger(member(field, 'contextLength'), { min: 2 }),
-    embedDim: asInteger(member(field, 'embedDim'), { min: 1 }),
-    imageSize: asInteger(member(field, 'imageSize'), { min: 1 }),
+    contextLength: asInteger(member(field, 'contextLength'), { min: 2, max: MAX_CONTEXT_LENGTH }),
+    embedDim: asInteger(member(field, 'embedDim'), { min: 1, max: MAX_EMBED_DIM }),
+    imageSize: asInteger(member(field, 'imageSize'), { min: 1, max: MAX_CLIP_IMAGE_SIZE }),
     mean: asRgb(member(field, 'mean')),
     std: asRgb(member(field, 'std'), { positive: true }),
   };
@@ -272,14 +292,14 @@ function parseGlobalDirection(field: Field, generator: GeneratorSpec, clip: Clip
 
 function parseMappers(field: Field): MapperSpec[] {
   const mappers: MapperSpec[] = [];
-  for (const mapperField of items(field)) {
+  for (const mapperField of items(field, { maxLength: MAX_MAPPERS })) {
     asObject(mapperField);
     const nameField = member(mapperField, 'name');
     const name = asString(nameField, { pattern: MAPPER_NAME_PATTERN, what: "a name made of a–z, 0–9, '_' and '-'" });
     if (mappers.some((m) => m.name === name)) invalid(nameField, 'a name no other mapper has');
     const description = asString(member(mapperField, 'description'));
     const levels: MapperLevel[] = [];
-    for (const levelField of items(member(mapperField, 'levels'), { minLength: 1 })) {
+    for (const levelField of items(member(mapperField, 'levels'), { minLength: 1, maxLength: MAPPER_LEVELS.length })) {
       const level = asOneOf(levelField, MAPPER_LEVELS);
       if (levels.includes(level)) invalid(levelField, 'a level not listed twice');
       levels.push(level);
@@ -296,9 +316,14 @@ function parsePresets(field: Field, clip: ClipSpec): PresetsSpec {
   const dims = asInteger(dimsField, { min: 1 });
   if (dims !== clip.embedDim) invalid(dimsField, `${clip.embedDim}, clip.embedDim`);
   const entries: PresetEntry[] = [];
-  for (const entryField of items(member(field, 'entries'), { minLength: 1 })) {
+  for (const entryField of items(member(field, 'entries'), { minLength: 1, maxLength: MAX_PRESETS })) {
     asObject(entryField);
-    const text = (key: string) => asString(member(entryField, key), { pattern: /\S/, what: 'a non-empty text' });
+    const text = (key: string) => {
+      const textField = member(entryField, key);
+      const value = asString(textField, { pattern: /\S/, what: 'a non-empty text' });
+      if (value.length > MAX_TEXT_LENGTH) invalid(textField, `a text of at most ${MAX_TEXT_LENGTH} characters, as every prompt`);
+      return value;
+    };
     const entry = { label: text('label'), neutral: text('neutral'), target: text('target') };
     if (entries.some((e) => e.neutral === entry.neutral && e.target === entry.target)) {
       invalid(member(entryField, 'target'), 'a (neutral, target) pair no other entry has');
@@ -331,12 +356,14 @@ function parseGraphs(field: Field, generator: GeneratorSpec, mappers: readonly M
 
 function parseFiles(field: Field): Map<string, PackFile> {
   const files = new Map<string, PackFile>();
-  for (const [name, fileField] of entries(field)) {
+  const listed = entries(field);
+  if (listed.length > MAX_FILES) throw packInvalid(`${field.path} lists ${listed.length} files; a pack has at most ${MAX_FILES}`);
+  for (const [name, fileField] of listed) {
     asFileName({ path: fileField.path, value: name }, { keyOf: true });
     if (name === PACK_JSON) throw packInvalid(`${fileField.path}: files lists every file except pack.json itself`);
     asObject(fileField);
     files.set(name, {
-      bytes: asInteger(member(fileField, 'bytes')),
+      bytes: asInteger(member(fileField, 'bytes'), { max: MAX_PACK_FILE_BYTES }),
       sha256: asString(member(fileField, 'sha256'), { pattern: SHA256_PATTERN, what: '64 lowercase hexadecimal digits' }),
     });
   }
