@@ -50,7 +50,7 @@ describe('batch edit in the panel', () => {
     const added = after.layers.filter((layer) => !before.layers.some((b) => b.id === layer.id));
     const face = (n: number) => after.layers.find((l) => l.name === `Face ${n}`)!;
     expect(added.map((l) => [l.name, l.parent, l.x, l.y, l.width, l.height])).toEqual([1, 2].map((n) => [`Face ${n} · old face`, face(n).parent, 20 + 160 + 40, 20, 160, 160]));
-    for (const layer of added) expect(JSON.parse(layer.pluginData.recipe!)).toMatchObject({ version: 1, prompt: 'old face', neutral: 'face', method: 'global', alpha: 4.1, beta: 0.15, packId: 'golden-tiny', faceIndex: 0, sourceNodeId: face(Number(layer.name[5])).id });
+    for (const layer of added) expect(JSON.parse(layer.pluginData.recipe!)).toMatchObject({ version: 2, edits: [{ kind: 'global', target: 'old face', neutral: 'face', alpha: 4.1, beta: 0.15 }], packId: 'golden-tiny', faceIndex: 0, sourceNodeId: face(Number(layer.name[5])).id });
     expect(after.layers.filter((layer) => before.layers.some((b) => b.id === layer.id))).toEqual(before.layers);
     for (const [name, digest] of Object.entries(before.digests)) expect(after.digests[name], name).toBe(digest);
     expect(playground.errors).toEqual([]);

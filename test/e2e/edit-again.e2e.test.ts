@@ -24,7 +24,7 @@ describe('Edit again from a result layer, in the panel', () => {
     const first = await documentAsync(page);
     const result = first.layers.find((l) => l.name === 'Astronaut · smiling face')!;
     const original = first.layers.find((l) => l.name === 'Astronaut')!;
-    const recipe = JSON.parse(result.pluginData.recipe!) as { alpha: number; beta: number };
+    const recipe = (JSON.parse(result.pluginData.recipe!) as { edits: Array<{ alpha: number; beta: number }> }).edits[0]!;
 
     await page.evaluate(async (name) => {
       window.facetextHost.select([name]);
@@ -33,7 +33,7 @@ describe('Edit again from a result layer, in the panel', () => {
     const frame = await panelFrameAsync(playground);
     await frame.waitForSelector('main[data-phase="ready"]', SLOW);
     const show = await page.evaluate(() => window.facetextHost.toUi()[0]);
-    expect(show).toMatchObject({ type: 'SHOW_COMMAND', command: 'edit-again', resultNodeId: result.id, recipe: { prompt: 'smiling face', alpha: recipe.alpha, beta: recipe.beta }, selection: { targets: [{ nodeId: original.id, name: 'Astronaut' }] }, error: null });
+    expect(show).toMatchObject({ type: 'SHOW_COMMAND', command: 'edit-again', resultNodeId: result.id, recipe: { edits: [{ kind: 'global', target: 'smiling face', alpha: recipe.alpha, beta: recipe.beta }] }, selection: { targets: [{ nodeId: original.id, name: 'Astronaut' }] }, error: null });
     expect(await frame.inputValue('[data-testid="prompt-input"]')).toBe('smiling face');
     expect(await frame.inputValue('[data-testid="neutral-input"]')).toBe('face');
     expect(Number(await frame.inputValue('[data-testid="alpha-slider"]'))).toBe(recipe.alpha);
@@ -54,7 +54,7 @@ describe('Edit again from a result layer, in the panel', () => {
     expect(after.layers.map((l) => l.id)).toEqual(first.layers.map((l) => l.id)); // no new layer
     const updated = after.layers.find((l) => l.id === result.id)!;
     expect([updated.name, updated.x, updated.y, updated.width, updated.height]).toEqual([result.name, result.x, result.y, result.width, result.height]);
-    expect(JSON.parse(updated.pluginData.recipe!)).toMatchObject({ version: 1, prompt: 'smiling face', alpha: -10, beta: recipe.beta, sourceNodeId: original.id });
+    expect(JSON.parse(updated.pluginData.recipe!)).toMatchObject({ version: 2, edits: [{ kind: 'global', target: 'smiling face', neutral: 'face', alpha: -10, beta: recipe.beta }], sourceNodeId: original.id });
     expect(updated.relaunch).toEqual({ 'edit-again': `Tweak “smiling face” (α -10, β ${recipe.beta})` });
     expect(after.digests[result.name]).not.toBe(first.digests[result.name]);
     expect(after.layers.find((l) => l.id === original.id)).toEqual(original);

@@ -36,8 +36,9 @@ describe('Edit with text… run from Quick Actions', () => {
     const original = before.layers.find((l) => l.name === 'Astronaut')!;
     const result = after.layers.find((l) => l.id === applied.resultNodeId)!;
     expect([result.name, result.parent, result.x, result.y, result.width, result.height]).toEqual(['Astronaut · smiling face', original.parent, 256 + 40, 0, 256, 256]);
-    const recipe = JSON.parse(result.pluginData.recipe!) as Record<string, unknown>;
-    expect(recipe).toMatchObject({ version: 1, prompt: 'smiling face', neutral: 'face', method: 'global', mapper: null, packId: 'golden-tiny', faceIndex: 0, sourceNodeId: original.id });
+    const stored = JSON.parse(result.pluginData.recipe!) as { edits: Array<Record<string, unknown>> };
+    expect(stored).toMatchObject({ version: 2, edits: [{ kind: 'global', target: 'smiling face', neutral: 'face' }], packId: 'golden-tiny', faceIndex: 0, sourceNodeId: original.id });
+    const recipe = stored.edits[0]!;
     expect(typeof recipe.alpha).toBe('number');
     expect(typeof recipe.beta).toBe('number');
     expect(result.relaunch).toEqual({ 'edit-again': `Tweak “smiling face” (α ${recipe.alpha}, β ${recipe.beta})` });
