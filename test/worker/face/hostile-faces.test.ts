@@ -70,14 +70,16 @@ function problemOf(face: Pick<Face, 'landmarks' | 'box'>): string | null {
   return faceGeometryProblem(measureFaceGeometry(face.landmarks, face.box));
 }
 
-describe('tilted faces: a second detection on copies rotated by ±30° when the upright one finds nothing', () => {
+describe('tilted faces: detected again on rotated copies (±30° when nothing is found, then turned upright)', () => {
   let upright: Face;
   beforeAll(async () => {
     await loadFaceModelsFromNodeModules();
     [upright] = await detectFaces(photo);
   });
 
-  for (const degrees of [25, -25]) {
+  // ±25°: the issue's case. 55°: one pass finds it with a quad 38 % of qsize off. −70°: found only by the
+  // ±30° retry, 6 % off until turned upright.
+  for (const degrees of [25, -25, 55, -70]) {
     it(`finds the astronaut tilted by ${degrees}° with the quad of the upright detection, rotated`, async ({ annotate }) => {
       const tilted = tilt(photo, degrees);
       const faces = await detectFaces(tilted.image);
@@ -102,11 +104,16 @@ describe('tilted faces: a second detection on copies rotated by ±30° when the 
     const tilted = tilt(photo, -25);
     expect(await detectCandidates(tilted.image)).toEqual([]);
     const [face] = await detectFaces(tilted.image);
-    expect(face.rotated).toBe(30);
+    expect(face.rotated).toBe(30); // seen at +5° there: not turned again
     expect(face.score).toBeGreaterThan(0.9);
   });
 
-  it('leaves upright faces as the one detector pass found them: same boxes, scores and landmarks, no rotation', async () => {
+  it('finds nothing in a photo without a face after the retry either', async () => {
+    expect(await detectFaces(readImageFile(`${REPO_ROOT}/playground/samples/no-face.png`))).toEqual([]);
+    expect(await detectFaces(readImageFile(`${REPO_ROOT}/test/fixtures/bad-inputs/01-no-face.png`))).toEqual([]);
+  });
+
+  it('leaves faces within 15° of upright as the one detector pass found them: same boxes, scores and landmarks, no rotation', async () => {
     for (const image of [photo, twoFaces]) {
       const faces = await detectFaces(image);
       const candidates = await detectCandidates(image);

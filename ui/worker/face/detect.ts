@@ -5,10 +5,8 @@ import * as faceapi from '@vladmandic/face-api/dist/face-api.esm-nobundle.js';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm/dist/index.js';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { RgbaImage } from '../image';
-import { faceQuad } from './align';
 import { faceGeometryProblem, measureFaceGeometry } from './face-geometry';
-import type { Point } from './quad-transform';
-import { rotateImage } from './rotate-image';
+import { findTiltedFaces, straightenFaces, type DetectPass } from './tilted-faces';
 
 // face-api's own tfjs instance; its typings omit setBackend, ready and env, which come from tfjs-core's.
 const tf = faceapi.tf;
@@ -37,9 +35,9 @@ export interface Face {
   /** 68 points, dlib order, pixel-index coordinates of the input image. */
   landmarks: [number, number][];
   /**
-   * Set only for a tilted face the upright pass missed: the degrees (clockwise) by which the copy it was
-   * found on had been rotated. Box and landmarks are in the photo's coordinates all the same; the box is
-   * the upright bounds of the detector's rotated box.
+   * Set only for a tilted face (tilted-faces.ts): the degrees (clockwise) by which the copy it was found on
+   * had been rotated. Box and landmarks are in the photo's coordinates all the same; the box is the upright
+   * bounds of the detector's rotated box.
    */
   rotated?: number;
 }
@@ -53,10 +51,6 @@ export interface DetectOptions {
 const DEFAULT_MIN_SCORE = 0.5;
 // Enough for group photos; ssd_mobilenetv1 keeps at most 100.
 const MAX_FACES = 50;
-// The second chance for tilted faces. The detector finds the astronaut up to about ±25° of roll (and at
-// lower scores beyond), so copies rotated by ±30° bring faces rolled by up to about ±55° back within
-// ±25° of upright, and the landmark net still places points on faces rolled by 45°.
-const RETRY_DEGREES = [30, -30];
 
 let loaded: Promise<void> | null = null;
 
@@ -159,52 +153,11 @@ export async function detectFaces(image: RgbaImage, { minScore = DEFAULT_MIN_SCO
     landmarks: face.landmarks.map(([x, y]): [number, number] => [back(x), back(y)]),
   });
 
-  let faces = (await detectCandidates(input, { minScore })).filter(isHumanFace);
-  if (faces.length === 0) faces = await detectTilted(input, minScore);
+  // One pass for a photo of upright faces; tilted ones get more (tilted-faces.ts).
+  const pass: DetectPass = async (copy) => (await detectCandidates(copy, { minScore })).filter(isHumanFace);
+  const upright = await pass(input);
+  const faces = upright.length > 0 ? await straightenFaces(input, upright, pass) : await findTiltedFaces(input, pass);
   return faces.map(toImage).sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
-}
-
-/**
- * ssd_mobilenetv1 misses faces rolled by more than about 25° (measured: the astronaut rotated by −25° on a
- * grey canvas scores 0.34, under the 0.5 threshold, and 0.82 at +25°). Only when the upright pass found no
- * face, detect again on copies rotated by each of RETRY_DEGREES, map the landmarks back onto the photo and
- * keep the best-scoring face where both copies found the same one. The alignment quad is then built from
- * the landmarks as usual and carries the roll itself.
- */
-async function detectTilted(input: RgbaImage, minScore: number): Promise<Face[]> {
-  const found: Face[] = [];
-  for (const degrees of RETRY_DEGREES) {
-    const rotated = rotateImage(input, { degrees, maxSide: MAX_IMAGE_SIDE });
-    for (const face of (await detectCandidates(rotated.image, { minScore })).filter(isHumanFace)) {
-      const { x, y, width, height } = face.box;
-      const corners = [[x, y], [x + width, y], [x, y + height], [x + width, y + height]].map(rotated.toSource);
-      const left = Math.min(...corners.map((p) => p[0]));
-      const top = Math.min(...corners.map((p) => p[1]));
-      found.push({
-        box: { x: left, y: top, width: Math.max(...corners.map((p) => p[0])) - left, height: Math.max(...corners.map((p) => p[1])) - top },
-        score: face.score,
-        landmarks: face.landmarks.map(rotated.toSource),
-        rotated: degrees,
-      });
-    }
-  }
-  // The same face seen on both copies: eye centres closer than the eye distance (the centres of two faces
-  // side by side are about 2.2 eye distances apart). A copy that left the face steeply rolled gives worse
-  // landmarks, 22 px apart at 70° for an eye distance of 33–43 px, and a lower score: the best score wins.
-  const eyes = (face: Face): [Point, number] => {
-    const { eyeAvg, eyeToEye } = faceQuad(face.landmarks).steps;
-    return [eyeAvg, Math.hypot(...eyeToEye)];
-  };
-  const kept: Face[] = [];
-  for (const face of found.sort((a, b) => b.score - a.score)) {
-    const [centre, distance] = eyes(face);
-    const seen = kept.some((other) => {
-      const [c, d] = eyes(other);
-      return Math.hypot(c[0] - centre[0], c[1] - centre[1]) < Math.min(distance, d);
-    });
-    if (!seen) kept.push(face);
-  }
-  return kept;
 }
 
 function isHumanFace(face: Face): boolean {

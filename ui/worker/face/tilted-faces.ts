@@ -9,6 +9,7 @@
 //   2. a face seen rolled by more than MAX_SEEN_ROLL → detect again on a copy turned by minus its roll,
 //      and keep that detection of it. Faces are then seen within a few degrees of upright: ≤ 3 % of qsize.
 // Landmarks found on a rotated copy are mapped back onto the photo; the quad is built from them as usual.
+import { MAX_IMAGE_SIDE } from '../../../contract/limits';
 import type { Face } from './detect';
 import { faceQuad } from './align';
 import type { Point } from './quad-transform';
@@ -25,8 +26,6 @@ const RETRY_DEGREES = [30, -30];
 const MAX_SEEN_ROLL = 15;
 // Each tilted face costs one more pass; a group photo of tilted faces stops straightening after these.
 const MAX_STRAIGHTENING_PASSES = 4;
-// The copies are never larger than the detection input may be.
-const MAX_COPY_SIDE = 4096;
 
 /** Step 1: faces on copies rotated by ±30°, for a photo whose upright pass found none. */
 export async function findTiltedFaces(input: RgbaImage, pass: DetectPass): Promise<Face[]> {
@@ -58,7 +57,7 @@ export async function straightenFaces(input: RgbaImage, faces: Face[], pass: Det
 
 /** One pass on the input rotated clockwise by `degrees`; faces in the input's coordinates. */
 async function detectRotated(input: RgbaImage, degrees: number, pass: DetectPass): Promise<Face[]> {
-  const rotated = rotateImage(input, { degrees, maxSide: MAX_COPY_SIDE });
+  const rotated = rotateImage(input, { degrees, maxSide: MAX_IMAGE_SIDE });
   return (await pass(rotated.image)).map((face): Face => {
     const { x, y, width, height } = face.box;
     const corners = [[x, y], [x + width, y], [x, y + height], [x + width, y + height]].map(rotated.toSource);
