@@ -116,7 +116,7 @@ describe('bad photos exit 1 with one message and no stack trace', () => {
     ['02-two-faces.jpg', ['--face', '2'], /^facetext: BadArgument: There is no face 2 in 02-two-faces\.jpg: it has 2 faces\. Must be one of: 0 to 1, all\n$/],
     ['03-tiny-16px.png', [], /^facetext: ImageInvalid: 03-tiny-16px\.png is only 16×16 px; a face needs at least 32×32 px/],
     ['04-truncated.jpg', [], /^facetext: ImageInvalid: 04-truncated\.jpg is a truncated JPEG \(no end-of-image marker in its \d+ bytes\)/],
-    ['05-cmyk.jpg', [], /^facetext: ImageInvalid: 05-cmyk\.jpg is a CMYK JPEG, which is not supported\. Convert it to RGB/],
+    ['12-cmyk-no-adobe-marker.jpg', [], /^facetext: ImageInvalid: 12-cmyk-no-adobe-marker\.jpg is a CMYK JPEG without Adobe's colour marker \(APP14\), so whether its inks are inverted is unknown\./],
     ['06-not-an-image.png', [], /^facetext: ImageInvalid: 06-not-an-image\.png is neither a PNG nor a JPEG file/],
     ['07-face-too-small.png', [], /^facetext: FaceTooSmall: The face in 07-face-too-small\.png is too small to edit: \d\d px across; at least 64 px are needed\./],
   ];
