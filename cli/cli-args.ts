@@ -17,19 +17,54 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-export function readArgs(command: string, args: readonly string[], options: Options, { positionals = 0 }: { positionals?: number } = {}): ParsedArgs {
+/** A negative decimal number as users type it: -2.5, -.5, -1e-3. */
+const NEGATIVE_NUMBER = /^-(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+
+export interface ReadArgsOptions {
+  /** How many positional arguments the command takes (default 0). */
+  positionals?: number;
+  /** String options whose value is a number: "--alpha -2.5" reads -2.5 (StyleCLIP's "the other way"). */
+  numbers?: readonly string[];
+}
+
+export function readArgs(command: string, args: readonly string[], options: Options, { positionals = 0, numbers = [] }: ReadArgsOptions = {}): ParsedArgs {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: positionals > 0 });
+    parsed = parseArgs({ args: joinNegativeNumbers(args, numbers), options, strict: true, allowPositionals: positionals > 0 });
   } catch (error) {
     // parseArgs' messages are already precise ("Unknown option '--alpah'"); drop its suggestion about '--'.
-    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    // Its multi-line messages (an ambiguous value) become one line.
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/\s*\n\s*/g, ' ');
     throw new UsageError(`${command}: ${message}`);
   }
   if (parsed.positionals.length > positionals) {
     throw new UsageError(`${command}: unexpected argument "${parsed.positionals[positionals]}"${positionals === 0 ? ' (this command takes options only)' : ''}`);
   }
   return { values: parsed.values as ParsedArgs['values'], positionals: parsed.positionals };
+}
+
+/**
+ * parseArgs refuses "--alpha -2.5" as ambiguous (-2.5 could be an option). For a numeric option followed by a
+ * negative number it cannot be one, so the two become "--alpha=-2.5". Anything else that starts with "-"
+ * after an option that takes a value ("--prompt --alpha", "--alpha -x") is still refused. "--" ends options.
+ */
+function joinNegativeNumbers(args: readonly string[], numbers: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--') {
+      joined.push(...args.slice(i));
+      break;
+    }
+    const next = args[i + 1];
+    if (arg.startsWith('--') && numbers.includes(arg.slice(2)) && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
 }
 
 export function requiredString(command: string, values: ParsedArgs['values'], name: string, what: string): string {

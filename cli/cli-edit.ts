@@ -3,13 +3,17 @@
 // (backend, pack, faces found/edited and the quad for a photo, channelsKept, warnings, ms per stage).
 import { basename, join } from 'node:path';
 import { DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_MAPPER_STRENGTH, DEFAULT_NEUTRAL } from '../contract/edit-spec';
+import { problemsOf } from '../contract/edit-problems';
 import { Engine } from '../ui/worker/engine';
+import { EngineError } from '../ui/worker/errors';
 import type { EditSpec, PackSummary, RenderResolution } from '../ui/worker/engine-api';
 import type { RgbaImage } from '../ui/worker/image';
 import { resizePillow } from '../ui/worker/resize-pillow';
 import { optionalNumber, readArgs, requiredString, UsageError, type ParsedArgs } from './cli-args';
 import { editPhoto, parseFaceOption, type EditPhotoResult } from './cli-edit-photo';
-import { readImageFile, writePng } from './image-file';
+import { encodePng, readImageFile } from './image-file';
+import { checkOutputFile, writeOutputFile } from './output-file';
+import { packDirArg } from './pack-dir-arg';
 import { packFromDirectory } from './read-pack-dir';
 import { packageRoot } from './cli-tokenize';
 
@@ -30,8 +34,8 @@ const OPTIONS = {
 
 export async function editCommand(args: readonly string[]): Promise<number> {
   const started = performance.now();
-  const { values } = readArgs('edit', args, OPTIONS);
-  const packDir = (values.pack as string | undefined) ?? demoPackDir();
+  const { values } = readArgs('edit', args, OPTIONS, { numbers: ['alpha', 'beta', 'strength'] });
+  const packDir = packDirArg((values.pack as string | undefined) ?? demoPackDir());
   const imagePath = requiredString('edit', values, 'image', 'png or jpg');
   const out = requiredString('edit', values, 'out', 'png');
   const edits = editsFromArgs(values);
@@ -39,6 +43,10 @@ export async function editCommand(args: readonly string[]): Promise<number> {
   if (aligned && values.face !== undefined) throw new UsageError('edit: --face picks a face in a photo; leave it out with --aligned (the image is one aligned face)');
   if (!aligned && values.preview === true) throw new UsageError('edit: --preview renders an aligned face at preview size; give --aligned too (photos are edited at full size)');
   const face = aligned ? undefined : parseFaceOption(values.face);
+  // Everything that can be refused without the pack or the image is refused before either is read.
+  const [problem] = problemsOf(edits, null);
+  if (problem !== undefined) throw new EngineError('BadArgument', problem.message);
+  checkOutputFile(out, { image: imagePath });
 
   const ms: Record<string, number> = {};
   const time = async <T>(stage: string, work: () => T | Promise<T>): Promise<T> => {
@@ -72,7 +80,7 @@ export async function editCommand(args: readonly string[]): Promise<number> {
       warnings.push(...faces.notes);
       Object.assign(ms, edited.timings);
     }
-    await time('writePng', () => writePng(out, result.image));
+    await time('writePng', () => writeOutputFile(out, encodePng(result.image)));
     ms.total = performance.now() - started;
     const report = {
       backend: await engine.backend(),

@@ -3,6 +3,7 @@ import { formatCount } from '../ui/worker/pack/load-pack';
 import { readArgs, requiredString, UsageError } from './cli-args';
 import { writePackPresets } from './cli-pack-presets';
 import { runPackRelevance, runPackStats } from './pack-builder-command';
+import { packDirArg } from './pack-dir-arg';
 import { packFromDirectory } from './read-pack-dir';
 
 const PACK_USAGE = 'pack: say what to do: facetext pack verify <dir> | presets --pack <dir> | stats --pack <dir> | relevance --pack <dir>';
@@ -30,7 +31,7 @@ async function verify(args: readonly string[]): Promise<number> {
   const { values, positionals } = readArgs('pack verify', args, { pack: { type: 'string' } }, { positionals: 1 });
   const dir = positionals[0] ?? (values.pack as string | undefined);
   if (dir === undefined) throw new UsageError('pack verify: give the pack folder, e.g. facetext pack verify models/packs/golden-tiny');
-  const loaded = await packFromDirectory(dir); // PackInvalid / PackFileMissing for pack.json itself
+  const loaded = await packFromDirectory(packDirArg(dir)); // PackInvalid / PackFileMissing for pack.json itself
   const checks = await loaded.verifyAll();
   const problems = checks.filter((c) => c.problem !== null);
   const bytes = checks.reduce((sum, c) => sum + c.bytes, 0);
@@ -49,7 +50,7 @@ async function verify(args: readonly string[]): Promise<number> {
 
 async function presets(args: readonly string[]): Promise<number> {
   const { values } = readArgs('pack presets', args, { pack: { type: 'string' } });
-  const dir = requiredString('pack presets', values, 'pack', 'pack folder');
+  const dir = packDirArg(requiredString('pack presets', values, 'pack', 'pack folder'));
   const started = performance.now();
   const written = await writePackPresets({ dir });
   for (const label of written.truncated) process.stderr.write(`facetext: warning: preset "${label}" is longer than CLIP's context; it was cut.\n`);

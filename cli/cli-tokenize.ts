@@ -2,9 +2,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { problemsOf } from '../contract/edit-problems';
+import { DEFAULT_NEUTRAL } from '../contract/edit-spec';
 import { ClipTokenizer, CONTEXT_LENGTH } from '../ui/worker/clip/tokenizer';
 import { EngineError } from '../ui/worker/errors';
 import { readArgs, UsageError } from './cli-args';
+import { packDirArg } from './pack-dir-arg';
 import { packFromDirectory } from './read-pack-dir';
 
 const VOCAB_NAME = 'bpe_simple_vocab_16e6.txt.gz'; // openai/CLIP's merges file
@@ -14,13 +17,24 @@ export async function tokenizeCommand(args: readonly string[]): Promise<number> 
   const { values, positionals } = readArgs('tokenize', args, { pack: { type: 'string' } }, { positionals: 1 });
   const [text] = positionals;
   if (text === undefined) throw new UsageError('tokenize: give the text to tokenize, e.g. facetext tokenize "a smiling face"');
-  const { tokenizer, contextLength } = await loadTokenizer(values.pack as string | undefined);
+  checkTextLength(text);
+  const pack = values.pack as string | undefined;
+  const { tokenizer, contextLength } = await loadTokenizer(pack === undefined ? undefined : packDirArg(pack));
   const { ids, truncated } = tokenizer.tokenize(text, contextLength);
   if (truncated) {
     process.stderr.write(`facetext: warning: the text is longer than CLIP's ${contextLength} tokens; it was cut (as clip.tokenize(text, truncate=True) does).\n`);
   }
   process.stdout.write(`${JSON.stringify(Array.from(ids))}\n`);
   return 0;
+}
+
+/**
+ * The edit contract's cap on a prompt (MAX_TEXT_LENGTH), in its words: BPE's work grows with the square of a
+ * word's length (a 50,000-letter word took a minute), and an edit never tokenizes a longer text.
+ */
+function checkTextLength(text: string): void {
+  const tooLong = problemsOf([{ kind: 'global', target: text, neutral: DEFAULT_NEUTRAL, alpha: 0, beta: 0 }], null).find((p) => p.code === 'text-too-long');
+  if (tooLong !== undefined) throw new EngineError('BadArgument', tooLong.message);
 }
 
 async function loadTokenizer(packDir: string | undefined): Promise<{ tokenizer: ClipTokenizer; contextLength: number }> {

@@ -1,5 +1,6 @@
-// facetext command line (dist/cli.js): a dispatch table. User mistakes (EngineError, UsageError) print one
-// message, no stack trace, and exit non-zero; anything else is a bug and prints its stack.
+// facetext command line (dist/cli.js): a dispatch table. User mistakes print one line, no stack trace:
+// UsageError exits 2; EngineError, FileError and a refused file operation (EACCES, ENOSPC …) exit 1.
+// Anything else is a bug and prints its stack (exit 70).
 import { setFlagsFromString } from 'node:v8';
 import { isEngineError } from '../ui/worker/errors';
 import { OrtRuntime } from '../ui/worker/runtime/ort';
@@ -7,6 +8,7 @@ import { UsageError } from './cli-args';
 import { editCommand } from './cli-edit';
 import { packCommand } from './cli-pack';
 import { tokenizeCommand } from './cli-tokenize';
+import { FileError } from './file-error';
 
 const USAGE = `Usage: facetext <command>
 
@@ -66,11 +68,24 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`facetext: ${error.message}\nRun "facetext help" for usage.\n`);
       process.exit(2);
     }
-    if (isEngineError(error)) {
+    if (isEngineError(error) || error instanceof FileError) {
       process.stderr.write(`facetext: ${error.name}: ${error.message}\n`);
+      process.exit(1);
+    }
+    if (isSystemError(error)) {
+      // The machine refused a file operation (EACCES, EISDIR, ENOSPC, a file too large for Node …): the
+      // user's environment, not a bug. Node's message names the operation and the path.
+      process.stderr.write(`facetext: FileError: ${error.message.replace(/\s*\n\s*/g, ' ')}\n`);
       process.exit(1);
     }
     process.stderr.write(`facetext: internal error (a bug, please report it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(70); // EX_SOFTWARE
   },
 );
+
+/** An error from a Node file or system call: it has an errno code and the call's name, or is one of fs's own (ERR_FS_…). */
+function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  if (!(error instanceof Error)) return false;
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  return typeof code === 'string' && (typeof syscall === 'string' || code.startsWith('ERR_FS_'));
+}

@@ -12,6 +12,7 @@ import {
 } from '../models/tools/relevance';
 import type { CheckpointStore } from '../models/tools/relevance-checkpoint';
 import { computeSStats, DEFAULT_STATS_SAMPLES } from '../models/tools/s-stats';
+import { packDirArg } from './pack-dir-arg';
 import { packFromDirectory } from './read-pack-dir';
 import { float32Bytes, writePackFiles } from './write-pack-files';
 
@@ -197,7 +198,7 @@ function parseFlags(args: readonly string[], spec: FlagSpec, io: CommandIo, usag
 }
 
 function requirePack(strings: Record<string, string | undefined>): string {
-  return strings.pack!;
+  return packDirArg(strings.pack!);
 }
 
 /** Prints "label · 42% · 12 s elapsed · ETA 30 s" at most once a second, and always the last line. */

@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_TEXT_LENGTH } from '../../contract/edit-spec';
 import { Engine } from '../../ui/worker/engine';
 import { readImageFile } from '../../cli/image-file';
 import { packFromDirectory } from '../../cli/read-pack-dir';
@@ -49,9 +50,11 @@ interface TokenizerCase {
 
 describe('facetext tokenize', () => {
   const { cases } = readGoldenJson<{ cases: TokenizerCase[] }>('clip-tokenizer.json');
-  // Two cases per category, and every case that is too long for the context (the truncation warning).
+  // Two cases per category, and every case that is too long for the context (the truncation warning), as
+  // long as the edit contract lets a text be tokenized at all (MAX_TEXT_LENGTH characters).
   const chosen = cases.filter((c, i) => c.tokenize === null || cases.findIndex((d) => d.category === c.category) >= i - 1);
-  const table = chosen.map((c) => [`${c.category}: ${c.text_escaped.slice(0, 40)}`, c] as const);
+  const table = chosen.filter((c) => c.text.length <= MAX_TEXT_LENGTH).map((c) => [`${c.category}: ${c.text_escaped.slice(0, 40)}`, c] as const);
+  const overLong = cases.filter((c) => c.text.length > MAX_TEXT_LENGTH).map((c) => [`${c.category}: ${c.text.length} characters`, c] as const);
 
   it.each(table)('%s prints clip.tokenize(text, truncate=True)', async (_title, c) => {
     // "--" ends the options, for texts that start with "-".
@@ -60,6 +63,21 @@ describe('facetext tokenize', () => {
     expect(JSON.parse(stdout)).toEqual(c.tokenize_truncate);
     if (c.tokenize === null) expect(stderr).toMatch(/warning: the text is longer than CLIP's 77 tokens; it was cut/);
     else expect(stderr).toBe('');
+  });
+
+  it.each(overLong)('%s: refused in the edit contract’s words, as an edit would be', async (_title, c) => {
+    const { code, stdout, stderr } = await cli(['tokenize', c.text]);
+    expect([code, stdout]).toEqual([1, '']);
+    expect(stderr).toBe(`facetext: BadArgument: The prompt is ${c.text.length} characters long; at most ${MAX_TEXT_LENGTH} are read (CLIP reads about 55 words). Describe the change in a few words.\n`);
+  });
+
+  it('warns and cuts a text within the character cap that is longer than 77 tokens', async () => {
+    const text = 'a '.repeat(100).trim(); // 199 characters, 100 tokens
+    const [start, aId, , , , , end] = cases.find((c) => c.text === 'a face with a beard')!.tokenize_truncate; // start, a, face, with, a, beard, end
+    const { code, stdout, stderr } = await cli(['tokenize', text]);
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toEqual([start, ...Array<number>(75).fill(aId), end]);
+    expect(stderr).toBe("facetext: warning: the text is longer than CLIP's 77 tokens; it was cut (as clip.tokenize(text, truncate=True) does).\n");
   });
 
   it('reads the vocabulary from --pack and from $FACETEXT_VOCAB too', async () => {
@@ -183,7 +201,7 @@ describe('user mistakes exit non-zero with one message and no stack trace', () =
       /^facetext: BetaTooHigh: β too high: 0 channels pass β = 0\.9\. Lower β \(the largest \|relevance\| for this prompt is 0\.\d\d\)\.\n$/],
     ['an unknown mapper', [...edit, '--aligned', '--mapper', 'afro', '--out', 'x.png'], 1, /^facetext: BadArgument: unknown mapper “afro”\. Must be one of: beard\n$/],
     ['a missing image', ['edit', '--pack', GOLDEN_TINY_PACK, '--image', '/nonexistent/face.png', '--aligned', '--mapper', 'beard', '--out', 'x.png'], 1,
-      /^facetext: ImageInvalid: Cannot read \/nonexistent\/face\.png: ENOENT/],
+      /^facetext: ImageInvalid: The image \/nonexistent\/face\.png does not exist \(ENOENT\)\. Check the path\.\n$/],
     ['a folder that is not a pack', ['pack', 'verify', '/'], 1, /^facetext: PackFileMissing: pack\.json is missing \(looked for \/pack\.json\)\./],
     ['an unknown command', ['frobnicate'], 2, /^facetext: unknown command "frobnicate"\. Must be one of: edit, tokenize, pack, runtime, help\n/],
   ];
