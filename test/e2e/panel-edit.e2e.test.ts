@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_TEXT_LENGTH } from '../../contract/edit-spec';
 import { documentAsync, type Playground } from '../helpers/figma-host';
 import { openPanelPlaygroundAsync, SLOW, clickInPanelAsync, panelFrameAsync } from './panel-helpers';
 
@@ -49,6 +50,10 @@ describe('Edit with text… from the menu, in the panel', () => {
     expect(await frame.getAttribute('[data-testid="preview-image"]', 'data-showing')).toBe('before');
     expect(await frame.textContent('[data-testid="channels-kept"]')).toBe('Channels kept: –');
 
+    // Typing stops at the contract's text limit, so a prompt no recipe or CLIP could hold is never typed.
+    await frame.focus('[data-testid="prompt-input"]');
+    await frame.page().keyboard.insertText('x'.repeat(MAX_TEXT_LENGTH + 50));
+    expect((await frame.inputValue('[data-testid="prompt-input"]')).length).toBe(MAX_TEXT_LENGTH);
     await frame.fill('[data-testid="prompt-input"]', 'smiling face');
     await frame.press('[data-testid="prompt-input"]', 'Enter');
     const first = await newPreviewAsync(frame, null);

@@ -1,4 +1,7 @@
-// Prompt (target text) and neutral text; Enter in either renders a preview.
+// Prompt (target text) and neutral text; Enter in either renders a preview. Both stop at the contract's
+// MAX_TEXT_LENGTH, so a prompt the recipe and CLIP cannot hold is never typed in the first place.
+import { MAX_TEXT_LENGTH } from '../../contract/edit-spec';
+
 export interface PromptFieldProps {
   prompt: string;
   neutral: string;
@@ -18,12 +21,12 @@ export function PromptField({ prompt, neutral, disabled, onChange, onSubmit }: P
     <div class="prompt-fields">
       <div class="field">
         <label for="prompt-input">Make the face look like</label>
-        <input id="prompt-input" data-testid="prompt-input" type="text" value={prompt} placeholder="e.g. smiling face" disabled={disabled} autocomplete="off" spellcheck={false}
+        <input id="prompt-input" data-testid="prompt-input" type="text" value={prompt} placeholder="e.g. smiling face" maxLength={MAX_TEXT_LENGTH} disabled={disabled} autocomplete="off" spellcheck={false}
           onInput={(event) => onChange({ prompt: event.currentTarget.value })} onKeyDown={onKeyDown} />
       </div>
       <div class="field">
         <label for="neutral-input" title="What the face is now; the edit moves from this text towards the prompt">Starting from</label>
-        <input id="neutral-input" data-testid="neutral-input" type="text" value={neutral} placeholder="face" disabled={disabled} autocomplete="off" spellcheck={false}
+        <input id="neutral-input" data-testid="neutral-input" type="text" value={neutral} placeholder="face" maxLength={MAX_TEXT_LENGTH} disabled={disabled} autocomplete="off" spellcheck={false}
           onInput={(event) => onChange({ neutral: event.currentTarget.value })} onKeyDown={onKeyDown} />
       </div>
     </div>
