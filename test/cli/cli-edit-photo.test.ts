@@ -110,6 +110,20 @@ describe('facetext edit on a photo', () => {
   });
 });
 
+describe('CMYK JPEGs from Photoshop', () => {
+  it('05-cmyk.jpg (Adobe CMYK) finds and edits the face as the PNG it was made from does', async () => {
+    const runs = await Promise.all([fixture('05-cmyk.jpg'), goldenPath('align/astronaut_crop.png')].map(async (image, i) => {
+      const run = await cli(edit(image, join(scratch, `cmyk-${i}.png`), '--mapper', 'beard'));
+      expect(run.code, run.stderr).toBe(0);
+      return JSON.parse(run.stdout) as Report;
+    }));
+    const [cmyk, rgb] = runs;
+    expect([cmyk.faces.length, cmyk.facesEdited]).toEqual([1, [0]]);
+    const worst = Math.max(...cmyk.quad.map(([x, y], i) => Math.hypot(x - rgb.quad[i][0], y - rgb.quad[i][1])));
+    expect(worst).toBeLessThan(4); // the same face, found through JPEG noise
+  });
+});
+
 describe('bad photos exit 1 with one message and no stack trace', () => {
   const cases: Array<[file: string, extra: string[], message: RegExp]> = [
     ['01-no-face.png', [], /^facetext: NoFace: No face found in 01-no-face\.png\. Select a photo with a clearly visible, roughly frontal face\.\n$/],
