@@ -100,6 +100,21 @@ describe('tilted faces: detected again on rotated copies (±30° when nothing is
     });
   }
 
+  it('finds both faces of 02-two-faces.jpg tilted by 25°, though the upright pass sees only the larger', async ({ annotate }) => {
+    const uprightQuads = (await detectFaces(twoFaces)).map((face) => faceQuad(face.landmarks).quad);
+    expect(uprightQuads).toHaveLength(2);
+    const tilted = tilt(twoFaces, 25);
+    expect(await detectCandidates(tilted.image)).toHaveLength(1);
+    const faces = await detectFaces(tilted.image);
+    expect(faces).toHaveLength(2);
+    const errors = faces.map((face, i) => {
+      const { quad, qsize } = faceQuad(face.landmarks);
+      return cornerError(quad, uprightQuads[i].map((p) => apply(tilted.m, p)) as Quad) / qsize;
+    });
+    await annotate(`quad corners ${errors.map((e) => `${(100 * e).toFixed(2)} %`).join(', ')} of qsize`);
+    for (const error of errors) expect(error).toBeLessThan(MAX_QUAD_ERROR);
+  });
+
   it('−25° is the case the issue reported: the upright pass alone finds nothing, the retry finds it', async () => {
     const tilted = tilt(photo, -25);
     expect(await detectCandidates(tilted.image)).toEqual([]);

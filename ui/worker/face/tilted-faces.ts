@@ -39,7 +39,10 @@ export async function findTiltedFaces(input: RgbaImage, pass: DetectPass): Promi
   return straightenFaces(input, kept, pass);
 }
 
-/** Step 2: each face the detector saw rolled by more than MAX_SEEN_ROLL, detected again turned upright. */
+/**
+ * Step 2: each face the detector saw rolled by more than MAX_SEEN_ROLL, detected again turned upright. Other
+ * faces that pass finds are added: in a tilted group photo the upright pass may see only the largest face.
+ */
 export async function straightenFaces(input: RgbaImage, faces: Face[], pass: DetectPass): Promise<Face[]> {
   const result = [...faces];
   let passes = 0;
@@ -49,7 +52,8 @@ export async function straightenFaces(input: RgbaImage, faces: Face[], pass: Det
     passes++;
     for (const again of await detectRotated(input, -Math.round(rollOf(face)), pass)) {
       const index = result.findIndex((other) => sameFace(again, other));
-      if (index >= 0 && Math.abs(seenRoll(again)) < Math.abs(seenRoll(result[index]))) result[index] = again;
+      if (index < 0) result.push(again); // a face tilted like this one that the upright pass missed
+      else if (Math.abs(seenRoll(again)) < Math.abs(seenRoll(result[index]))) result[index] = again;
     }
   }
   return result;
