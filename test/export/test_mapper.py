@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from golden_support import assert_close, golden, golden_path
-from models.export.checkpoints import CheckpointError, load_mapper_checkpoint
+from models.export.checkpoints import load_mapper_checkpoint
 from models.export.verify import run_onnx
 
 
@@ -56,13 +56,16 @@ def test_a_level_trained_as_disabled_outputs_zeros(tmp_path, checkpoint):
     assert np.all(delta[:, 8:] == 0), "fine rows must be exactly 0"
 
 
-def test_flags_that_disagree_with_the_weights_are_an_error(tmp_path):
+def test_flags_that_disagree_with_the_weights_are_a_warning_and_the_keys_decide(tmp_path):
     raw = torch.load(golden_path("mapper-tiny/mapper-tiny.pt"))
     raw["opts"]["no_medium_mapper"] = True
     path = tmp_path / "flags.pt"
     torch.save(raw, path)
-    with pytest.raises(CheckpointError, match=r"flags.pt.*coarse, medium, fine.*coarse, fine"):
-        load_mapper_checkpoint(path)
+    notes = []
+    loaded = load_mapper_checkpoint(path, notes=notes)  # upstream builds the mapper from its own options (issue 14)
+    assert loaded.levels == ("coarse", "medium", "fine")
+    assert [n["what"] for n in notes] == ["mapper-levels-from-keys"]
+    assert "coarse, medium, fine" in notes[0]["detail"] and "opts (no_*_mapper) say coarse, fine" in notes[0]["detail"]
 
 
 def test_onnx_mapper_graph_reproduces_the_golden_delta(exported_pack):
