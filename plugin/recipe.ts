@@ -33,10 +33,12 @@ export function writeRecipe(node: SceneNode, { json, relaunch }: PreparedRecipe)
   node.setRelaunchData({ 'edit-again': relaunch });
 }
 
-/** What the "Edit again" button's tooltip says: each edit and its strength. */
+/** What the "Edit again" button's tooltip says: the latent it started from, then each edit and its strength. */
 export function relaunchDescription(recipe: Recipe): string {
-  const parts = recipe.edits.map((edit) =>
-    edit.kind === 'global' ? `“${edit.target}” (α ${edit.alpha}, β ${edit.beta})` : `mapper ${edit.mapper} (strength ${edit.strength})`);
+  const parts = [
+    ...(recipe.latent === null ? [] : [`latent ${recipe.latent.file}`]),
+    ...recipe.edits.map((edit) => (edit.kind === 'global' ? `“${edit.target}” (α ${edit.alpha}, β ${edit.beta})` : `mapper ${edit.mapper} (strength ${edit.strength})`)),
+  ];
   const text = `Tweak ${parts.join(' + ')}`;
   return text.length <= RELAUNCH_DESCRIPTION_MAX ? text : `${text.slice(0, RELAUNCH_DESCRIPTION_MAX - 1)}…`;
 }
@@ -49,9 +51,10 @@ export function readRecipe(node: BaseNode): Recipe | ParseError {
   return 'error' in parsed ? { error: `The recipe on “${node.name}” is damaged (${parsed.error}). Make a new edit from the original layer.` } : parsed;
 }
 
-/** `<original name> · <edits>` */
-export function resultName(originalName: string, recipe: Pick<Recipe, 'edits'>): string {
-  return `${originalName} · ${stackLabel(recipe.edits)}`;
+/** `<original name> · <edits>`, or `<original name> · latent <file>[ + <edits>]`. */
+export function resultName(originalName: string, recipe: Pick<Recipe, 'edits' | 'latent'>): string {
+  const parts = [...(recipe.latent === null ? [] : [`latent ${recipe.latent.file}`]), ...(recipe.edits.length > 0 ? [stackLabel(recipe.edits)] : [])];
+  return `${originalName} · ${parts.join(' + ')}`;
 }
 
 function utf8Length(text: string): number {

@@ -99,7 +99,7 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
                 {state.showBefore ? 'Show after' : 'Show before'}
               </button>
               <p class="readout" data-testid="channels-kept" data-value={preview?.channelsKept.join(',') ?? ''}>
-                {mapper !== null ? 'Mapper edit' : preview === null ? 'Channels kept: –' : `Channels kept: ${preview.channelsKept.join(', ')}`}
+                {mapper !== null ? 'Mapper edit' : form.method === 'latent' ? 'Latent as given' : preview === null ? 'Channels kept: –' : `Channels kept: ${preview.channelsKept.join(', ')}`}
               </p>
             </div>
           </section>
@@ -114,10 +114,22 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
               onChange={(event) => controller.setForm({ method: event.currentTarget.value as MethodChoice }, { preview: true })}>
               <option value="global">Global direction (any prompt)</option>
               {(pack?.mappers ?? []).map((m) => <option key={m.name} value={`mapper:${m.name}`}>{`Mapper: ${m.name}`}</option>)}
+              <option value="latent">Optimised latent (.npy file)</option>
             </select>
           </div>
+          {form.method === 'latent' && (
+            <div class="field">
+              <label for="latent-input" title="The W+ that python3 -m models.optimize wrote for this face (wplus.npy)">Latent file</label>
+              <input id="latent-input" data-testid="latent-input" type="file" accept=".npy" disabled={batchRunning || pack === null}
+                onChange={(event) => {
+                  const file = event.currentTarget.files?.[0];
+                  if (file !== undefined) controller.loadLatent(file);
+                }} />
+              <p class="inline-note" data-testid="latent-name">{state.latent === null ? 'No latent picked yet.' : `Rendering ${state.latent.file} instead of the inverted face.`}</p>
+            </div>
+          )}
 
-          {mapper === null ? (
+          {form.method === 'global' && (
             <>
               <StrengthSlider id="alpha-slider" testid="alpha-slider" label="Strength α" value={form.alpha} min={ALPHA_SLIDER.min} max={ALPHA_SLIDER.max} step={ALPHA_SLIDER.step} disabled={batchRunning}
                 hint="How far to move: negative values edit the opposite way" onInput={(alpha) => controller.setForm({ alpha }, { preview: true })} />
@@ -125,7 +137,8 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
                 hint="Higher keeps fewer channels: a more targeted, weaker edit" onInput={(beta) => controller.setForm({ beta }, { preview: true })} />
               {state.betaNote !== null && <p class="inline-note" data-testid="beta-note" role="status">{state.betaNote}</p>}
             </>
-          ) : (
+          )}
+          {mapper !== null && (
             <StrengthSlider id="strength-slider" testid="strength-slider" label="Strength" value={form.mapperStrength} min={MAPPER_STRENGTH_SLIDER.min} max={MAPPER_STRENGTH_SLIDER.max} step={MAPPER_STRENGTH_SLIDER.step} disabled={batchRunning}
               onInput={(mapperStrength) => controller.setForm({ mapperStrength }, { preview: true })} />
           )}
@@ -172,7 +185,7 @@ function EngineStatusLabel({ state }: { state: PanelState }) {
       {engine.status === 'starting' && <span class="badge">Starting…</span>}
       {engine.status === 'ready' && (
         <>
-          <span class="badge" data-testid="backend-label" title={engine.fallbackReason ?? 'Running on the GPU'}>{engine.backend === 'webgpu' ? 'WebGPU' : 'WASM (CPU)'}</span>
+          <span class="badge" data-testid="backend-label" title={engine.fallbackReason ?? (engine.backend === 'webgpu' ? 'Running on the GPU (WebGPU)' : 'Running on the CPU (WebAssembly)')}>{engine.backend === 'webgpu' ? 'WebGPU' : 'WASM (CPU)'}</span>
           <span class="backend-id" data-testid="backend-id">{engine.backend}</span>
           {engine.fallbackReason !== null && <span class="backend-id" data-testid="fallback-reason">{engine.fallbackReason}</span>}
         </>

@@ -7,9 +7,20 @@ import {
 } from '../contract/edit-spec';
 import { findPreset, type Preset } from '../contract/presets';
 import type { EditRecipe, Recipe } from '../contract/recipe';
+import { encodeLatent } from './latent-file';
 
-/** 'global', or 'mapper:<name>' for one of the pack's mappers (the method <select>'s values). */
-export type MethodChoice = 'global' | `mapper:${string}`;
+/**
+ * The method <select>'s values: 'global', 'mapper:<name>' for one of the pack's mappers, or 'latent' for a W+
+ * file from the offline optimiser (python3 -m models.optimize), rendered as it is.
+ */
+export type MethodChoice = 'global' | 'latent' | `mapper:${string}`;
+
+/** A picked latent file, inverted into the engine as a face. */
+export interface LoadedLatent {
+  file: string;
+  wPlus: Float32Array;
+  faceKey: string;
+}
 
 export interface EditForm {
   prompt: string;
@@ -37,6 +48,7 @@ export function formFromPrompt(prompt: string, presets?: readonly Preset[]): Edi
 
 /** The form an "Edit again" recipe describes (its first edit: the panel edits one at a time). */
 export function formFromRecipe(recipe: Recipe | EditRecipe): EditForm {
+  if (recipe.latent !== null) return { ...DEFAULT_FORM, method: 'latent' };
   const [edit] = recipe.edits;
   if (edit === undefined) return DEFAULT_FORM;
   return edit.kind === 'global'
@@ -48,28 +60,31 @@ export function mapperName(method: MethodChoice): string | null {
   return method.startsWith('mapper:') ? method.slice('mapper:'.length) : null;
 }
 
-/** The edits for the form: one global direction, or one mapper. */
+/** The edits for the form: one global direction, one mapper, or none (a latent is rendered as it is). */
 export function editsFor(form: EditForm): EditSpec[] {
+  if (form.method === 'latent') return [];
   const mapper = mapperName(form.method);
   if (mapper !== null) return [mapperEdit({ mapper, strength: form.mapperStrength })];
   return [globalEdit({ target: form.prompt.trim(), neutral: form.neutral.trim(), alpha: form.alpha, beta: form.beta })];
 }
 
 /** Why the form cannot be rendered yet, in the contract's words, or null. A mapper edit needs no prompt. */
-export function formProblem(form: EditForm, pack: PackFacts | null): string | null {
+export function formProblem(form: EditForm, pack: PackFacts | null, latent: LoadedLatent | null): string | null {
+  if (form.method === 'latent' && latent === null) return 'Pick the latent file (.npy) to render, e.g. the wplus.npy of python3 -m models.optimize.';
   return problemsOf(editsFor(form), pack)[0]?.message ?? null;
 }
 
 /** Warnings about the prompt before anything runs (the engine adds its own, e.g. text cut to CLIP's context). */
 export function promptWarnings(form: EditForm): string[] {
-  if (mapperName(form.method) !== null) return [];
+  if (form.method !== 'global') return [];
   const words = form.prompt.trim().split(/\s+/).filter(Boolean).length;
   return words > PROMPT_WARN_WORDS
     ? [`The prompt has ${words} words; CLIP reads about ${PROMPT_WARN_WORDS}, so the end will be ignored. Describe the change in a few words.`]
     : [];
 }
 
-/** What APPLY_RESULT carries; the main thread adds the source node. */
-export function recipeFor(form: EditForm, { packId, faceIndex }: { packId: string; faceIndex: number }): EditRecipe {
-  return { edits: editsFor(form), packId, faceIndex };
+/** What APPLY_RESULT carries; the main thread adds the source node. A latent travels as its W+ (ui/latent-file.ts). */
+export function recipeFor(form: EditForm, { packId, faceIndex, latent }: { packId: string; faceIndex: number; latent: LoadedLatent | null }): EditRecipe {
+  const used = form.method === 'latent' && latent !== null ? { file: latent.file, wPlus: encodeLatent(latent.wPlus) } : null;
+  return { edits: editsFor(form), latent: used, packId, faceIndex };
 }

@@ -4,7 +4,7 @@
 import { proxy, transfer, wrap, type Remote } from 'comlink';
 import { faceModelBuffers } from './face-model-assets';
 import { readInlinedAsset } from './inline-assets';
-import type { PackSourceSpec, PackSummary, RenderOptions, RenderResult } from './worker/engine-api';
+import type { InvertResult, PackSourceSpec, PackSummary, RenderOptions, RenderResult } from './worker/engine-api';
 import type { RgbaImage } from './worker/image';
 import type {
   ComposePhotoOptions, ComposePhotoResult, FaceModelsInput, OpenPhotoResult, SelectFaceOptions, SelectFaceResult,
@@ -24,6 +24,8 @@ export interface PanelEngine {
   loadPack(source: PackSourceSpec, onProgress: ProgressCallback): Promise<PackSummary>;
   openPhoto(image: RgbaImage, options: { name: string }): Promise<OpenPhotoResult>;
   selectFace(options: SelectFaceOptions, onProgress: ProgressCallback): Promise<SelectFaceResult>;
+  /** A face from a given W+ (a latent file) instead of a photo. */
+  faceFromWPlus(wPlus: Float32Array): Promise<InvertResult>;
   render(options: RenderOptions, onProgress: ProgressCallback): Promise<RenderResult>;
   composePhoto(options: ComposePhotoOptions, onProgress: ProgressCallback): Promise<ComposePhotoResult>;
 }
@@ -98,6 +100,7 @@ function panelEngine(remote: Remote<EngineWorker>, faceModels: StartEngineOption
       return remote.openPhoto(transfer(image, [image.data.buffer]), options);
     },
     selectFace: (options, onProgress) => remote.selectFace(options, proxy(onProgress)),
+    faceFromWPlus: (wPlus) => remote.faceFromWPlus(wPlus),
     render: (options, onProgress) => remote.render(options, proxy(onProgress)),
     composePhoto: (options, onProgress) => remote.composePhoto(options, proxy(onProgress)),
   };

@@ -3,7 +3,9 @@
 // Preact-free, so test/ui/panel-controller.test.ts runs it against a fake bridge, engine and codec.
 import type { SelectionSummary, ToUi } from '../plugin/protocol';
 import type { Bridge } from './bridge';
+import type { EditRecipe } from '../contract/recipe';
 import { editsFor, formProblem, promptWarnings, recipeFor, type EditForm } from './edit-form';
+import { decodeLatent, readLatentPick } from './latent-file';
 import type { EngineClient, PanelEngine } from './engine-client';
 import type { ImageCodec } from './image-codec';
 import { DEFAULT_PACK_URLS, normalisePackUrl, previewResolution } from './pack-source';
@@ -178,16 +180,33 @@ export class PanelController {
     this.setForm({ prompt: preset.target, neutral: preset.neutral, method: 'global' }, { preview: true });
   }
 
-  /** Schedules a preview of the current form (latest wins). */
+  /** Schedules a preview of the current form (latest wins): the inverted face, or the picked latent. */
   preview(): void {
-    const { face, pack, form, phase } = this.state;
+    const { face, pack, form, phase, latent } = this.state;
     if (face === null || pack === null || phase === 'applying' || phase === 'loading') return;
-    const problem = formProblem(form, pack);
+    const problem = formProblem(form, pack, latent);
     if (problem !== null) {
       this.dispatch({ type: 'warnings', warnings: [problem] });
       return;
     }
-    this.scheduler.request({ faceKey: face.faceKey, edits: editsFor(form), resolution: previewResolution(pack) });
+    const faceKey = form.method === 'latent' ? latent!.faceKey : face.faceKey;
+    this.scheduler.request({ faceKey, edits: editsFor(form), resolution: previewResolution(pack) });
+  }
+
+  /** A W+ file from the offline optimiser: checked against the pack's W+, then rendered instead of the inversion. */
+  loadLatent(file: Pick<File, 'name' | 'size' | 'arrayBuffer'>): void {
+    const { pack } = this.state;
+    if (pack === null) return;
+    this.run(async () => {
+      const wPlus = await readLatentPick(file, pack);
+      await this.useLatentAsync(file.name, wPlus);
+    });
+  }
+
+  private async useLatentAsync(file: string, wPlus: Float32Array): Promise<void> {
+    const { faceKey } = await (await this.ready()).faceFromWPlus(wPlus);
+    this.dispatch({ type: 'latent', latent: { file, wPlus, faceKey } });
+    this.setForm({ method: 'latent' }, { preview: true });
   }
 
   chooseFace(index: number): void {
@@ -303,36 +322,40 @@ export class PanelController {
     const selected = await (await this.ready()).selectFace({ photoId: photo.photoId, face: faceIndex }, this.onProgress);
     if (this.state.photo?.photoId !== photo.photoId) return;
     this.dispatch({ type: 'face-selected', faceIndex, faceKey: selected.faceKey, aligned: selected.aligned });
-    if (!this.state.quickRun && formProblem(this.state.form, this.state.pack) === null) this.preview();
+    const stored = this.state.recipe?.latent ?? null; // Edit again on a result made from a latent: render that W+ again
+    if (stored !== null && this.state.latent === null && this.state.pack !== null) await this.useLatentAsync(stored.file, decodeLatent(stored.wPlus, this.state.pack));
+    if (!this.state.quickRun && formProblem(this.state.form, this.state.pack, this.state.latent) === null) this.preview();
   }
 
   private async applyAsync(): Promise<void> {
-    const { target, photo, face, pack, form, faceIndex } = this.state;
+    const { target, photo, face, pack, form, faceIndex, latent } = this.state;
     if (target === null || photo === null || face === null || pack === null) {
       throw new Error('Select an image with a face and wait for it to load before applying.');
     }
-    const problem = formProblem(form, pack);
+    const problem = formProblem(form, pack, latent);
     if (problem !== null) throw new Error(problem);
     this.scheduler.clear();
     this.dispatch({ type: 'applying', activity: `Editing “${target.name}” at full size…` });
     const engine = await this.ready();
-    const result = await engine.composePhoto({ photoId: photo.photoId, face: faceIndex, edits: editsFor(form) }, this.onProgress);
+    const used = form.method === 'latent' ? latent : null;
+    const result = await engine.composePhoto({ photoId: photo.photoId, face: faceIndex, edits: editsFor(form), ...(used !== null ? { latent: used.wPlus } : {}) }, this.onProgress);
     this.dispatch({ type: 'applying', activity: 'Writing the result layer…' });
     const png = await this.options.codec.encodePng(result.image);
-    const reply = await this.sendApply({ requestId: target.requestId, index: target.index, nodeId: target.nodeId, png, form, packId: pack.id, faceIndex });
+    const reply = await this.sendApply({ requestId: target.requestId, index: target.index, nodeId: target.nodeId, png, recipe: recipeFor(form, { packId: pack.id, faceIndex, latent: used }) });
     if (reply.type === 'APPLY_FAILED') throw new Error(reply.message);
     this.dispatch({ type: 'applied', notice: `Added “${reply.name}”.`, warnings: [...promptWarnings(form), ...result.warnings] });
   }
 
-  private sendApply({ requestId, index, nodeId, png, form, packId, faceIndex }: { requestId: string; index: number; nodeId: string; png: { bytes: Uint8Array; width: number; height: number }; form: EditForm; packId: string; faceIndex: number }): Promise<ApplyReply> {
+  private sendApply({ requestId, index, nodeId, png, recipe }: { requestId: string; index: number; nodeId: string; png: { bytes: Uint8Array; width: number; height: number }; recipe: EditRecipe }): Promise<ApplyReply> {
     const reply = new Promise<ApplyReply>((settle) => (this.applyWaiter = { requestId, index, settle }));
-    this.options.bridge.send({ type: 'APPLY_RESULT', requestId, index, nodeId, bytes: png.bytes, width: png.width, height: png.height, recipe: recipeFor(form, { packId, faceIndex }) });
+    this.options.bridge.send({ type: 'APPLY_RESULT', requestId, index, nodeId, bytes: png.bytes, width: png.width, height: png.height, recipe });
     return reply.finally(() => (this.applyWaiter = null));
   }
 
   private async startBatchAsync(): Promise<void> {
     const { form, selection } = this.state;
-    const problem = formProblem(form, this.state.pack);
+    if (form.method === 'latent') throw new Error('A latent is one face of one photo: apply it with Edit with text…, not in a batch.');
+    const problem = formProblem(form, this.state.pack, null);
     if (problem !== null) throw new Error(problem);
     if ((selection?.targets.length ?? 0) === 0) throw new Error(selection?.message ?? 'Select the frames or images to edit, then click Apply.');
     if (this.state.pack === null) await this.loadPackAsync(normalisePackUrl(this.state.packUrl) === null ? DEFAULT_PACK_URLS : [normalisePackUrl(this.state.packUrl)!]);
@@ -361,7 +384,7 @@ export class PanelController {
       const face = (usable[0] ?? opened.faces[0]!).index;
       const result = await engine.composePhoto({ photoId: opened.photoId, face, edits: editsFor(form) }, this.onProgress);
       const png = await codec.encodePng(result.image);
-      bridge.send({ type: 'APPLY_RESULT', requestId, index, nodeId, bytes: png.bytes, width: png.width, height: png.height, recipe: recipeFor(form, { packId: pack.id, faceIndex: face }) });
+      bridge.send({ type: 'APPLY_RESULT', requestId, index, nodeId, bytes: png.bytes, width: png.width, height: png.height, recipe: recipeFor(form, { packId: pack.id, faceIndex: face, latent: null }) });
     } catch (error) {
       bridge.send({ type: 'ITEM_FAILED', requestId, index, nodeId, message: messageOf(error) });
     }

@@ -2,7 +2,7 @@
 // → ready (a face is inverted) → previewing (a preview render in flight) → applying (full-size edit, or a batch).
 import type { CommandName, ItemError, Recipe, SelectionSummary } from '../plugin/protocol';
 import { presetsFor } from '../contract/presets';
-import { DEFAULT_FORM, formFromPrompt, formFromRecipe, type EditForm } from './edit-form';
+import { DEFAULT_FORM, formFromPrompt, formFromRecipe, type EditForm, type LoadedLatent } from './edit-form';
 import type { ShownError } from './panel-errors';
 import { stageView, type StageView } from './progress-label';
 import type { PackSummary } from './worker/engine-api';
@@ -63,6 +63,10 @@ export interface PanelState {
   faceIndex: number;
   face: { faceKey: string; aligned: RgbaImage } | null;
   form: EditForm;
+  /** Edit again: the recipe the panel was opened with (its latent, if any, is rendered again). */
+  recipe: Recipe | null;
+  /** A W+ file picked for the 'latent' method. */
+  latent: LoadedLatent | null;
   preview: { image: RgbaImage; channelsKept: number[] } | null;
   showBefore: boolean;
   /** BetaTooHigh, shown under the β slider instead of as an error. */
@@ -91,6 +95,8 @@ export const INITIAL_STATE: PanelState = {
   faceIndex: 0,
   face: null,
   form: DEFAULT_FORM,
+  recipe: null,
+  latent: null,
   preview: null,
   showBefore: false,
   betaNote: null,
@@ -112,6 +118,7 @@ export type PanelAction =
   | { type: 'photo'; photo: OpenPhoto; faceIndex: number; notes: string[] }
   | { type: 'face-selected'; faceIndex: number; faceKey: string; aligned: RgbaImage } // → ready
   | { type: 'form'; form: Partial<EditForm> }
+  | { type: 'latent'; latent: LoadedLatent }
   | { type: 'preview-started' } // → previewing
   | { type: 'preview-result'; image: RgbaImage; channelsKept: number[]; warnings: string[]; final: boolean }
   | { type: 'preview-failed'; error: ShownError }
@@ -144,6 +151,7 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
         selection: action.selection,
         packUrl: action.packUrl,
         form,
+        recipe: action.recipe,
         faceIndex: action.recipe?.faceIndex ?? 0,
         error: action.error !== null ? { title: 'facetext cannot edit this layer', message: action.error } : null,
       };
@@ -155,15 +163,15 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
     case 'busy':
       return { ...state, phase: 'loading', activity: action.activity, error: null, notice: null };
     case 'pack-loaded':
-      // A new pack forgets the faces (the engine drops them too).
-      return { ...state, pack: action.pack, face: null, preview: null, phase: 'idle', activity: null, stage: null };
+      // A new pack forgets the faces and any latent (the engine drops them too).
+      return { ...state, pack: action.pack, face: null, latent: null, preview: null, phase: 'idle', activity: null, stage: null };
     case 'progress': {
       const { progress } = action;
       if (progress.stage === 'download') return { ...state, download: { file: progress.file, loaded: progress.loaded, total: progress.total } };
       return { ...state, stage: stageView(progress) };
     }
     case 'target':
-      return { ...state, target: action.target, photo: null, face: null, preview: null, showBefore: false, betaNote: null, warnings: [] };
+      return { ...state, target: action.target, photo: null, face: null, latent: null, preview: null, showBefore: false, betaNote: null, warnings: [] };
     case 'photo': {
       // Several faces stop a Quick Actions run: the user picks one, then applies.
       const usable = action.photo.faces.filter((face) => !face.tooSmall).length;
@@ -173,6 +181,8 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
       return { ...state, faceIndex: action.faceIndex, face: { faceKey: action.faceKey, aligned: action.aligned }, preview: null, phase: 'ready', activity: null, stage: null };
     case 'form':
       return { ...state, form: { ...state.form, ...action.form }, notice: null };
+    case 'latent':
+      return { ...state, latent: action.latent };
     case 'preview-started':
       return state.phase === 'ready' ? { ...state, phase: 'previewing' } : state;
     case 'preview-result':

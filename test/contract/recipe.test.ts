@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseEditRecipe, parseRecipe, toRecipe, type Recipe } from '../../contract/recipe';
 
 const SMILE = { kind: 'global', target: 'smiling face', neutral: 'face', alpha: 4.1, beta: 0.15 } as const;
-const RECIPE: Recipe = { version: 2, edits: [SMILE, { kind: 'mapper', mapper: 'afro', strength: 0.5 }], packId: 'demo', faceIndex: 1, sourceNodeId: '1:2' };
+const RECIPE: Recipe = { version: 2, edits: [SMILE, { kind: 'mapper', mapper: 'afro', strength: 0.5 }], latent: null, packId: 'demo', faceIndex: 1, sourceNodeId: '1:2' };
 const V1 = { version: 1, prompt: 'face with a beard', neutral: 'face', method: 'global', alpha: 3, beta: 0.12, mapper: null, mapperStrength: 1, packId: 'golden-tiny', faceIndex: 0, sourceNodeId: '4:5' };
 
 describe('contract/recipe.ts', () => {
@@ -11,11 +11,11 @@ describe('contract/recipe.ts', () => {
     expect(parseRecipe(JSON.stringify(RECIPE))).toEqual(RECIPE);
     const extra = { ...RECIPE, extra: 1, edits: RECIPE.edits.map((e) => ({ ...e, note: 'x' })) };
     expect(parseRecipe(JSON.stringify(extra))).toEqual(RECIPE);
-    expect(toRecipe({ edits: [SMILE], packId: 'demo', faceIndex: 0 }, '9:9')).toEqual({ version: 2, edits: [SMILE], packId: 'demo', faceIndex: 0, sourceNodeId: '9:9' });
+    expect(toRecipe({ edits: [SMILE], latent: null, packId: 'demo', faceIndex: 0 }, '9:9')).toEqual({ version: 2, edits: [SMILE], latent: null, packId: 'demo', faceIndex: 0, sourceNodeId: '9:9' });
   });
 
   it('reads a version-1 global or mapper recipe as a stack of one edit', () => {
-    expect(parseRecipe(JSON.stringify(V1))).toEqual({ version: 2, edits: [{ kind: 'global', target: 'face with a beard', neutral: 'face', alpha: 3, beta: 0.12 }], packId: 'golden-tiny', faceIndex: 0, sourceNodeId: '4:5' });
+    expect(parseRecipe(JSON.stringify(V1))).toEqual({ version: 2, edits: [{ kind: 'global', target: 'face with a beard', neutral: 'face', alpha: 3, beta: 0.12 }], latent: null, packId: 'golden-tiny', faceIndex: 0, sourceNodeId: '4:5' });
     const mapper = { ...V1, method: 'mapper', mapper: 'beard', mapperStrength: 1.5 };
     expect(parseRecipe(JSON.stringify(mapper))).toMatchObject({ edits: [{ kind: 'mapper', mapper: 'beard', strength: 1.5 }] });
   });
@@ -35,9 +35,17 @@ describe('contract/recipe.ts', () => {
     expect(parseRecipe(data)).toEqual({ error });
   });
 
+  it('keeps a latent face (file and base64 W+) with no edits, and refuses a malformed one', () => {
+    const latent = { version: 2, edits: [], latent: { file: 'wplus.npy', wPlus: 'AACAPwAAAEA=' }, packId: 'demo', faceIndex: 0, sourceNodeId: '1:2' };
+    expect(parseRecipe(JSON.stringify(latent))).toEqual(latent);
+    expect(parseRecipe(JSON.stringify({ ...latent, latent: { file: 'wplus.npy', wPlus: 'not base64!' } }))).toEqual({ error: 'latent.wPlus must be float32 values in base64' });
+    expect(parseRecipe(JSON.stringify({ ...latent, latent: { file: '', wPlus: 'AACAPw==' } }))).toEqual({ error: 'latent.file must be a file name' });
+    expect(parseRecipe(JSON.stringify({ ...latent, latent: { file: 'w.npy', wPlus: 'A'.repeat(2_000_000) } }))).toEqual({ error: 'latent.wPlus must be float32 values in base64' });
+  });
+
   it('checks the recipe part of a panel message the same way', () => {
-    expect(parseEditRecipe({ edits: [SMILE], packId: 'demo', faceIndex: 0 })).toEqual({ edits: [SMILE], packId: 'demo', faceIndex: 0 });
-    expect(parseEditRecipe({ edits: [{ ...SMILE, alpha: 1e39 }], packId: 'demo', faceIndex: 0 })).toEqual({ error: 'α must be a number from −50 to 50, got 1e+39. Typical values are −10 to 10.' });
+    expect(parseEditRecipe({ edits: [SMILE], latent: null, packId: 'demo', faceIndex: 0 })).toEqual({ edits: [SMILE], latent: null, packId: 'demo', faceIndex: 0 });
+    expect(parseEditRecipe({ edits: [{ ...SMILE, alpha: 1e39 }], latent: null, packId: 'demo', faceIndex: 0 })).toEqual({ error: 'α must be a number from −50 to 50, got 1e+39. Typical values are −10 to 10.' });
     expect(parseEditRecipe(null)).toEqual({ error: 'it is not an object' });
   });
 });

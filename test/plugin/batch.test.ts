@@ -9,7 +9,7 @@ import { FakeFigma } from '../fake-figma/fake-figma';
 import type { FakeNode } from '../fake-figma/fake-nodes';
 import { newDocument, settleAsync, solidPng, startPluginAsync } from '../fake-figma/plugin-run';
 
-const EDIT: EditRecipe = { edits: [{ kind: 'global', target: 'old face', neutral: 'face', alpha: 3, beta: 0.12 }], packId: 'golden-tiny', faceIndex: 0 };
+const EDIT: EditRecipe = { edits: [{ kind: 'global', target: 'old face', neutral: 'face', alpha: 3, beta: 0.12 }], latent: null, packId: 'golden-tiny', faceIndex: 0 };
 const EDITED = solidPng(16, 16, [0, 128, 0]);
 afterEach(() => vi.unstubAllGlobals());
 

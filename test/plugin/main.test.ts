@@ -11,7 +11,7 @@ import { newDocument, PANEL_HTML, received, settleAsync, solidPng, startPluginAs
 const PHOTO = solidPng(64, 48, [180, 140, 120]);
 const EDITED = solidPng(64, 48, [10, 200, 30]);
 const SMILE = { kind: 'global', target: 'smiling face', neutral: 'face', alpha: 4.1, beta: 0.15 } as const;
-const EDIT: EditRecipe = { edits: [SMILE], packId: 'golden-tiny', faceIndex: 0 };
+const EDIT: EditRecipe = { edits: [SMILE], latent: null, packId: 'golden-tiny', faceIndex: 0 };
 type Show = Extract<ToUi, { type: 'SHOW_COMMAND' }>;
 type Target = Extract<ToUi, { type: 'TARGET_IMAGE' }>;
 

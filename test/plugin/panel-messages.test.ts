@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyFailedFor, parsePanelMessage } from '../../plugin/panel-messages';
 
-const RECIPE = { edits: [{ kind: 'global', target: 'smiling face', neutral: 'face', alpha: 4.1, beta: 0.15 }], packId: 'demo', faceIndex: 0 };
+const RECIPE = { edits: [{ kind: 'global', target: 'smiling face', neutral: 'face', alpha: 4.1, beta: 0.15 }], latent: null, packId: 'demo', faceIndex: 0 };
 const APPLY = { type: 'APPLY_RESULT', requestId: 'target-1', index: 0, nodeId: '1:2', bytes: new Uint8Array([1, 2, 3]), width: 4, height: 4, recipe: RECIPE };
 
 describe('plugin/panel-messages.ts', () => {

@@ -15,7 +15,7 @@ const RED = solidPng(40, 30, [255, 0, 0]);
 const BLUE = solidPng(20, 20, [0, 0, 255]);
 const scene = (node: FakeNode) => node as unknown as SceneNode;
 const frozenCopy = (node: FakeNode) => JSON.stringify(node.fills);
-const RECIPE = prepareRecipe({ version: 2, edits: [{ kind: 'global', target: 'smiling face', neutral: 'face', alpha: 4.1, beta: 0.15 }], packId: 'demo', faceIndex: 0, sourceNodeId: '1:1' });
+const RECIPE = prepareRecipe({ version: 2, edits: [{ kind: 'global', target: 'smiling face', neutral: 'face', alpha: 4.1, beta: 0.15 }], latent: null, packId: 'demo', faceIndex: 0, sourceNodeId: '1:1' });
 
 beforeEach(() => {
   doc = newDocument();

@@ -8,7 +8,7 @@ import type { FakeNode } from '../fake-figma/fake-nodes';
 import { newDocument } from '../fake-figma/plugin-run';
 
 const BEARD = { kind: 'global', target: 'face with a beard', neutral: 'face', alpha: 4.1, beta: 0.15 } as const;
-const RECIPE: Recipe = { version: 2, edits: [BEARD], packId: 'golden-tiny', faceIndex: 0, sourceNodeId: '1:2' };
+const RECIPE: Recipe = { version: 2, edits: [BEARD], latent: null, packId: 'golden-tiny', faceIndex: 0, sourceNodeId: '1:2' };
 let doc: FakeDocument;
 let node: FakeNode;
 const scene = (n: FakeNode) => n as unknown as SceneNode;
@@ -33,6 +33,13 @@ describe('plugin/recipe.ts', () => {
     expect(resultName('Portrait', stack)).toBe('Portrait · face with a beard + afro mapper');
     const long = { ...RECIPE, edits: Array.from({ length: 8 }, () => ({ ...BEARD, target: 'x'.repeat(300) })) };
     expect(relaunchDescription(long)).toHaveLength(1000);
+  });
+
+  it('names a result made from a latent by its file, with any edits after it', () => {
+    const latent = { file: 'wplus.npy', wPlus: 'AACAPw==' };
+    expect(resultName('Portrait', { edits: [], latent })).toBe('Portrait · latent wplus.npy');
+    expect(resultName('Portrait', { edits: [BEARD], latent })).toBe('Portrait · latent wplus.npy + face with a beard');
+    expect(relaunchDescription({ ...RECIPE, edits: [], latent })).toBe('Tweak latent wplus.npy');
   });
 
   it('refuses a recipe over 100 kB before anything is written, naming its size', () => {

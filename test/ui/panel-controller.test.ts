@@ -10,7 +10,7 @@ import type { PackSummary, RenderOptions } from '../../ui/worker/engine-api';
 import type { PhotoFace } from '../../ui/worker/photo-api';
 
 const PACK: PackSummary = {
-  id: 'golden-tiny', description: 'tiny', demo: false, resolution: 64, previewResolutions: [16, 32], encoderSize: 64,
+  id: 'golden-tiny', description: 'tiny', demo: false, resolution: 64, previewResolutions: [16, 32], encoderSize: 64, numWs: 2, wDim: 3,
   mappers: [{ name: 'beard', description: 'a beard' }], presets: [], backend: 'wasm',
 };
 const image = (size: number) => ({ width: size, height: size, data: new Uint8ClampedArray(size * size * 4) });
@@ -39,6 +39,10 @@ function setup({ faces = [face(0)], missing = [] as string[], renderError = null
       calls.push({ method: 'selectFace', args: options });
       return { faceKey: `key-${options.face}`, aligned: image(64), quad: [] };
     },
+    async faceFromWPlus(wPlus) {
+      calls.push({ method: 'faceFromWPlus', args: Array.from(wPlus) });
+      return { faceKey: `wplus:${wPlus.join(',')}`, cached: false, timings: {} };
+    },
     render(request) {
       calls.push({ method: 'render', args: request });
       return new Promise((resolve, reject) => renders.push({ request, finish: () => (renderError ? reject(renderError) : resolve({ image: image(32), channelsKept: [7], warnings: [], timings: {} })) }));
@@ -64,6 +68,14 @@ const show = (overrides: Partial<Extract<ToUi, { type: 'SHOW_COMMAND' }>> = {}):
 const targetImage = (requestId: string, index = 0, total = 1): ToUi => ({
   type: 'TARGET_IMAGE', requestId, nodeId: `1:${index}`, name: `Photo ${index}`, index, total, bytes: new Uint8Array([1]), width: 8, height: 8, source: 'fill',
 });
+
+/** A float32 .npy of shape [2, 3] holding `values`, as numpy writes it (header padded to a multiple of 64). */
+function npy(values: number[], shape = '(2, 3)'): File {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
+  header += ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
+  const body = new Uint8Array(new Float32Array(values).buffer);
+  return new File([new Uint8Array([0x93, ...new TextEncoder().encode('NUMPY'), 1, 0, header.length, 0]), header, body], 'wplus.npy');
+}
 
 describe('PanelController', () => {
   it('loads the default pack (falling back from a missing demo pack), remembers it and asks for the selected image', async () => {
@@ -96,7 +108,7 @@ describe('PanelController', () => {
     expect(sent.some((m) => m.type === 'REMEMBER_PACK_URL')).toBe(false); // already remembered
     const apply = sent.find((m) => m.type === 'APPLY_RESULT') as Extract<ToPlugin, { type: 'APPLY_RESULT' }>;
     expect(apply).toMatchObject({ requestId: request.requestId, index: 0, nodeId: '1:0', width: 8, height: 8 });
-    expect(apply.recipe).toEqual({ edits: [{ kind: 'global', target: 'grey hair', neutral: 'face with hair', alpha: 4.1, beta: 0.15 }], packId: 'golden-tiny', faceIndex: 0 });
+    expect(apply.recipe).toEqual({ edits: [{ kind: 'global', target: 'grey hair', neutral: 'face with hair', alpha: 4.1, beta: 0.15 }], latent: null, packId: 'golden-tiny', faceIndex: 0 });
     expect(controller.getState().phase).toBe('applying');
     emit({ type: 'RESULT_APPLIED', requestId: request.requestId, index: 0, resultNodeId: '9:9', name: 'Photo 0 (grey hair)' });
     await tick();
@@ -143,7 +155,7 @@ describe('PanelController', () => {
 
   it('shows BetaTooHigh as a note under β, not as an error banner', async () => {
     const { sent, emit, controller, renders } = setup({ renderError: named('BetaTooHigh', 'β 0.3 keeps no channel') });
-    emit(show({ recipe: { version: 2, edits: [{ kind: 'global', target: 'old face', neutral: 'face', alpha: 3, beta: 0.3 }], packId: 'golden-tiny', faceIndex: 0, sourceNodeId: '1:0' }, command: 'edit-again' }));
+    emit(show({ recipe: { version: 2, edits: [{ kind: 'global', target: 'old face', neutral: 'face', alpha: 3, beta: 0.3 }], latent: null, packId: 'golden-tiny', faceIndex: 0, sourceNodeId: '1:0' }, command: 'edit-again' }));
     await tick();
     emit(targetImage((sent.at(-1) as { requestId: string }).requestId));
     await tick();
@@ -194,5 +206,54 @@ describe('PanelController', () => {
     await tick();
     expect(calls.map((c) => c.method)).toEqual(['loadPack']);
     expect(sent.map((m) => m.type)).toEqual(['UI_READY', 'REMEMBER_PACK_URL', 'REQUEST_TARGET']);
+  });
+
+  it('renders a picked latent instead of the inversion, applies it to that face, and stores its W+ for Edit again', async () => {
+    const { sent, calls, emit, controller } = setup();
+    emit(show());
+    await tick();
+    emit(targetImage((sent.at(-1) as { requestId: string }).requestId));
+    await tick();
+    controller.loadLatent(npy([0.5, -1, 2, 0.25, 3, -0.5]));
+    await tick();
+    expect(controller.getState()).toMatchObject({ form: { method: 'latent' }, latent: { file: 'wplus.npy', faceKey: 'wplus:0.5,-1,2,0.25,3,-0.5' } });
+    expect(calls.filter((c) => c.method === 'render').at(-1)!.args).toMatchObject({ faceKey: 'wplus:0.5,-1,2,0.25,3,-0.5', edits: [] });
+    controller.apply();
+    await tick();
+    const compose = calls.find((c) => c.method === 'composePhoto')!.args as { face: number; edits: unknown[]; latent: Float32Array };
+    expect([compose.face, compose.edits, Array.from(compose.latent)]).toEqual([0, [], [0.5, -1, 2, 0.25, 3, -0.5]]);
+    const recipe = (sent.find((m) => m.type === 'APPLY_RESULT') as Extract<ToPlugin, { type: 'APPLY_RESULT' }>).recipe;
+    expect(recipe.edits).toEqual([]);
+    expect(recipe.latent?.file).toBe('wplus.npy');
+    expect(Array.from(new Float32Array(Uint8Array.from(atob(recipe.latent!.wPlus), (c) => c.charCodeAt(0)).buffer))).toEqual([0.5, -1, 2, 0.25, 3, -0.5]);
+
+    // Edit again on that result: the stored W+ is rendered again, without picking the file.
+    const again = setup();
+    again.emit(show({ command: 'edit-again', recipe: { version: 2, ...recipe, sourceNodeId: '1:0' } }));
+    await tick();
+    again.emit(targetImage((again.sent.at(-1) as { requestId: string }).requestId));
+    await tick();
+    expect(again.calls.find((c) => c.method === 'faceFromWPlus')!.args).toEqual([0.5, -1, 2, 0.25, 3, -0.5]);
+    expect(again.calls.filter((c) => c.method === 'render').at(-1)!.args).toMatchObject({ faceKey: 'wplus:0.5,-1,2,0.25,3,-0.5', edits: [] });
+  });
+
+  it('refuses a latent of the wrong shape in one line, and a latent in a batch', async () => {
+    const { sent, emit, controller } = setup();
+    emit(show());
+    await tick();
+    emit(targetImage((sent.at(-1) as { requestId: string }).requestId));
+    await tick();
+    controller.loadLatent(npy([1, 2, 3, 4, 5, 6, 7, 8], '(2, 4)'));
+    await tick();
+    expect(controller.getState().error).toEqual({ title: 'Check the settings', message: 'wplus.npy has shape [2, 4], not [2, 3] for this pack. A W+ latent is a float32 .npy of shape [2, 3], as python3 -m models.optimize writes it.' });
+    expect(controller.getState().latent).toBeNull();
+    const batch = setup();
+    batch.emit(show({ command: 'batch-edit', selection: selection(2) }));
+    await tick();
+    batch.controller.setForm({ method: 'latent' });
+    batch.controller.apply();
+    await tick();
+    expect(batch.controller.getState().error?.message).toBe('A latent is one face of one photo: apply it with Edit with text…, not in a batch.');
+    expect(batch.sent.some((m) => m.type === 'START_BATCH')).toBe(false);
   });
 });

@@ -165,6 +165,21 @@ describe('two faces: 02-two-faces.jpg', () => {
     expect(first.coreChanged).toBe(0);
   });
 
+  it('composes a given latent in place of the inversion: the face\'s own W+ gives the same pixels, another W+ others', async () => {
+    const { photoId } = await editor.openPhoto(photo, { name: '02-two-faces.jpg' });
+    const inverted = await editor.composePhoto({ photoId, face: 1, edits: EDITS });
+    const { faceKey } = await editor.selectFace({ photoId, face: 1 });
+    const { wPlus } = await engine.latents(faceKey);
+    const fromLatent = await editor.composePhoto({ photoId, face: 1, edits: EDITS, latent: wPlus });
+    expect(Buffer.from(fromLatent.image.data).equals(Buffer.from(inverted.image.data))).toBe(true);
+    const other = await editor.composePhoto({ photoId, face: 1, edits: [], latent: wPlus.map((v) => v * 0.5) });
+    const mask = diffByMask(photo, other.image, await transformOf(photo, 1));
+    expect(mask.changedOutside).toBe(0); // pasted through face 1's alignment only
+    expect(mask.coreChanged / mask.core).toBeGreaterThan(0.9);
+    const all = await failure(() => editor.composePhoto({ photoId, face: 'all', edits: [], latent: wPlus }));
+    expect([all.name, all.message]).toEqual(['BadArgument', 'A latent is one face: compose it with one face index, not "all".']);
+  });
+
   it('refuses a face index that does not exist, listing the valid ones', async () => {
     const { photoId } = await editor.openPhoto(photo, { name: '02-two-faces.jpg' });
     const error = await failure(() => editor.composePhoto({ photoId, face: 2, edits: EDITS }));

@@ -80,6 +80,9 @@ export interface PackSummary {
   previewResolutions: number[];
   /** Side of the aligned face invert() expects. */
   encoderSize: number;
+  /** W+ shape: rows and the width of each (a latent file must have it). */
+  numWs: number;
+  wDim: number;
   mappers: Array<{ name: string; description: string }>;
   /** Prompt pairs whose Δt the pack stores (no CLIP text model needed for them). */
   presets: PresetEntry[];
@@ -95,8 +98,12 @@ export interface RuntimeReport {
 export interface EngineStats {
   /** run() calls per graph role since the pack was loaded. */
   runs: Partial<Record<GraphRole, number>>;
-  /** Graph roles with a session, in the order they were opened. */
+  /** Graph roles that have had a session, each once, in the order they were first opened. */
   graphsLoaded: GraphRole[];
+  /** Graph roles with a session now (the encoder and clipText are released between uses where the pack re-reads cheaply). */
+  graphsOpen: GraphRole[];
+  /** Sessions created per role (more than 1: released and opened again). */
+  graphOpens: Partial<Record<GraphRole, number>>;
   /** The backend each loaded graph runs on. */
   sessionBackends: Partial<Record<GraphRole, Backend>>;
   /** Whether the CLIP vocabulary has been read (only a text direction needs it). */

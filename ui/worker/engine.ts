@@ -126,6 +126,8 @@ export class Engine {
       resolution: pack.generator.resolution,
       previewResolutions: [...pack.generator.previewResolutions],
       encoderSize: pack.encoder.size,
+      numWs: pack.generator.numWs,
+      wDim: pack.generator.wDim,
       mappers: pack.mappers.map(({ name, description }) => ({ name, description })),
       presets: pack.presets ? pack.presets.entries.map((e) => ({ ...e })) : [],
       backend: runtime.backend,

@@ -69,6 +69,11 @@ export interface ComposePhotoOptions {
   /** One face index, or every face that is large enough to edit. */
   face: number | 'all';
   edits: EditSpec[];
+  /**
+   * A W+ [numWs × wDim] to render for the face instead of inverting it (an optimised latent from
+   * python3 -m models.optimize); the edits apply on top. Only with one face index.
+   */
+  latent?: Float32Array;
 }
 
 export interface ComposePhotoResult {

@@ -4,6 +4,7 @@
 //   openPhoto:    RGBA ─fitPhoto (≤ 4096 px, matte, grey?)→ detectFaces → faces + quads      cached per photo
 //   selectFace:   face ─alignFace(encoderSize)→ aligned ─Engine.invert→ faceKey              aligned cached per face
 //   composePhoto: each face: Engine.render(full) ─(grey?)→ pasteBack through its alignment   pixels outside masks kept
+//                 (a given latent W+ replaces the face's inversion: an optimised result, pasted the same way)
 import { INVERT_STEPS, renderSteps, type Engine } from './engine';
 import { EngineError } from './errors';
 import { alignFace, faceQuad, MIN_FACE_QUAD_PX, type AlignedFace } from './face/align';
@@ -86,8 +87,11 @@ export class PhotoEditor {
   }
 
   /** Edits one face or every face large enough, renders each at the generator's resolution and pastes it back. */
-  async composePhoto({ photoId, face, edits }: ComposePhotoOptions, onProgress?: ProgressCallback): Promise<ComposePhotoResult> {
+  async composePhoto({ photoId, face, edits, latent }: ComposePhotoOptions, onProgress?: ProgressCallback): Promise<ComposePhotoResult> {
     const photo = this.photo(photoId);
+    if (latent !== undefined && face === 'all') {
+      throw new EngineError('BadArgument', 'A latent is one face: compose it with one face index, not "all".');
+    }
     const warnings: string[] = [];
     let indices: number[];
     if (face === 'all') {
@@ -106,7 +110,9 @@ export class PhotoEditor {
     const perFace = INVERT_STEPS + renderSteps(edits);
     for (const [n, index] of indices.entries()) {
       const face = { index, count: indices.length };
-      const { aligned, faceKey, timings: invertTimings } = await this.invertFace(photo, index, jobProgress(onProgress, { offset: n * perFace, of: indices.length * perFace, face }));
+      const { aligned, faceKey, timings: invertTimings } = latent === undefined
+        ? await this.invertFace(photo, index, jobProgress(onProgress, { offset: n * perFace, of: indices.length * perFace, face }))
+        : { aligned: this.alignedFace(photo, index, (await this.engine.summary()).encoderSize), ...(await this.engine.faceFromWPlus(latent)) };
       add(timings, 'invert.', invertTimings);
       const rendered = await this.engine.render({ faceKey, edits, resolution: 'full' }, jobProgress(onProgress, { offset: n * perFace + INVERT_STEPS, of: indices.length * perFace, face }));
       add(timings, 'render.', rendered.timings);
@@ -130,20 +136,24 @@ export class PhotoEditor {
   }
 
   private async invertFace(photo: Photo, index: number, onProgress?: ProgressCallback): Promise<{ aligned: AlignedFace; faceKey: string; timings: Record<string, number> }> {
+    const started = performance.now();
+    const aligned = this.alignedFace(photo, index, (await this.engine.summary()).encoderSize);
+    const align = performance.now() - started;
+    const inverted = await this.engine.invert(aligned.image, onProgress);
+    return { aligned, faceKey: inverted.faceKey, timings: { align, ...inverted.timings } };
+  }
+
+  /** The face aligned for the encoder (cached per size). Throws FaceTooSmall for a face under MIN_FACE_QUAD_PX. */
+  private alignedFace(photo: Photo, index: number, encoderSize: number): AlignedFace {
     const info = photo.faces[index];
     if (info.tooSmall) throw tooSmall(photo, info);
-    const { encoderSize } = await this.engine.summary();
     const key = `${index}@${encoderSize}`;
     let aligned = photo.aligned.get(key);
-    const timings: Record<string, number> = {};
     if (aligned === undefined) {
-      const started = performance.now();
       aligned = alignFace(photo.analysis, photo.detected[index].landmarks, { outputSize: encoderSize, name: photo.name });
-      timings.align = performance.now() - started;
       photo.aligned.set(key, aligned);
     }
-    const inverted = await this.engine.invert(aligned.image, onProgress);
-    return { aligned, faceKey: inverted.faceKey, timings: { ...timings, ...inverted.timings } };
+    return aligned;
   }
 }
 
