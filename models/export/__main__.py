@@ -83,10 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         return SUBCOMMANDS[argv[0]](argv[1:])
     args = parse_args(argv)
     try:
-        vocab = args.clip_vocab or find_vocab([args.clip.parent, args.stylegan.parent])
-        if vocab is None:
-            raise PackError("no CLIP vocabulary beside --clip or --stylegan: pass --clip-vocab "
-                            "bpe_simple_vocab_16e6.txt.gz (openai/CLIP's file)")
+        vocab = args.clip_vocab or find_vocab([args.clip.parent, args.stylegan.parent])  # None: pack.py asks for it
         options = PackOptions(
             pack_id=args.pack_id, description=args.description, out=args.out,
             previews=parse_int_list(args.preview, "--preview") if args.preview else None,

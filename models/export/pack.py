@@ -66,7 +66,7 @@ class PackOptions:
     out: Path
     previews: list[int] | None = None  # None: default_previews
     fp16: str | None = None  # None, "all" or a comma list of roles
-    clip_vocab: Path = DEFAULT_CLIP_VOCAB
+    clip_vocab: Path | None = DEFAULT_CLIP_VOCAB  # the CLI passes None when it finds none (then write_pack asks)
     licences: dict[str, str] = field(default_factory=dict)
     demo: bool = False
 
@@ -171,7 +171,10 @@ def describe_pack(sources: Sources, *, pack_id: str, description: str, demo: boo
     }
 
 
-def _checked_vocab(path: Path) -> bytes:
+def _checked_vocab(path: Path | None) -> bytes:
+    if path is None:
+        raise PackError(f"no CLIP vocabulary beside --clip or --stylegan: pass --clip-vocab {CLIP_VOCAB_NAME} "
+                        f"(openai/CLIP's file)")
     if not path.is_file():
         raise PackError(f"--clip-vocab {path}: no such file (openai/CLIP's {CLIP_VOCAB_NAME})")
     data = path.read_bytes()
