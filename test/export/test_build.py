@@ -124,7 +124,7 @@ def test_an_interrupted_build_resumes_without_exporting_finished_graphs_again(co
     reused = [line for line in lines if "already exported, sha256 verified" in line]
     assert len(reused) == 2
     assert not (out / ".build-state.json").exists()
-    # a graph damaged on disk is exported again, not trusted
+    # the resumed build wrote the same graphs as an uninterrupted one
     fresh = tmp_path / "fresh"
     assert build(BuildOptions(folder=complete_downloads, out=fresh, pack_id="fresh", description="x"), log=lambda _: None)
     for name in ("mapping.onnx", "synthesis.onnx", "encoder.onnx"):
