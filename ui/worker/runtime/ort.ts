@@ -13,7 +13,11 @@ export type OrtTensor = Tensor;
 export const BACKENDS: readonly Backend[] = ['webgpu', 'wasm'];
 
 export interface RuntimeOptions {
-  /** Order of preference. Default: ['webgpu', 'wasm'] where navigator.gpu exists, else ['wasm']. */
+  /**
+   * Order of preference. Default: ['webgpu', 'wasm'] where navigator.gpu exists, else ['wasm']. A software or
+   * fallback WebGPU adapter (SwiftShader, llvmpipe) is passed over while a later backend remains, because
+   * wasm is faster than a CPU rasterizer; `['webgpu']` alone uses whatever adapter there is (tests force it so).
+   */
   backends?: Backend[];
   /** ORT's .wasm bytes when they are not fetched by URL (the plugin inlines them). */
   wasmBinary?: ArrayBuffer;
@@ -34,12 +38,29 @@ export interface GraphSession {
 // ORT's env is process-wide and read once, when the first session initialises the wasm backend.
 let configuredEnv: { wasmBinary: ArrayBuffer | undefined; numThreads: number } | undefined;
 
+/** What the WebGPU adapter says about itself (GPUAdapter.info), and whether that makes it a software one. */
+export interface GpuAdapterReport {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** isFallbackAdapter, or a software rasterizer named in the info (SwiftShader, llvmpipe, lavapipe, WARP). */
+  software: boolean;
+  /** False when the adapter exposed no info at all (then `software` only reflects isFallbackAdapter). */
+  infoAvailable: boolean;
+}
+
 export class OrtRuntime {
   private queue: Promise<unknown> = Promise.resolve();
   private currentBackend: Backend;
   private fallback: string | undefined;
 
-  private constructor(backend: Backend, fallbackReason: string | undefined) {
+  private constructor(
+    backend: Backend,
+    fallbackReason: string | undefined,
+    /** The WebGPU adapter that was looked at (undefined when WebGPU was not tried or had none). */
+    readonly gpuAdapter: GpuAdapterReport | undefined,
+  ) {
     this.currentBackend = backend;
     this.fallback = fallbackReason;
   }
@@ -55,11 +76,21 @@ export class OrtRuntime {
     configureEnv(wasmBinary, numThreads);
 
     const reasons: string[] = [];
-    for (const backend of backends) {
-      const problem = backend === 'webgpu' ? await probeWebGpu() : undefined;
+    let gpuAdapter: GpuAdapterReport | undefined;
+    for (const [index, backend] of backends.entries()) {
+      let problem: string | undefined;
+      if (backend === 'webgpu') {
+        const probe = await probeWebGpu();
+        gpuAdapter = probe.adapter;
+        problem = probe.problem;
+        const later = backends.slice(index + 1);
+        if (problem === undefined && probe.adapter?.software === true && later.length > 0) {
+          problem = `WebGPU adapter is a software renderer (${rendererName(probe.adapter)}): running on ${later.includes('wasm') ? 'WebAssembly' : later[0]}, which is faster here`;
+        }
+      }
       // A backend counts as usable only once it has run a graph: this also loads ORT's wasm.
       const failure = problem ?? (await smokeTest(backend));
-      if (failure === undefined) return new OrtRuntime(backend, reasons.length > 0 ? reasons.join('; ') : undefined);
+      if (failure === undefined) return new OrtRuntime(backend, reasons.length > 0 ? reasons.join('; ') : undefined, gpuAdapter);
       reasons.push(failure);
     }
     throw new Error(`No usable backend among ${backends.join(', ')}: ${reasons.join('; ')}`);
@@ -184,8 +215,22 @@ function configureEnv(wasmBinary: ArrayBuffer | undefined, numThreads: number): 
   configuredEnv = { wasmBinary, numThreads };
 }
 
+interface AdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+
+interface AdapterLike {
+  info?: AdapterInfoLike;
+  isFallbackAdapter?: boolean;
+  requestAdapterInfo?: () => Promise<AdapterInfoLike>;
+}
+
 interface GpuLike {
-  requestAdapter(): Promise<unknown>;
+  requestAdapter(): Promise<AdapterLike | null>;
 }
 
 function navigatorGpu(): GpuLike | undefined {
@@ -204,14 +249,43 @@ function defaultNumThreads(): number {
   return Math.min(4, Math.ceil((g.navigator?.hardwareConcurrency ?? 2) / 2));
 }
 
-/** undefined when WebGPU can be used, otherwise why not. */
-async function probeWebGpu(): Promise<string | undefined> {
+/** Software rasterizers as adapters name themselves in vendor / architecture / device / description. */
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render|\bwarp\b/i;
+
+/** The adapter's own account of itself: GPUAdapter.info (Chromium ≥ 127), else the older requestAdapterInfo(). */
+export async function describeAdapter(adapter: AdapterLike): Promise<GpuAdapterReport> {
+  let info = adapter.info;
+  if (info === undefined && typeof adapter.requestAdapterInfo === 'function') {
+    info = await adapter.requestAdapterInfo().catch(() => undefined);
+  }
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  const report = {
+    vendor: text(info?.vendor),
+    architecture: text(info?.architecture),
+    device: text(info?.device),
+    description: text(info?.description),
+  };
+  const named = SOFTWARE_RENDERER.test([report.vendor, report.architecture, report.device, report.description].join(' '));
+  const fallback = info?.isFallbackAdapter === true || adapter.isFallbackAdapter === true;
+  return { ...report, software: named || fallback, infoAvailable: info !== undefined };
+}
+
+/** "SwiftShader", "llvmpipe", …: what to call a software adapter in a message. */
+function rendererName(adapter: GpuAdapterReport): string {
+  const all = [adapter.architecture, adapter.description, adapter.device, adapter.vendor].join(' ');
+  const known = /swiftshader/i.test(all) ? 'SwiftShader' : (/llvmpipe|lavapipe|softpipe|warp|microsoft basic render/i.exec(all)?.[0] ?? undefined);
+  return known ?? (([adapter.description, adapter.architecture, adapter.vendor].find((s) => s !== '') ?? 'a fallback adapter') + ', a fallback adapter');
+}
+
+/** `problem` is undefined when WebGPU can be used, otherwise why not; `adapter` is what the adapter said about itself. */
+async function probeWebGpu(): Promise<{ problem?: string; adapter?: GpuAdapterReport }> {
   const gpu = navigatorGpu();
-  if (gpu === undefined) return 'WebGPU is not available here (no navigator.gpu)';
+  if (gpu === undefined) return { problem: 'WebGPU is not available here (no navigator.gpu)' };
   try {
     const adapter = await gpu.requestAdapter();
-    return adapter === null || adapter === undefined ? 'WebGPU has no adapter (navigator.gpu.requestAdapter() returned null)' : undefined;
+    if (adapter === null || adapter === undefined) return { problem: 'WebGPU has no adapter (navigator.gpu.requestAdapter() returned null)' };
+    return { adapter: await describeAdapter(adapter) };
   } catch (error) {
-    return `WebGPU adapter request failed: ${error instanceof Error ? error.message : String(error)}`;
+    return { problem: `WebGPU adapter request failed: ${error instanceof Error ? error.message : String(error)}` };
   }
 }
