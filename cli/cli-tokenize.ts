@@ -9,9 +9,11 @@ import { EngineError } from '../ui/worker/errors';
 import { readArgs, UsageError } from './cli-args';
 import { packDirArg } from './pack-dir-arg';
 import { packFromDirectory } from './read-pack-dir';
+import { readRegularFile } from './read-regular-file';
 
 const VOCAB_NAME = 'bpe_simple_vocab_16e6.txt.gz'; // openai/CLIP's merges file
 export const VOCAB_ENV = 'FACETEXT_VOCAB';
+const MAX_VOCAB_BYTES = 64 * 2 ** 20; // CLIP's is 1.3 MB
 
 export async function tokenizeCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = readArgs('tokenize', args, { pack: { type: 'string' } }, { positionals: 1 });
@@ -56,8 +58,10 @@ async function loadTokenizer(packDir: string | undefined): Promise<{ tokenizer: 
         `Pass --pack <dir> to use a pack's copy, or set ${VOCAB_ENV} to the file.`,
     );
   }
+  // Bounded: $FACETEXT_VOCAB may name a FIFO, a device or a folder by mistake (the file is 1.3 MB).
+  const bytes = readRegularFile(found.path, { maxBytes: MAX_VOCAB_BYTES, kind: 'PackFileCorrupt', what: `The CLIP vocabulary (from ${found.why})`, hint: `Set ${VOCAB_ENV} to the file ${VOCAB_NAME}.` });
   try {
-    return { tokenizer: await ClipTokenizer.fromVocabGz(readFileSync(found.path)), contextLength: CONTEXT_LENGTH };
+    return { tokenizer: await ClipTokenizer.fromVocabGz(bytes), contextLength: CONTEXT_LENGTH };
   } catch (error) {
     throw new EngineError('PackFileCorrupt', `${found.path} (from ${found.why}) is not CLIP's ${VOCAB_NAME}: ${(error as Error).message}`);
   }

@@ -22,7 +22,7 @@ export const MAX_IMAGE_SIDE = 16384;
 export const MAX_IMAGE_PIXELS = 100_000_000;
 
 export function readImageFile(path: string): RgbaImage {
-  const bytes = readRegularFile(path, { maxBytes: MAX_IMAGE_FILE_BYTES, kind: 'ImageInvalid', what: 'The image' });
+  const bytes = readRegularFile(path, { maxBytes: MAX_IMAGE_FILE_BYTES, kind: 'ImageInvalid', what: 'The image', hint: 'Give the path of an image file.' });
   return decodeImageBytes(bytes, basename(path));
 }
 

@@ -2,7 +2,8 @@
 // (fs3) of any pack, computed with the pack's own graphs and written back into it (tools/s-stats.ts,
 // tools/relevance.ts). Progress with an ETA goes to stderr. Ctrl-C during `pack relevance` keeps the
 // checkpoint; running the same command again resumes it.
-import { readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isEngineError } from '../ui/worker/errors';
 import { OrtRuntime } from '../ui/worker/runtime/ort';
@@ -14,12 +15,15 @@ import type { CheckpointStore } from '../models/tools/relevance-checkpoint';
 import { computeSStats, DEFAULT_STATS_SAMPLES } from '../models/tools/s-stats';
 import { packDirArg } from './pack-dir-arg';
 import { packFromDirectory } from './read-pack-dir';
+import { readRegularFile } from './read-regular-file';
 import { float32Bytes, writePackFiles } from './write-pack-files';
 
 export const CHECKPOINT_NAME = 'relevance.partial'; // beside pack.json; not listed in it, removed when done
 const EXIT_USAGE = 2;
 const EXIT_INTERRUPTED = 130; // 128 + SIGINT, as shells report it
 const REPORT_EVERY_MS = 1000;
+// A checkpoint is JSON holding float64 sums (channels × CLIP dims) in base64: tens of MB for a full-size pack.
+const MAX_CHECKPOINT_BYTES = 2 ** 30;
 
 export const PACK_STATS_USAGE = `Usage: facetext pack stats --pack <dir> [--samples N] [--truncation ψ] [--seed n]
 
@@ -225,13 +229,9 @@ export function formatDuration(ms: number): string {
 export function fileCheckpoint(path: string): CheckpointStore {
   return {
     async read() {
-      try {
-        const buffer = await readFile(path);
-        return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw error;
-      }
+      // Bounded: --checkpoint names any path, and a FIFO or a device there must not block or fill memory.
+      if (!existsSync(path)) return null;
+      return readRegularFile(path, { maxBytes: MAX_CHECKPOINT_BYTES, kind: 'PackFileCorrupt', what: 'The relevance checkpoint' });
     },
     async write(bytes) {
       const { writeFile, rename } = await import('node:fs/promises');

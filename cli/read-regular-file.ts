@@ -12,16 +12,18 @@ export interface ReadRegularFileOptions {
   kind: EngineErrorKind;
   /** What the file is for, in the messages ("The image"). */
   what: string;
+  /** What to do instead, after "not a regular file." */
+  hint?: string;
 }
 
-export function readRegularFile(path: string, { maxBytes, kind, what }: ReadRegularFileOptions): Uint8Array {
+export function readRegularFile(path: string, { maxBytes, kind, what, hint = 'Give the path of a regular file.' }: ReadRegularFileOptions): Uint8Array {
   const fail = (problem: string): never => {
     throw new EngineError(kind, `${what} ${path} ${problem}`);
   };
   const link = statOrFail(() => lstatSync(path), fail);
   const target = link.isSymbolicLink() ? statOrFail(() => statSync(path), fail) : link;
   const linkTo = link.isSymbolicLink() ? 'a symbolic link to ' : '';
-  if (!target.isFile()) fail(`is ${linkTo}${fileTypeName(target)}, not a regular file. Give the path of an image file.`);
+  if (!target.isFile()) fail(`is ${linkTo}${fileTypeName(target)}, not a regular file. ${hint}`);
   if (target.size > maxBytes) fail(`is ${formatBytes(target.size)}; at most ${formatBytes(maxBytes)} are read. Export a smaller file.`);
 
   // O_NONBLOCK: should the path be swapped for a FIFO after the check above, open returns instead of waiting

@@ -176,6 +176,15 @@ describe('--out: checked before the run, never the original', () => {
     expectRefusal(await cli(args()), code, message());
   });
 
+  it('--out over a 3 GiB file replaces it with the result, reading nothing of it', async () => {
+    const out = at('open/huge-out.png');
+    writeFileSync(out, '');
+    truncateSync(out, 3 * 2 ** 30);
+    const { code, stderr } = await cli(edit(original, out));
+    expect(code, stderr).toBe(0);
+    expect(statSync(out).size).toBeLessThan(2 ** 20);
+  });
+
   it('--out into a folder the user may not write (EACCES)', async () => {
     const run = await cli(edit(original, at('locked/o.png')), { user: AS_USER });
     expectRefusal(run, 1, `facetext: FileError: --out ${at('locked/o.png')}: the folder ${at('locked')} cannot be written (EACCES: permission denied). Write somewhere else.`);
@@ -212,6 +221,16 @@ describe('pack folders given as their pack.json, or as something else', () => {
   ];
   it.each(cases)('%s', async (_title, args, code, message) => {
     expectRefusal(await cli(args()), code, message());
+  });
+});
+
+describe('other files the CLI reads are bounded too', () => {
+  const cases: Case[] = [
+    ['$FACETEXT_VOCAB naming a FIFO', () => ['tokenize', 'a face'], 1,
+      () => `facetext: PackFileCorrupt: The CLIP vocabulary (from $FACETEXT_VOCAB) ${at('fifo.png')} is a named pipe (FIFO), not a regular file. Set FACETEXT_VOCAB to the file bpe_simple_vocab_16e6.txt.gz.`],
+  ];
+  it.each(cases)('%s', async (_title, args, code, message) => {
+    expectRefusal(await cli(args(), { env: { FACETEXT_VOCAB: at('fifo.png') } }), code, message());
   });
 });
 
