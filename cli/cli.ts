@@ -18,8 +18,9 @@ Commands:
        [--mapper <name> [--strength n]]
                      edit the faces of a photo (0 = the largest, the default; all = every face) and paste
                      them back; prints one JSON line with the faces found, those edited and the first one's
-                     alignment quad (defaults: α 4.1, β 0.15, neutral "face"; without --pack the
-                     demonstration pack models/packs/demo)
+                     alignment quad (defaults: α 4.1, β 0.15, neutral "face"; a negative α or strength
+                     edits the other way; without --pack the demonstration pack models/packs/demo).
+                     Images up to 16384 px a side and 100 MP; --out is never the --image file
   edit --pack <dir> --image <png|jpg> --aligned --out <png> [--preview] [edit options as above]
                      edit an aligned face (no detection); --preview renders at the largest preview size
   tokenize "<text>" [--pack <dir>]
