@@ -4,7 +4,7 @@
 // stack trace; after every case the --image file is byte-for-byte and mtime-for-mtime what it was.
 import { execFileSync } from 'node:child_process';
 import {
-  chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync,
+  chmodSync, copyFileSync, cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +71,7 @@ beforeAll(() => {
 
 afterAll(() => {
   chmodSync(at('locked'), 0o755);
+  if (existsSync(at('readonly/golden-tiny'))) chmodSync(at('readonly/golden-tiny'), 0o755);
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -221,6 +222,17 @@ describe('pack folders given as their pack.json, or as something else', () => {
   ];
   it.each(cases)('%s', async (_title, args, code, message) => {
     expectRefusal(await cli(args()), code, message());
+  });
+});
+
+describe('a file operation the machine refuses is one line, exit 1, not an internal error', () => {
+  it('pack presets into a pack folder the user may not write (EACCES)', async () => {
+    mkdirSync(at('readonly'));
+    const pack = at('readonly/golden-tiny');
+    cpSync(GOLDEN_TINY_PACK, pack, { recursive: true });
+    chmodSync(pack, 0o555); // nobody may write it (root's permission bypass is why the CLI runs as nobody)
+    const run = await cli(['pack', 'presets', '--pack', pack], { user: AS_USER });
+    expectRefusal(run, 1, new RegExp(`^facetext: FileError: EACCES: permission denied, open '${pack}/presets\\.f32\\.tmp-\\d+'$`));
   });
 });
 
