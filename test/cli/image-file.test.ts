@@ -1,6 +1,8 @@
 // cli/image-file.ts in-process: Adobe CMYK and YCCK JPEGs decode to the colours they were made from, and
 // image sizes are checked on the header before anything is decoded.
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import type { RgbaImage } from '../../ui/worker/image';
@@ -48,6 +50,19 @@ describe('CMYK JPEGs as Photoshop writes them', () => {
       'ImageInvalid',
       "12-cmyk-no-adobe-marker.jpg is a CMYK JPEG without Adobe's colour marker (APP14), so whether its inks are inverted is unknown. Save it again from Photoshop, or as an RGB JPEG or PNG.",
     ]);
+  });
+});
+
+describe('image files are read bounded', () => {
+  it('reads an image through a symbolic link to a regular file (a link the user named is followed)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facetext-image-file-'));
+    try {
+      symlinkSync(goldenPath('align/astronaut_crop.png'), join(dir, 'linked.png'));
+      const image = readImageFile(join(dir, 'linked.png'));
+      expect(Buffer.from(image.data).equals(Buffer.from(FACE.data))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
