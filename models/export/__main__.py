@@ -13,7 +13,11 @@ from pathlib import Path
 from .identify import find_vocab
 from .pack import PackError, PackOptions, export_pack, parse_mapper_args
 
-EXAMPLE = """example:
+EXAMPLE = """from a folder of downloads, files found by content (see `python3 -m models.export build --help`):
+  python3 -m models.export build ~/Downloads/styleclip --out models/packs/ffhq --id ffhq
+compare a compact pack with a float32 one: python3 -m models.export verify --pack <dir> --against <fp32 dir>
+
+example of the flag form:
   python3 -m models.export --stylegan stylegan2-ffhq-config-f.pt --e4e e4e_ffhq_encode.pt --clip ViT-B-32.pt \\
       --relevance fs3.npy --s-stats S_mean_std --mapper afro=afro.pt --id ffhq --description "FFHQ faces" \\
       --out models/packs/ffhq --fp16"""
