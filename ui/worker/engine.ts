@@ -146,8 +146,11 @@ export class Engine {
     const face = state.faces.getOrCreate(faceKey, async () => {
       const size = state.pack.encoder.size;
       onProgress?.({ stage: 'encode-face', step: 1, of: INVERT_STEPS });
+      // `using`: the encoder is released once no inversion is in flight (re-opened for the next face).
       const wPlus = await timedAsync(timings, 'encoder', () =>
-        state.sessions.runFloat32('encoder', { image: float32Tensor(input, [1, 3, size, size]) }, { output: 'wplus', length: wPlusLength(state.pack), onProgress }),
+        state.sessions.using('encoder', () =>
+          state.sessions.runFloat32('encoder', { image: float32Tensor(input, [1, 3, size, size]) }, { output: 'wplus', length: wPlusLength(state.pack), onProgress }),
+        ),
       );
       onProgress?.({ stage: 'styles', step: 2, of: INVERT_STEPS });
       return this.newFace(state, checkWPlus(state.pack, wPlus, 'the encoder output'));
@@ -209,7 +212,8 @@ export class Engine {
 
   /** Unit Δt for neutral → target: the pack's stored preset when it has the pair, else CLIP's text encoder. */
   async textDirection(neutral: string, target: string, onProgress?: ProgressCallback): Promise<Float32Array> {
-    const { deltaT } = await this.requireState().directions.get({ neutral, target, onProgress });
+    const state = this.requireState();
+    const { deltaT } = await state.sessions.using('clipText', () => state.directions.get({ neutral, target, onProgress }));
     return Float32Array.from(deltaT);
   }
 
@@ -224,6 +228,8 @@ export class Engine {
     return {
       runs: state.sessions.runCounts(),
       graphsLoaded: state.sessions.loadedRoles(),
+      graphsOpen: state.sessions.openRoles(),
+      graphOpens: state.sessions.openCounts(),
       sessionBackends: state.sessions.sessionBackends(),
       tokenizerLoaded: state.directions.tokenizerLoaded,
       faces: state.faces.size,
@@ -319,7 +325,8 @@ export class Engine {
       const { clip, generator } = state.pack;
       for (const { target, neutral, alpha, beta } of globals) {
         onProgress?.({ stage: 'text-direction', neutral, target, ...next() });
-        const direction = await timedAsync(timings, 'textDirection', () => state.directions.get({ neutral, target, onProgress }));
+        // `using`: clipText is released once Δt is cached and no other direction is being computed.
+        const direction = await timedAsync(timings, 'textDirection', () => state.sessions.using('clipText', () => state.directions.get({ neutral, target, onProgress })));
         if (direction.truncatedPrompts.length > 0) warnings.push(truncationWarning(direction.truncatedPrompts, clip.contextLength));
         const ds = timed(timings, 'deltaS', () => {
           const scores = state.scores.getOrCreate(direction.key, () => relevanceScores({ relevance, dims: clip.embedDim, deltaT: direction.deltaT }));

@@ -1,5 +1,11 @@
 // The engine's ONNX sessions: one per graph role, opened on first use (a mapper edit never loads clipText,
 // nothing loads clipImage), and a count of run() calls per role – the observable that proves caching.
+//
+// Memory: once a session exists its file's bytes are dropped (onnxruntime holds the weights). Roles marked
+// transient (the encoder, clipText: a flow needs them once per face or per text direction) are released
+// when the last `using` span over them ends, and opened again, reading their file again, on the next use.
+// That only pays where re-reading is cheap (a disk, a picked folder, a persistent cache): a pack that
+// comes over the network keeps its sessions, or every new face would download the encoder again.
 import type { Backend, GraphSession, OrtRuntime, OrtTensor } from './runtime/ort';
 import { openGraph } from './pack/graph-contract';
 import type { LoadedPack } from './pack/load-pack';
@@ -7,16 +13,48 @@ import type { GraphRole } from './pack/pack-schema';
 import type { ProgressCallback } from '../../contract/progress';
 import { EngineError } from './errors';
 
+/** Roles a flow needs once per face (encoder) or per text direction (clipText). */
+export const TRANSIENT_ROLES: readonly GraphRole[] = ['encoder', 'clipText'];
+
+export interface GraphSessionsOptions {
+  /** Roles to release when no `using` span holds them. Default: TRANSIENT_ROLES where the pack re-reads cheaply, else none. */
+  releaseWhenIdle?: readonly GraphRole[];
+}
+
 export class GraphSessions {
   private readonly sessions = new Map<GraphRole, Promise<GraphSession>>();
   private readonly opened: GraphRole[] = [];
+  private readonly opens = new Map<GraphRole, number>();
   private readonly runs = new Map<GraphRole, number>();
   private readonly backends = new Map<GraphRole, Backend>();
+  private readonly holds = new Map<GraphRole, number>();
+  private readonly transient: ReadonlySet<GraphRole>;
 
   constructor(
     private readonly runtime: OrtRuntime,
     private readonly loaded: LoadedPack,
-  ) {}
+    { releaseWhenIdle = loaded.cheapRereads ? TRANSIENT_ROLES : [] }: GraphSessionsOptions = {},
+  ) {
+    this.transient = new Set(releaseWhenIdle);
+  }
+
+  /**
+   * Runs `work` while holding `role`: a transient role's session stays open until the last span over it ends,
+   * then it is released (the next use opens it again). Spans over other roles change nothing.
+   */
+  async using<T>(role: GraphRole, work: () => Promise<T>): Promise<T> {
+    this.holds.set(role, (this.holds.get(role) ?? 0) + 1);
+    try {
+      return await work();
+    } finally {
+      const left = this.holds.get(role)! - 1;
+      if (left > 0) this.holds.set(role, left);
+      else {
+        this.holds.delete(role);
+        if (this.transient.has(role)) await this.release(role);
+      }
+    }
+  }
 
   /**
    * Runs `role` once and returns its float32 output `output`, which must hold `length` numbers. A graph that
@@ -46,17 +84,48 @@ export class GraphSessions {
   open(role: GraphRole, onProgress?: ProgressCallback): Promise<GraphSession> {
     let session = this.sessions.get(role);
     if (session === undefined) {
-      session = openGraph(this.runtime, this.loaded, role, { onProgress });
-      this.sessions.set(role, session);
-      session.then(
+      const file = this.loaded.pack.graphs[role];
+      const pending = openGraph(this.runtime, this.loaded, role, { onProgress });
+      session = pending;
+      this.sessions.set(role, pending);
+      pending.then(
         (opened) => {
-          this.opened.push(role);
+          if (!this.opened.includes(role)) this.opened.push(role);
+          this.opens.set(role, (this.opens.get(role) ?? 0) + 1);
           this.backends.set(role, opened.backend);
+          // onnxruntime holds the weights now. Keep the bytes only while another role that reads the same
+          // file has yet to open (a second download otherwise).
+          if (file !== undefined && !this.awaitsFile(file)) this.loaded.forget(file);
         },
-        () => this.sessions.delete(role),
+        () => {
+          if (this.sessions.get(role) === pending) this.sessions.delete(role);
+        },
       );
     }
     return session;
+  }
+
+  /** Releases `role`'s session now (a later use opens it again); nothing when it is not open. */
+  async release(role: GraphRole): Promise<void> {
+    const session = this.sessions.get(role);
+    if (session === undefined) return;
+    this.sessions.delete(role);
+    await (await session.catch(() => undefined))?.release();
+  }
+
+  /** Whether a role whose graph is `file` has no session and has never had one. */
+  private awaitsFile(file: string): boolean {
+    return Object.entries(this.loaded.pack.graphs).some(([role, f]) => f === file && !this.sessions.has(role as GraphRole) && !this.opened.includes(role as GraphRole));
+  }
+
+  /** Sessions created per role since the pack was loaded (more than 1: released and opened again). */
+  openCounts(): Partial<Record<GraphRole, number>> {
+    return Object.fromEntries(this.opens) as Partial<Record<GraphRole, number>>;
+  }
+
+  /** Roles with a live (or opening) session now. */
+  openRoles(): GraphRole[] {
+    return [...this.sessions.keys()];
   }
 
   runCounts(): Partial<Record<GraphRole, number>> {
@@ -68,6 +137,7 @@ export class GraphSessions {
     return Object.fromEntries(this.backends) as Partial<Record<GraphRole, Backend>>;
   }
 
+  /** Roles that have had a session, each once, in the order they were first opened. */
   loadedRoles(): GraphRole[] {
     return [...this.opened];
   }

@@ -6,6 +6,7 @@ import { EngineError } from '../errors';
 import type { ProgressCallback } from '../../../contract/progress';
 import { PACK_JSON, parsePack, type Pack, type PackFile } from './pack-schema';
 import { packInvalid } from './json-fields';
+import { sha256HexPortable } from './sha256';
 
 /** What the user should be told to do when something is wrong, in the source's own terms. */
 export interface PackSourceHints {
@@ -26,6 +27,12 @@ export interface PackSource {
   readonly hints: PackSourceHints;
   /** The folder name, when the source has one: pack.json's id must equal it. */
   readonly folderName?: string;
+  /**
+   * Whether reading a file again costs no download (a disk, a picked folder, a persistent cache). The engine
+   * then releases graphs it no longer needs and re-reads them when needed again; over the network it keeps
+   * them. Default: false for an http(s) `location`, true otherwise.
+   */
+  readonly cheapRereads?: boolean;
   /** Where `name` was looked for (a path or URL), for messages. */
   where(name: string): string;
   /**
@@ -55,10 +62,17 @@ export interface LoadedPack {
   readonly pack: Pack;
   /** Where the pack was loaded from (folder path or URL). */
   readonly location: string;
-  /** The verified bytes of a file listed in pack.json `files`. Reads it on first use, then caches it. */
+  /** Whether a file can be read again without downloading it (PackSource.cheapRereads). */
+  readonly cheapRereads: boolean;
+  /** The verified bytes of a file listed in pack.json `files`. Reads it on first use, then caches it until forget(). */
   readFile(name: string): Promise<Uint8Array>;
-  /** A verified little-endian float32 file (.f32) as an aligned Float32Array. */
+  /**
+   * A verified little-endian float32 file (.f32) as an aligned Float32Array, a new one per call: the bytes are
+   * not kept (callers keep the numbers), so each call reads the file again unless readFile cached it.
+   */
   readFloat32(name: string): Promise<Float32Array>;
+  /** Drops the cached bytes of `name` (its session exists); a later readFile reads and verifies it again. */
+  forget(name: string): void;
   /** Reads and checks every file (for `pack verify`); reports each file's problem instead of stopping. */
   verifyAll(onProgress?: ProgressCallback): Promise<FileCheck[]>;
 }
@@ -88,6 +102,8 @@ export async function loadPack(source: PackSource, { onProgress }: LoadPackOptio
 
 class VerifyingPack implements LoadedPack {
   private readonly verified = new Map<string, Promise<Uint8Array>>();
+  /** Reads readFloat32 has in flight and does not cache, so concurrent callers share one read. */
+  private readonly uncached = new Map<string, Promise<Uint8Array>>();
 
   constructor(
     readonly pack: Pack,
@@ -97,6 +113,14 @@ class VerifyingPack implements LoadedPack {
 
   get location(): string {
     return this.source.location;
+  }
+
+  get cheapRereads(): boolean {
+    return this.source.cheapRereads ?? !/^https?:/i.test(this.source.location);
+  }
+
+  forget(name: string): void {
+    this.verified.delete(name);
   }
 
   readFile(name: string): Promise<Uint8Array> {
@@ -111,7 +135,15 @@ class VerifyingPack implements LoadedPack {
   }
 
   async readFloat32(name: string): Promise<Float32Array> {
-    const bytes = await this.readFile(name);
+    let read = this.verified.get(name) ?? this.uncached.get(name);
+    if (read === undefined) {
+      const pending = this.readVerified(name, this.onProgress);
+      read = pending;
+      this.uncached.set(name, pending);
+      const done = () => void (this.uncached.get(name) === pending && this.uncached.delete(name));
+      pending.then(done, done);
+    }
+    const bytes = await read;
     const values = new Float32Array(bytes.byteLength / 4);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let i = 0; i < values.length; i++) {
@@ -203,7 +235,9 @@ async function checkFile(name: string, bytes: Uint8Array, listed: PackFile, pack
 }
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  // crypto.subtle exists in Workers, browsers (secure contexts) and Node ≥ 19 as globalThis.crypto.
+  // crypto.subtle exists in Workers, browsers (secure contexts) and Node ≥ 19 as globalThis.crypto. A blob:
+  // worker in a null-origin frame (Figma's, when its CSP refuses data: workers) is not a secure context.
+  if ((globalThis as { crypto?: { subtle?: unknown } }).crypto?.subtle === undefined) return sha256HexPortable(bytes);
   const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
