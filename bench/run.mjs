@@ -1,8 +1,8 @@
 // npm run bench [-- options]: where the time and memory go, against PyTorch and the machine's limit.
 // See bench/README.md. Prints a table; --json <file> writes every run, the machine and the versions.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, homedir, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleBench, BUILD, ROOT } from './bundle.mjs';
 import { runChromium } from './chromium.mjs';
@@ -16,15 +16,22 @@ const ALL_BACKENDS = ['node-wasm-1', 'node-wasm-1-plain', 'node-wasm-all', 'chro
 const FULL_PACKS = ['ffhq-random', 'ffhq-random-fp16'];
 const PRESET_COUNT = 2; // presets written into the bench packs (each costs one Δt of 158 prompts)
 const GOLDEN = join(ROOT, '..', 'shared', 'golden');
+// Debian's torch links the reference netlib BLAS (torch.mm ≈ 4 GFLOP/s). Its single-threaded OpenBLAS is loaded
+// into the PyTorch reference's process only: extracted from the .deb into a cache folder, put first on that
+// process's LD_LIBRARY_PATH (it provides libblas.so.3 and liblapack.so.3). Nothing is installed.
+const OPENBLAS_PACKAGE = 'libopenblas0-serial';
+const TORCH_BLAS = ['openblas', 'system'];
 
 const USAGE = `usage: npm run bench -- [--packs golden-tiny,ffhq-random,ffhq-random-fp16] [--backends ${ALL_BACKENDS.join(',')}]
     [--groups ${ALL_GROUPS.join(',')}] [--repeats 3] [--warmup 1] [--json out.json] [--work DIR]
-    [--torch-repeats N] [--no-torch] [--webgpu-full] [--matmul 1024] [--timeout-min 60] [--process-per group|pack]
+    [--torch-repeats N] [--no-torch] [--torch-blas openblas|system] [--webgpu-full] [--matmul 1024] [--timeout-min 60]
+    [--process-per group|pack]
 Default: golden-tiny on every backend; ffhq-random on node-wasm-1, node-wasm-all and chromium-wasm; ffhq-random-fp16 on node-wasm-1.
-WebGPU here is SwiftShader (a software adapter); it runs only golden-tiny unless --webgpu-full.`;
+WebGPU here is SwiftShader (a software adapter); it runs only golden-tiny unless --webgpu-full.
+PyTorch runs with Debian's ${OPENBLAS_PACKAGE} (apt-get download, once, into ${openBlasRoot()}); --torch-blas system: the BLAS torch links (reference netlib).`;
 
 function parseArgs(argv) {
-  const options = { repeats: 3, warmup: 1, groups: ALL_GROUPS, work: join(process.env.TMPDIR || tmpdir(), 'facetext-bench'), matmul: 1024, timeoutMin: 60, torch: true };
+  const options = { repeats: 3, warmup: 1, groups: ALL_GROUPS, work: join(process.env.TMPDIR || tmpdir(), 'facetext-bench'), matmul: 1024, timeoutMin: 60, torch: true, torchBlas: 'openblas' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -48,6 +55,7 @@ function parseArgs(argv) {
     else if (arg === '--matmul') options.matmul = count(64);
     else if (arg === '--timeout-min') options.timeoutMin = count(1);
     else if (arg === '--no-torch') options.torch = false;
+    else if (arg === '--torch-blas') options.torchBlas = TORCH_BLAS.includes(value()) ? argv[i] : fail(`--torch-blas must be one of: ${TORCH_BLAS.join(', ')}`);
     else if (arg === '--process-per') options.processPer = ['group', 'pack'].includes(value()) ? argv[i] : fail('--process-per must be group or pack');
     else if (arg === '--webgpu-full') options.webgpuFull = true;
     else if (arg === '--help' || arg === '-h') {
@@ -85,10 +93,10 @@ function log(line) {
   console.error(line);
 }
 
-/** Runs a command, echoing its stderr; resolves with stdout. */
-function runProcess(command, args, { timeoutMs, label }) {
+/** Runs a command, echoing its stderr; resolves with stdout. `env`: variables added to this process's. */
+function runProcess(command, args, { timeoutMs, label, env }) {
   return new Promise((done, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: env && { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
@@ -148,7 +156,48 @@ function torchCheckpoints(packId, work) {
   return { stylegan: join(c, 'stylegan2-ffhq-random.pt'), e4e: join(c, 'e4e-ffhq-random.pt'), clip: join(c, 'clip-vit-b-32-random.pt') };
 }
 
-async function torchReference({ packId, dir, threads, textLengths, options, withMatmul }) {
+function openBlasRoot() {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'facetext', OPENBLAS_PACKAGE);
+}
+
+/** <root>/usr/lib/<triplet>/openblas-serial, the folder holding OpenBLAS's libblas.so.3, if extracted. */
+function findOpenBlas(root) {
+  const lib = join(root, 'usr', 'lib');
+  if (!existsSync(lib)) return undefined;
+  for (const triplet of readdirSync(lib)) {
+    const dir = join(lib, triplet, 'openblas-serial');
+    if (existsSync(join(dir, 'libblas.so.3'))) return dir;
+  }
+  return undefined;
+}
+
+/**
+ * Debian's OpenBLAS for the PyTorch reference: `apt-get download` + `dpkg-deb -x` into the cache, once.
+ * Returns { dir } or { problem } (then the reference runs on the system BLAS and the report withholds its ratios).
+ */
+function prepareOpenBlas() {
+  const root = openBlasRoot();
+  const found = findOpenBlas(root);
+  if (found) return { dir: found };
+  log(`extracting Debian's ${OPENBLAS_PACKAGE} into ${root} (once; nothing is installed) …`);
+  mkdirSync(join(root, '..'), { recursive: true });
+  const download = mkdtempSync(join(root, '..', 'download-'));
+  try {
+    execFileSync('apt-get', ['download', OPENBLAS_PACKAGE], { cwd: download, stdio: ['ignore', 'pipe', 'pipe'] });
+    const deb = readdirSync(download).find((f) => f.endsWith('.deb'));
+    if (deb === undefined) throw new Error('apt-get download wrote no .deb');
+    execFileSync('dpkg-deb', ['-x', join(download, deb), root]);
+  } catch (error) {
+    const detail = String(error.stderr ?? error.message).trim().split('\n').slice(-2).join(' | ');
+    return { problem: `could not get ${OPENBLAS_PACKAGE} (${detail}); run 'apt-get update' (as root) or use --torch-blas system` };
+  } finally {
+    rmSync(download, { recursive: true, force: true });
+  }
+  const dir = findOpenBlas(root);
+  return dir ? { dir } : { problem: `${OPENBLAS_PACKAGE} extracted into ${root} holds no openblas-serial/libblas.so.3` };
+}
+
+async function torchReference({ packId, dir, threads, textLengths, options, withMatmul, blasDir }) {
   const ckpt = torchCheckpoints(packId, options.work);
   const packJson = JSON.parse(readFileSync(join(dir, 'pack.json'), 'utf8'));
   const only = [options.groups.some((g) => g === 'synthesis' || g === 'preview' || g === 'preset') && 'synthesis', options.groups.includes('inversion') && 'inversion', options.groups.includes('text') && 'text'].filter(Boolean);
@@ -157,8 +206,9 @@ async function torchReference({ packId, dir, threads, textLengths, options, with
     '--prompts', String(2 * packJson.templates.length), '--threads', String(threads),
     '--repeats', String(options.torchRepeats ?? options.repeats), '--warmup', String(options.warmup), '--only', only.join(',') || 'none'];
   if (withMatmul) args.push('--matmul', String(options.matmul));
-  log(`torch reference ${packId}, ${threads} thread(s) …`);
-  return JSON.parse(await runProcess(PYTHON, args, { timeoutMs: options.timeoutMin * 60_000, label: `torch ${packId}` }));
+  log(`torch reference ${packId}, ${threads} thread(s), ${blasDir ? `OpenBLAS from ${blasDir}` : 'the system BLAS'} …`);
+  const env = blasDir ? { LD_LIBRARY_PATH: [blasDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') } : undefined;
+  return JSON.parse(await runProcess(PYTHON, args, { timeoutMs: options.timeoutMin * 60_000, label: `torch ${packId}`, env }));
 }
 
 async function main() {
@@ -217,6 +267,9 @@ async function main() {
   }
 
   const torch = [];
+  const torchBlas = { requested: options.torchBlas };
+  if (options.torch && options.torchBlas === 'openblas') Object.assign(torchBlas, prepareOpenBlas());
+  if (torchBlas.problem) log(`  warning: ${torchBlas.problem}`);
   if (options.torch) {
     const threadCounts = [...new Set(pairs.map((p) => (p.backend === 'node-wasm-all' ? cores : 1)))];
     const torchPacks = [...new Set(pairs.map((p) => (p.pack === 'ffhq-random-fp16' ? 'ffhq-random' : p.pack)))];
@@ -228,7 +281,7 @@ async function main() {
       }
       for (const threads of threadCounts) {
         try {
-          const ref = await torchReference({ packId, dir: dirs[packId] ?? dirs['ffhq-random-fp16'], threads, textLengths: [...lengths], options, withMatmul: first && options.groups.includes('matmul') });
+          const ref = await torchReference({ packId, dir: dirs[packId] ?? dirs['ffhq-random-fp16'], threads, textLengths: [...lengths], options, withMatmul: first && options.groups.includes('matmul'), blasDir: torchBlas.dir });
           torch.push({ pack: packId, threads, ...ref });
         } catch (error) {
           log(`  ${error.message}`);
@@ -243,7 +296,7 @@ async function main() {
     startedAt, finishedAt: new Date().toISOString(), loadAverageBefore: loadBefore, loadAverageAfter: loadavg(),
     cpuModel: cpus()[0]?.model, cores, node: process.version,
     onnxruntimeWeb: JSON.parse(readFileSync(join(ROOT, 'node_modules/onnxruntime-web/package.json'), 'utf8')).version,
-    torch: torch.find((t) => t.torch)?.torch, cpu: torch.find((t) => t.cpu)?.cpu, blas: torch.find((t) => t.blas)?.blas,
+    torch: torch.find((t) => t.torch)?.torch, cpu: torch.find((t) => t.cpu)?.cpu, blas: torch.find((t) => t.blas)?.blas, torchBlas,
     chromium: chromiumInfo, gitCommit: gitCommit(), options: { ...options, json: undefined },
     caveat: 'Timings were taken on a shared machine; compare numbers from one run only.',
   };

@@ -3,7 +3,10 @@
     python3 bench/torch_reference.py --stylegan G.pt --e4e E.pt --clip C.pt --threads 1 [--previews 256]
         [--text-lengths 77,18] [--prompts 158] [--repeats 3] [--warmup 1] [--matmul 1024]
 
-Prints one JSON object: {"stages": [{"stage", "ms": [...], "first_ms"}], "matmul": {...}, "torch": {...}}.
+Prints one JSON object: {"stages": [{"stage", "ms": [...], "first_ms"}], "blas": {...}, "matmul": {...}, "torch": {...}}.
+"blas" names the BLAS this process really loaded (from /proc/self/maps; OpenBLAS's core via ctypes) and its f32
+GEMM rate, measured here (torch.mm n×n×n, best of a few), beside oneDNN's (a batch-16 1×1 conv): bench/run.mjs
+starts this script with Debian's OpenBLAS on LD_LIBRARY_PATH, and the report withholds ratios against a weak BLAS.
 Stage names match the ORT side's roles: synthesis, synthesisPreview:<r>, inversion (e4e + affine, as the engine's
 invert), encoder, clipText@L (N prompts at token length L); each also as <stage>@onednn, the same modules with
 OneDnnRoutes (transposed convs and Linear layers moved onto oneDNN), with its max |diff| from the plain run.
@@ -17,6 +20,7 @@ import ctypes
 import json
 import os
 import platform
+import re
 import sys
 import time
 from pathlib import Path
@@ -31,6 +35,9 @@ from models.export.checkpoints import load_generator_checkpoint  # noqa: E402
 from models.export.graphs import ClipText, Encoder, Synthesis  # noqa: E402
 
 SEED = 20240611
+GEMM_N = 1024  # the in-process GEMM probe: n×n×n float32 (2.1 GFLOP: 0.5 s on the reference BLAS, 25 ms on OpenBLAS)
+GEMM_RUNS = 3  # timed runs after one warm-up; the best counts (a rate, not a latency)
+ONEDNN_BATCH = 16  # torch 1.13 sends a 1×1 conv to oneDNN only with a batch ≥ 16 or more than one thread
 
 
 class MacCounter(TorchFunctionMode):
@@ -196,10 +203,13 @@ def text_stages(path: Path, lengths: list[int], prompts: int, runs: dict) -> lis
 
 
 def matmul_rates(n: int, runs: dict) -> dict:
-    """f32 GEMM n×n×n through torch.mm (the system BLAS) and as a 1×1 conv (oneDNN), plus the 3×3 512→512 conv at 64²."""
+    """f32 GEMM n×n×n through torch.mm (the BLAS loaded) and as a batch-16 1×1 conv (oneDNN), plus the 3×3 512→512 conv at 64².
+
+    A batch-1 1×1 conv is no oneDNN probe at 1 thread: torch 1.13 runs it as aten::_slow_conv2d_forward on the BLAS.
+    """
     a = torch.randn(n, n)
     b = torch.randn(n, n)
-    x = torch.randn(1, n, 32, n // 32)  # a 1×1 conv over n positions = the same n³ multiply-adds
+    x = onednn_gemm_input(n)
     w = torch.randn(n, n, 1, 1)
     x3 = torch.randn(1, 512, 64, 64)
     w3 = torch.randn(512, 512, 3, 3)
@@ -211,14 +221,37 @@ def matmul_rates(n: int, runs: dict) -> dict:
             "conv3x3_512_64": conv3, "conv3x3_512_64_macs": 64 * 64 * 512 * 512 * 9}
 
 
-def blas_info() -> dict:
-    """Which BLAS torch.mm ran on, and with which OpenBLAS core (OPENBLAS_CORETYPE may pin one)."""
-    info = {"OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"), "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE")}
+def onednn_gemm_input(n: int) -> torch.Tensor:
+    """[16, n, n/16, 1]: a 1×1 conv over n positions with an n×n weight is n³ multiply-adds, on oneDNN."""
+    return torch.randn(ONEDNN_BATCH, n, max(n // ONEDNN_BATCH, 1), 1)
+
+
+def gemm_rate(work, macs: int, runs: int = GEMM_RUNS) -> dict:
+    """Best of `runs` timed calls after one warm-up, as GFLOP/s (2 flops per multiply-add)."""
+    with torch.inference_mode():
+        work()
+        ms = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            work()
+            ms.append((time.perf_counter() - start) * 1000)
+    return {"ms": ms, "best_ms": min(ms), "macs": macs, "gflops": 2 * macs / min(ms) / 1e6}
+
+
+def blas_info(gemm_n: int = GEMM_N) -> dict:
+    """Which BLAS this process loaded (its own /proc/self/maps), its OpenBLAS core, and its f32 GEMM rate here.
+
+    torch's BLAS_INFO is a build setting ("generic" on Debian: whatever libblas.so.3 the loader finds), so the
+    mapped files are the truth: the reference netlib libblas.so.3, or OpenBLAS when LD_LIBRARY_PATH puts its
+    libblas.so.3 first. `gemm` is torch.mm's rate (that BLAS); `onednn_gemm` a batch-16 1×1 conv (oneDNN).
+    """
+    info = {"OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"), "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE"),
+            "LD_LIBRARY_PATH": os.environ.get("LD_LIBRARY_PATH"), "torch_build": torch_blas_setting()}
     libraries = set()
     with open("/proc/self/maps") as maps:
         for line in maps:
             path = line.split()[-1]
-            if "blas" in path or "mkl" in path or "dnnl" in path:
+            if any(word in Path(path).name for word in ("blas", "lapack", "mkl", "dnnl")):
                 libraries.add(path)
     info["libraries"] = sorted(libraries)
     for path in sorted(libraries):
@@ -231,7 +264,35 @@ def blas_info() -> dict:
             break
         except (OSError, AttributeError):
             continue
+    info["name"] = blas_name(info)
+    a, b = torch.randn(gemm_n, gemm_n), torch.randn(gemm_n, gemm_n)
+    info["gemm"] = {"op": f"torch.mm {gemm_n}×{gemm_n}×{gemm_n} float32", **gemm_rate(lambda: torch.mm(a, b), gemm_n**3)}
+    x, w = onednn_gemm_input(gemm_n), torch.randn(gemm_n, gemm_n, 1, 1)
+    info["onednn_gemm"] = {"op": f"1×1 conv, batch {ONEDNN_BATCH}, {gemm_n}³ float32", **gemm_rate(lambda: F.conv2d(x, w), gemm_n**3)}
     return info
+
+
+def torch_blas_setting() -> str | None:
+    """torch's build setting (BLAS_INFO=generic on Debian), which says nothing about the library loaded."""
+    match = re.search(r"BLAS_INFO=([^,\s]+)", torch.__config__.show())
+    return match.group(0) if match else None
+
+
+def blas_name(info: dict) -> str:
+    """A short label: "OpenBLAS 0.3.21 Zen (single-threaded)", "reference BLAS (netlib libblas.so.3.11.0)", …"""
+    config = info.get("openblas_config")
+    if config:
+        words = config.split()
+        version = words[1] if len(words) > 1 else "?"
+        threading = "single-threaded" if "SINGLE_THREADED" in words else "OpenMP" if "USE_OPENMP" in words else "threaded"
+        return f"OpenBLAS {version} {info.get('openblas_core')} ({threading})"
+    names = [Path(p).name for p in info.get("libraries", [])]
+    if any("mkl" in n for n in names):
+        return "MKL"
+    blas = [p for p in info.get("libraries", []) if Path(p).name.startswith("libblas.so")]
+    if blas and "/blas/" in blas[0]:
+        return f"reference BLAS (netlib {Path(blas[0]).name})"
+    return f"unknown BLAS ({', '.join(names) or 'none mapped'})"
 
 
 def cpu_model() -> str:
@@ -258,10 +319,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--matmul", type=int, default=0, help="n of an n×n×n GEMM rate measurement (0: none)")
     parser.add_argument("--matmul-onnx", type=Path, help="also write the n×n×n MatMul ONNX graph (the wasm GEMM probe) here")
     parser.add_argument("--only", default="synthesis,inversion,text", help="comma list of synthesis, inversion, text")
+    parser.add_argument("--gemm-n", type=int, default=GEMM_N, help="n of the in-process GEMM rate probe (always run)")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(SEED)
+    blas = blas_info(args.gemm_n)  # first, while nothing else holds memory or caches
+    print(f"torch reference: {blas['name']}, torch.mm {blas['gemm']['gflops']:.1f} GFLOP/s, oneDNN 1×1 conv "
+          f"{blas['onednn_gemm']['gflops']:.1f} GFLOP/s ({args.threads} thread(s))", file=sys.stderr)
     runs = {"repeats": args.repeats, "warmup": args.warmup}
     only = {part for part in args.only.split(",") if part}
     stages: list[dict] = []
@@ -281,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         "torch": {"version": torch.__version__, "mkldnn": torch.backends.mkldnn.is_available(),
                   "capability": torch.backends.cpu.get_cpu_capability() if hasattr(torch.backends, "cpu") else None},
         "cpu": cpu_model(),
-        "blas": blas_info(),
+        "blas": blas,
     }
     if args.matmul:
         result["matmul"] = matmul_rates(args.matmul, runs)
