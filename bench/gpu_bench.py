@@ -2,7 +2,7 @@
 
     python3 bench/gpu_bench.py [--device cuda] [--variants fp32,tf32,fp16,fp16-nhwc] [--repeats 20]
         [--budget-s 270] [--json FILE]
-    python3 bench/gpu_bench.py --device cpu --quick     # golden-tiny-sized models, fp32: proves the script runs
+    python3 bench/gpu_bench.py --device cpu --quick     # tiny models (64 px, build_upstream_layout "tiny"), fp32: proves it runs
 
 Needs PyTorch and this repository's models/export only: no network, no checkpoint files, no onnxruntime, no Node.
 The networks are the exporter's own torch modules (the ones the pack's ONNX graphs are traced from: non-fused
@@ -247,7 +247,7 @@ def print_table(rows: list[dict], rates: dict, info: dict, ort: dict, *, with_ta
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda", help="cuda (default) or cpu")
-    parser.add_argument("--quick", action="store_true", help="golden-tiny-sized models, 2 repeats: checks the script runs")
+    parser.add_argument("--quick", action="store_true", help="tiny models (64 px generator), 8 prompts, 2 repeats: checks the script runs")
     parser.add_argument("--variants", help=f"comma list of {', '.join(VARIANTS)} (default: all on cuda, fp32 on cpu)")
     parser.add_argument("--repeats", type=int, help="timed runs per stage (default 20; 2 with --quick)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed runs after the cold first one (cuDNN autotuning)")

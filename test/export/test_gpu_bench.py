@@ -1,4 +1,4 @@
-"""bench/gpu_bench.py runs end to end: --device cpu --quick builds golden-tiny-sized models from the exporter's
+"""bench/gpu_bench.py runs end to end: --device cpu --quick builds tiny models (64 px) from the exporter's
 modules and times every stage, so the script is known to work before a GPU machine is available."""
 from __future__ import annotations
 
