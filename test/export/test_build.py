@@ -283,3 +283,18 @@ def test_full_size_upstream_layout_builds_a_compact_pack_within_the_targets(tmp_
     pack = json.loads((tmp_path / "ffhq-compact" / "pack.json").read_text())
     total = sum(entry["bytes"] for entry in pack["files"].values())
     assert total <= 420e6, f"compact pack with new-prompt support is {total / 1e6:.1f} MB"
+
+
+def test_a_preset_only_pack_stores_the_presets_and_leaves_clip_text_and_the_vocabulary_out(complete_downloads, tmp_path):
+    if not CLI.is_file():
+        pytest.fail(f"{CLI} is missing: run `npm run build` first (`pack presets` computes the stored Δt)")
+    out = tmp_path / "preset"
+    done = run_build(str(complete_downloads), "--out", str(out), "--id", "preset", "--profile", "preset")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    pack = json.loads((out / "pack.json").read_text())
+    assert "clipText" not in pack["graphs"] and "clipImage" not in pack["graphs"]
+    assert VOCAB.name not in pack["files"] and not (out / VOCAB.name).exists()
+    entries, dims = pack["presets"]["entries"], pack["presets"]["dims"]
+    rows = np.fromfile(out / pack["presets"]["file"], "<f4").reshape(len(entries), dims)
+    assert len(entries) > 0 and np.allclose(np.linalg.norm(rows, axis=1), 1, atol=1e-4)
+    assert pack["provenance"]["profile"] == "preset"
