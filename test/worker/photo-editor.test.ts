@@ -200,8 +200,8 @@ describe('limits and errors', () => {
     expect(error.message).toMatch(/^03-tiny-16px\.png is only 16×16 px; a face needs at least 32×32 px/);
   });
 
-  it('04 and 05: a truncated JPEG and a CMYK JPEG are refused before they reach the engine', async () => {
-    for (const [name, message] of [['04-truncated.jpg', /is a truncated JPEG/], ['05-cmyk.jpg', /is a CMYK JPEG, which is not supported/]] as const) {
+  it('04 and 12: a truncated JPEG and a CMYK JPEG without the Adobe marker are refused before they reach the engine', async () => {
+    for (const [name, message] of [['04-truncated.jpg', /is a truncated JPEG/], ['12-cmyk-no-adobe-marker.jpg', /is a CMYK JPEG without Adobe's colour marker/]] as const) {
       const error = await failure(() => readImageFile(fixture(name)));
       expect([error.name, error.message]).toEqual(['ImageInvalid', expect.stringMatching(message)]);
     }

@@ -26,7 +26,7 @@ describe('bad-input fixtures', () => {
 describe('image files', () => {
   const invalid: [string, RegExp][] = [
     ['04-truncated.jpg', /04-truncated\.jpg is a truncated JPEG .*get the file again/],
-    ['05-cmyk.jpg', /05-cmyk\.jpg is a CMYK JPEG, which is not supported\. Convert it to RGB/],
+    ['12-cmyk-no-adobe-marker.jpg', /12-cmyk-no-adobe-marker\.jpg is a CMYK JPEG without Adobe's colour marker \(APP14\)/],
     ['06-not-an-image.png', /06-not-an-image\.png is neither a PNG nor a JPEG file \(38 bytes\)/],
     ['08-truncated.png', /08-truncated\.png is not a readable PNG .*export it again/],
   ];
