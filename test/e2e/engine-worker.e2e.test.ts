@@ -152,7 +152,8 @@ function checkChain(label: string, result: ChainResult, tolerance: { latent: num
 
 describe('the engine in a Chromium module Worker through comlink', () => {
   it('runs the whole chain on WebGPU (SwiftShader) within the GPU tolerances', async ({ annotate }) => {
-    const { result, errors } = await runInChromium(['--enable-unsafe-webgpu'], {});
+    // By default a software adapter is passed over for wasm (ui/worker/runtime/ort.ts); ['webgpu'] forces it.
+    const { result, errors } = await runInChromium(['--enable-unsafe-webgpu'], { backends: ['webgpu'] });
     const report = [`webgpu run: runtime ${JSON.stringify(result.runtime)}, backend at the end ${result.backendAtEnd}, sessions ${JSON.stringify(result.stats.sessionBackends)}`];
     expect(result.runtime).toEqual({ backend: 'webgpu', fallbackReason: null });
     expect(result.summary.backend).toBe('webgpu');

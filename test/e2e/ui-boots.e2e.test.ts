@@ -41,6 +41,7 @@ async function panelState(page: Page) {
     text: await status.innerText(),
     backend: (await panel.locator('[data-testid=backend-id]').count()) > 0 ? await panel.locator('[data-testid=backend-id]').textContent() : null,
     fallback: (await panel.locator('[data-testid=fallback-reason]').count()) > 0 ? await panel.locator('[data-testid=fallback-reason]').textContent() : null,
+    labelTitle: (await panel.locator('[data-testid=backend-label]').count()) > 0 ? await panel.locator('[data-testid=backend-label]').getAttribute('title') : null,
     command: await panel.locator('[data-testid=command]').innerText(),
     origin: await page.frames().find((frame) => frame !== page.mainFrame())!.evaluate(() => self.origin),
     received: await page.evaluate(() => (window as unknown as { received: unknown[] }).received),
@@ -48,12 +49,14 @@ async function panelState(page: Page) {
 }
 
 describe('the built panel in a Figma-like null-origin iframe', () => {
-  it('starts the engine on WebGPU when an adapter exists (SwiftShader)', async () => {
+  it('runs on wasm, and says why, when the only WebGPU adapter is a software one (SwiftShader)', async () => {
     const { browser, page, errors } = await bootPanel(['--enable-unsafe-webgpu']);
     try {
       const state = await panelState(page);
       expect(state.origin).toBe('null');
-      expect(state, state.text).toMatchObject({ status: 'ready', backend: 'webgpu', fallback: null });
+      expect(state, state.text).toMatchObject({ status: 'ready', backend: 'wasm' });
+      expect(state.fallback).toBe('WebGPU adapter is a software renderer (SwiftShader): running on WebAssembly, which is faster here');
+      expect(state.labelTitle).toBe(state.fallback);
       expect(state.command).toContain('Edit with text');
       expect(state.command).toContain('a smiling face');
       expect(state.received).toEqual([{ type: 'UI_READY' }]);
