@@ -7,6 +7,11 @@ export type MapperGraphRole = `mapper:${string}`;
 export type GraphRole = FixedGraphRole | PreviewGraphRole | MapperGraphRole;
 
 export const FIXED_GRAPH_ROLES: readonly FixedGraphRole[] = ['mapping', 'affine', 'synthesis', 'encoder', 'clipText', 'clipImage'];
+/**
+ * Graphs a pack may leave out: clipImage only builds relevance (edit-time packs drop it), and clipText only
+ * encodes free prompts (a preset-only pack stores every Δt it offers).
+ */
+export const OPTIONAL_GRAPH_ROLES: readonly FixedGraphRole[] = ['clipText', 'clipImage'];
 
 export function previewRole(resolution: number): PreviewGraphRole {
   return `synthesisPreview:${resolution}`;

@@ -88,6 +88,9 @@ export async function computeRelevance(options: RelevanceOptions): Promise<Relev
   const resolution = options.resolution ?? generator.resolution;
   const role = renderRole(resolution, generator.resolution, generator.previewResolutions);
 
+  if (pack.graphs.clipImage === undefined) {
+    throw new EngineError('PackInvalid', `Pack ${pack.id} has no clipImage graph (edit-time packs leave it out), so relevance cannot be computed with it. Build the pack with --keep-clip-image (python3 -m models.export build), or give the exporter StyleCLIP's fs3.npy.`);
+  }
   const { totalS, convChannels, convIndex } = styleLayout(generator.styleLayers);
   const dims = clip.embedDim;
   const sMean = options.sMean ?? (await loaded.readFloat32(pack.globalDirection.sMean.file));
@@ -97,7 +100,7 @@ export async function computeRelevance(options: RelevanceOptions): Promise<Relev
   const codes = new LatentCodes({ loaded, runtime, truncation, seed });
   const key = JSON.stringify({
     pack: pack.id,
-    files: [pack.graphs.mapping, pack.graphs.affine, pack.graphs[role]!, pack.graphs.clipImage].map((f) => pack.files.get(f)?.sha256),
+    files: [pack.graphs.mapping!, pack.graphs.affine!, pack.graphs[role]!, pack.graphs.clipImage].map((f) => pack.files.get(f)?.sha256),
     sMean: hash32(sMean),
     sStd: hash32(sStd),
     images, sigma, resolution, batch, seed, truncation: codes.truncation,

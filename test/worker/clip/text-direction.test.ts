@@ -294,7 +294,7 @@ describe('textDirection with the golden-tiny clipText graph', () => {
     const loaded = await packFromDirectory(GOLDEN_TINY_PACK);
     const { pack } = loaded;
     const runtime = await OrtRuntime.create({ backends: ['wasm'] });
-    const session = await runtime.createSession('clipText', await loaded.readFile(pack.graphs.clipText));
+    const session = await runtime.createSession('clipText', await loaded.readFile(pack.graphs.clipText!));
     const tokenizer = await ClipTokenizer.fromVocabGz(await loaded.readFile(pack.clip.vocab));
     const encodeText: EncodeText = async (tokens, n, l) => {
       const { features } = await session.run({ tokens: int32Tensor(tokens, [n, l]) });

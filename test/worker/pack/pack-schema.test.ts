@@ -39,6 +39,21 @@ describe('parsePack', () => {
     ]);
   });
 
+  it('reads an edit-time pack without clipImage, and a preset-only pack without clipText and the vocabulary', () => {
+    const edit = tinyPack().json;
+    delete edit.graphs.clipImage;
+    delete edit.files['clip-image.onnx'];
+    expect(graphRoles(parsePack(edit))).toEqual(['mapping', 'affine', 'synthesis', 'synthesisPreview:4', 'encoder', 'clipText', 'mapper:beard']);
+    const preset = tinyPack().json;
+    delete preset.graphs.clipImage;
+    delete preset.graphs.clipText;
+    delete preset.files['clip-text.onnx'];
+    delete preset.files['bpe_simple_vocab_16e6.txt.gz'];
+    preset.presets = { file: 'presets.f32', dims: 2, entries: [{ label: 'smiling', neutral: 'face', target: 'smiling face' }] };
+    preset.files['presets.f32'] = { bytes: 8, sha256: '0'.repeat(64) };
+    expect(parsePack(preset).graphs.clipText).toBeUndefined();
+  });
+
   it('ignores fields it does not know (later exporters may add some)', () => {
     const { json } = tinyPack();
     json.exporter = { version: '0.2' };
@@ -87,10 +102,10 @@ describe('parsePack', () => {
     ['globalDirection.sStd.file in a subfolder', (j) => (j.globalDirection.sStd.file = 'stats/s-std.f32'), 'pack.json: globalDirection.sStd.file is "stats/s-std.f32"; must be a plain file name'],
     ['mappers[0].levels[1] unknown', (j) => (j.mappers[0].levels = ['coarse', 'huge']), 'pack.json: mappers[0].levels[1] is "huge"; must be one of: coarse, medium, fine'],
     ['mappers[0].name with a colon', (j) => (j.mappers[0].name = 'beard:2'), `pack.json: mappers[0].name is "beard:2"; must be a name made of a–z, 0–9, '_' and '-'`],
-    ['graphs.clipText missing', (j) => delete j.graphs.clipText, 'pack.json: graphs.clipText is missing; must be the file name of the clipText graph (every pack has one)'],
+    ['graphs.clipText missing', (j) => delete j.graphs.clipText, 'pack.json: graphs.clipText is missing; must be the file name of the clipText graph (a pack without presets encodes every prompt with it)'],
     ['graphs without the preview graph', (j) => delete j.graphs['synthesisPreview:4'], 'pack.json: graphs["synthesisPreview:4"] is missing; must be the file name of the synthesisPreview:4 graph (generator.previewResolutions lists 4)'],
     ['graphs without the mapper graph', (j) => delete j.graphs['mapper:beard'], 'pack.json: graphs["mapper:beard"] is missing; must be the file name of the mapper:beard graph (mappers lists "beard")'],
-    ['graphs with a mapper the pack does not list', (j) => (j.graphs['mapper:smile'] = 'mapper-beard.onnx'), 'pack.json: graphs["mapper:smile"] is not a graph role of this pack; must be one of: mapping, affine, synthesis, encoder, clipText, clipImage, synthesisPreview:4, mapper:beard'],
+    ['graphs with a mapper the pack does not list', (j) => (j.graphs['mapper:smile'] = 'mapper-beard.onnx'), 'pack.json: graphs["mapper:smile"] is not a graph role of this pack; must be one of: mapping, affine, synthesis, encoder, clipText, synthesisPreview:4, mapper:beard, clipImage'],
     ['graphs.encoder with a path', (j) => (j.graphs.encoder = 'sub/encoder.onnx'), 'pack.json: graphs.encoder is "sub/encoder.onnx"; must be a plain file name'],
     ['files entry with a bad sha256', (j) => (j.files['mapping.onnx'].sha256 = 'ABC'), 'pack.json: files["mapping.onnx"].sha256 is "ABC"; must be 64 lowercase hexadecimal digits'],
     ['files entry with negative bytes', (j) => (j.files['affine.onnx'].bytes = -1), 'pack.json: files["affine.onnx"].bytes is -1; must be an integer from 0 to 2147483647'],

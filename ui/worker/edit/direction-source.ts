@@ -7,6 +7,7 @@ import type { GraphSessions } from '../graph-sessions';
 import type { LoadedPack } from '../pack/load-pack';
 import type { ProgressCallback } from '../../../contract/progress';
 import { int32Tensor } from '../runtime/ort';
+import { EngineError } from '../errors';
 
 export interface ResolvedDirection {
   /** Identifies (neutral, target) within the pack: the key of every cache derived from Δt. */
@@ -43,7 +44,11 @@ export class DirectionSource {
       });
       return { key, deltaT: rows.slice(index * presets.dims, (index + 1) * presets.dims), source: 'preset', truncatedPrompts: [] };
     }
-    const { clip, templates } = this.loaded.pack;
+    const { clip, templates, graphs, id } = this.loaded.pack;
+    if (graphs.clipText === undefined) {
+      const labels = presets?.entries.map((e) => `“${e.target}”`).join(', ') ?? 'none';
+      throw new EngineError('BadArgument', `Pack ${id} has no text model, so it edits only with its presets: ${labels}. Pick one of them, or load a pack that reads new prompts.`);
+    }
     const direction = await this.computed.get({
       neutral,
       target,

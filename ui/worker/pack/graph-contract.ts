@@ -61,7 +61,7 @@ export async function openGraph<S extends SessionNames & { release(): Promise<vo
 ): Promise<S> {
   const file = loaded.pack.graphs[role];
   if (file === undefined) {
-    throw new Error(`openGraph: pack ${loaded.pack.id} has no ${role} graph; its roles are: ${Object.keys(loaded.pack.graphs).join(', ')}`);
+    throw new EngineError('PackInvalid', `Pack ${loaded.pack.id} has no ${role} graph (its graphs: ${Object.keys(loaded.pack.graphs).join(', ')}). Load a pack that has one.`);
   }
   onProgress?.({ stage: 'load-graph', role });
   const bytes = await loaded.readFile(file);

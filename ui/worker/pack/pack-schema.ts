@@ -6,7 +6,7 @@ import {
 } from './json-fields';
 import { MAX_TEXT_LENGTH } from '../../../contract/edit-spec';
 import type { Preset } from '../../../contract/presets';
-import { FIXED_GRAPH_ROLES, mapperRole, previewRole, type GraphRole } from '../../../contract/graph-roles';
+import { FIXED_GRAPH_ROLES, mapperRole, OPTIONAL_GRAPH_ROLES, previewRole, type GraphRole } from '../../../contract/graph-roles';
 
 export { FIXED_GRAPH_ROLES, mapperRole, previewRole };
 export type { FixedGraphRole, GraphRole, MapperGraphRole, PreviewGraphRole } from '../../../contract/graph-roles';
@@ -125,18 +125,20 @@ export interface Pack {
   readonly mappers: readonly MapperSpec[];
   /** null when pack.json has no `presets` (every Δt is then computed with clipText). */
   readonly presets: PresetsSpec | null;
-  readonly graphs: Readonly<Record<GraphRole, string>>; // role → file name
+  /** role → file name; clipImage, and clipText in a pack with presets, may be absent (OPTIONAL_GRAPH_ROLES). */
+  readonly graphs: Readonly<Partial<Record<GraphRole, string>>>;
   readonly files: ReadonlyMap<string, PackFile>; // every file except pack.json
 }
 
-/** Every graph role of the pack, in the order of the contract table. */
+/** Every graph role the pack has, in the order of the contract table. */
 export function graphRoles(pack: Pack): GraphRole[] {
-  return [
+  const roles: GraphRole[] = [
     'mapping', 'affine', 'synthesis',
     ...pack.generator.previewResolutions.map(previewRole),
     'encoder', 'clipText', 'clipImage',
     ...pack.mappers.map((m) => mapperRole(m.name)),
   ];
+  return roles.filter((role) => pack.graphs[role] !== undefined);
 }
 
 const ID_PATTERN = /^[a-z0-9-]+$/;
@@ -170,7 +172,7 @@ export function parsePack(raw: unknown): Pack {
   const mappers = parseMappers(member(root, 'mappers'));
   const presetsField = member(root, 'presets');
   const presets = presetsField.value === undefined ? null : parsePresets(presetsField, clip);
-  const graphs = parseGraphs(member(root, 'graphs'), generator, mappers);
+  const graphs = parseGraphs(member(root, 'graphs'), generator, mappers, presets !== null);
   const files = parseFiles(member(root, 'files'));
   const pack: Pack = { format: PACK_FORMAT, id, description, demo, licences, generator, encoder, clip, templates, globalDirection, mappers, presets, graphs, files };
   checkFilesListed(pack);
@@ -333,16 +335,17 @@ function parsePresets(field: Field, clip: ClipSpec): PresetsSpec {
   return { file, dims, entries };
 }
 
-function parseGraphs(field: Field, generator: GeneratorSpec, mappers: readonly MapperSpec[]): Record<GraphRole, string> {
-  const required = new Map<GraphRole, string>(FIXED_GRAPH_ROLES.map((role) => [role, 'every pack has one']));
+function parseGraphs(field: Field, generator: GeneratorSpec, mappers: readonly MapperSpec[], hasPresets: boolean): Partial<Record<GraphRole, string>> {
+  const optional = new Set<GraphRole>(OPTIONAL_GRAPH_ROLES.filter((role) => role !== 'clipText' || hasPresets));
+  const required = new Map<GraphRole, string>(FIXED_GRAPH_ROLES.filter((role) => !optional.has(role)).map((role) => [role, role === 'clipText' ? 'a pack without presets encodes every prompt with it' : 'every pack has one']));
   for (const r of generator.previewResolutions) required.set(previewRole(r), `generator.previewResolutions lists ${r}`);
   for (const m of mappers) required.set(mapperRole(m.name), `mappers lists "${m.name}"`);
 
   const graphs: Partial<Record<GraphRole, string>> = {};
   for (const [role, fileField] of entries(field)) {
-    if (!required.has(role as GraphRole)) {
+    if (!required.has(role as GraphRole) && !optional.has(role as GraphRole)) {
       throw packInvalid(
-        `${fileField.path} is not a graph role of this pack; must be one of: ${[...required.keys()].join(', ')} ` +
+        `${fileField.path} is not a graph role of this pack; must be one of: ${[...required.keys(), ...optional].join(', ')} ` +
           '(synthesisPreview:<r> for each generator.previewResolutions entry, mapper:<name> for each mapper)',
       );
     }
@@ -351,7 +354,7 @@ function parseGraphs(field: Field, generator: GeneratorSpec, mappers: readonly M
   for (const [role, why] of required) {
     if (graphs[role] === undefined) invalid(member(field, role), `the file name of the ${role} graph (${why})`);
   }
-  return graphs as Record<GraphRole, string>;
+  return graphs;
 }
 
 function parseFiles(field: Field): Map<string, PackFile> {
@@ -373,8 +376,9 @@ function parseFiles(field: Field): Map<string, PackFile> {
 /** Every file pack.json refers to must be listed in `files` (with its size and hash); .f32 sizes must match their shapes. */
 function checkFilesListed(pack: Pack): void {
   const references: Array<[path: string, file: string]> = [
-    ...graphRoles(pack).map((role): [string, string] => [childPath('graphs', role), pack.graphs[role]]),
-    ['clip.vocab', pack.clip.vocab],
+    ...graphRoles(pack).map((role): [string, string] => [childPath('graphs', role), pack.graphs[role]!]),
+    // The vocabulary feeds clipText only: a preset-only pack has neither.
+    ...(pack.graphs.clipText !== undefined ? [['clip.vocab', pack.clip.vocab] as [string, string]] : []),
     ['globalDirection.relevance.file', pack.globalDirection.relevance.file],
     ['globalDirection.sMean.file', pack.globalDirection.sMean.file],
     ['globalDirection.sStd.file', pack.globalDirection.sStd.file],
