@@ -14,6 +14,8 @@ export interface EditPhotoOptions {
   name: string;
   face: number | 'all';
   edits: EditSpec[];
+  /** A W+ rendered instead of the face's inversion (`--latent`). */
+  latent?: Float32Array;
 }
 
 export interface EditPhotoResult {
@@ -40,7 +42,7 @@ export function parseFaceOption(value: string | boolean | undefined): number | '
   return index;
 }
 
-export async function editPhoto({ engine, photo, name, face, edits }: EditPhotoOptions): Promise<EditPhotoResult> {
+export async function editPhoto({ engine, photo, name, face, edits, latent }: EditPhotoOptions): Promise<EditPhotoResult> {
   const { PhotoEditor, readFaceModelFiles } = await importFaceStack();
   const editor = new PhotoEditor(engine);
   const timings: Record<string, number> = {};
@@ -50,7 +52,7 @@ export async function editPhoto({ engine, photo, name, face, edits }: EditPhotoO
   started = performance.now();
   const opened = await editor.openPhoto(photo, { name });
   timings.detect = performance.now() - started;
-  const composed = await editor.composePhoto({ photoId: opened.photoId, face, edits });
+  const composed = await editor.composePhoto({ photoId: opened.photoId, face, edits, ...(latent !== undefined && { latent }) });
   const round = (v: number): number => Math.round(v * 100) / 100;
   const faces = opened.faces.map((f) => ({
     ...f,

@@ -1,6 +1,8 @@
 // `facetext edit`: invert an aligned face (--aligned) or every chosen face of a photo (cli-edit-photo.ts),
 // apply a prompt (global direction) and/or a latent mapper, render, write a PNG and print ONE JSON object
 // (backend, pack, faces found/edited and the quad for a photo, channelsKept, warnings, ms per stage).
+// --latent <wplus.npy> (python3 -m models.optimize) takes the place of the inversion: rendered alone with
+// --aligned, or pasted into the chosen face of --image.
 import { basename, join } from 'node:path';
 import { DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_MAPPER_STRENGTH, DEFAULT_NEUTRAL } from '../contract/edit-spec';
 import { problemsOf } from '../contract/edit-problems';
@@ -12,6 +14,7 @@ import { resizePillow } from '../ui/worker/resize-pillow';
 import { optionalNumber, readArgs, requiredString, UsageError, type ParsedArgs } from './cli-args';
 import { editPhoto, parseFaceOption, type EditPhotoResult } from './cli-edit-photo';
 import { encodePng, readImageFile } from './image-file';
+import { readLatentFile } from './latent-file';
 import { checkOutputFile, writeOutputFile } from './output-file';
 import { packDirArg } from './pack-dir-arg';
 import { packFromDirectory } from './read-pack-dir';
@@ -29,6 +32,7 @@ const OPTIONS = {
   preview: { type: 'boolean' },
   aligned: { type: 'boolean' },
   face: { type: 'string' },
+  latent: { type: 'string' },
   out: { type: 'string' },
 } as const;
 
@@ -36,17 +40,21 @@ export async function editCommand(args: readonly string[]): Promise<number> {
   const started = performance.now();
   const { values } = readArgs('edit', args, OPTIONS, { numbers: ['alpha', 'beta', 'strength'] });
   const packDir = packDirArg((values.pack as string | undefined) ?? demoPackDir());
-  const imagePath = requiredString('edit', values, 'image', 'png or jpg');
-  const out = requiredString('edit', values, 'out', 'png');
-  const edits = editsFromArgs(values);
+  const latentPath = values.latent as string | undefined;
   const aligned = values.aligned === true;
+  const latentAlone = latentPath !== undefined && aligned; // the W+ is the face: there is no image to read
+  if (latentAlone && values.image !== undefined) throw new UsageError('edit: --aligned --latent renders the latent alone; leave out --image (or leave out --aligned to paste it into a photo)');
+  const imagePath = latentAlone ? null : requiredString('edit', values, 'image', 'png or jpg');
+  const out = requiredString('edit', values, 'out', 'png');
+  const edits = editsFromArgs(values, { latent: latentPath !== undefined });
   if (aligned && values.face !== undefined) throw new UsageError('edit: --face picks a face in a photo; leave it out with --aligned (the image is one aligned face)');
   if (!aligned && values.preview === true) throw new UsageError('edit: --preview renders an aligned face at preview size; give --aligned too (photos are edited at full size)');
   const face = aligned ? undefined : parseFaceOption(values.face);
+  if (latentPath !== undefined && face === 'all') throw new UsageError('edit: a latent is one face; give --face <n> (or leave --face out for the largest face), not all');
   // Everything that can be refused without the pack or the image is refused before either is read.
   const [problem] = problemsOf(edits, null);
   if (problem !== undefined) throw new EngineError('BadArgument', problem.message);
-  checkOutputFile(out, { image: imagePath });
+  checkOutputFile(out, { image: imagePath ?? latentPath! });
 
   const ms: Record<string, number> = {};
   const time = async <T>(stage: string, work: () => T | Promise<T>): Promise<T> => {
@@ -60,21 +68,21 @@ export async function editCommand(args: readonly string[]): Promise<number> {
 
   const engine = new Engine();
   try {
-    const photo = await time('readImage', () => readImageFile(imagePath));
+    const photo = imagePath === null ? null : await time('readImage', () => readImageFile(imagePath));
     const summary = await time('loadPack', async () => engine.useLoadedPack(await packFromDirectory(packDir)));
     engine.checkEdits(edits); // an unknown mapper fails before the encoder runs
+    const latent = latentPath === undefined ? undefined : await time('readLatent', () => readLatentFile(latentPath, summary));
     const warnings: string[] = [];
     const resolution: RenderResolution = values.preview === true ? largestPreview(summary) : 'full';
     let result: { image: RgbaImage; channelsKept: number[]; warnings: string[] };
     let faces: EditPhotoResult['report'] | undefined;
     if (face === undefined) {
-      const prepared = await time('prepareFace', () => prepareFace(photo, summary, warnings));
-      const inverted = await engine.invert(prepared);
+      const inverted = latent !== undefined ? await engine.faceFromWPlus(latent) : await engine.invert(await time('prepareFace', () => prepareFace(photo!, summary, warnings)));
       const rendered = await engine.render({ faceKey: inverted.faceKey, edits, resolution });
       result = rendered;
       Object.assign(ms, prefixed('invert.', inverted.timings), prefixed('render.', rendered.timings));
     } else {
-      const edited = await editPhoto({ engine, photo, name: basename(imagePath), face, edits });
+      const edited = await editPhoto({ engine, photo: photo!, name: basename(imagePath!), face, edits, latent });
       result = edited;
       faces = edited.report;
       warnings.push(...faces.notes);
@@ -86,6 +94,7 @@ export async function editCommand(args: readonly string[]): Promise<number> {
       backend: await engine.backend(),
       pack: summary.id,
       image: imagePath,
+      ...(latentPath !== undefined && { latent: latentPath }),
       out,
       size: [result.image.width, result.image.height],
       resolution,
@@ -102,8 +111,8 @@ export async function editCommand(args: readonly string[]): Promise<number> {
   }
 }
 
-/** --mapper first (it changes W+), then --prompt (adds α·Δs to S); at least one of them. */
-function editsFromArgs(values: ParsedArgs['values']): EditSpec[] {
+/** --mapper first (it changes W+), then --prompt (adds α·Δs to S); at least one of them, unless a latent is the edit. */
+function editsFromArgs(values: ParsedArgs['values'], { latent }: { latent: boolean }): EditSpec[] {
   const edits: EditSpec[] = [];
   const prompt = values.prompt as string | undefined;
   const mapper = values.mapper as string | undefined;
@@ -125,7 +134,7 @@ function editsFromArgs(values: ParsedArgs['values']): EditSpec[] {
       if (values[name] !== undefined) throw new UsageError(`edit: --${name} belongs to a text edit; give --prompt "<target text>" too`);
     }
   }
-  if (edits.length === 0) throw new UsageError('edit: say what to change: --prompt "<target text>" and/or --mapper <name>');
+  if (edits.length === 0 && !latent) throw new UsageError('edit: say what to change: --prompt "<target text>" and/or --mapper <name> (or --latent <wplus.npy>)');
   return edits;
 }
 

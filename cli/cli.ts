@@ -23,6 +23,10 @@ Commands:
                      Images up to 16384 px a side and 100 MP; --out is never the --image file
   edit --pack <dir> --image <png|jpg> --aligned --out <png> [--preview] [edit options as above]
                      edit an aligned face (no detection); --preview renders at the largest preview size
+  edit ... --latent <wplus.npy>
+                     use a W+ from python3 -m models.optimize instead of inverting the face: pasted into
+                     the chosen face of --image, or with --aligned (and no --image) rendered alone; edit
+                     options are applied on top
   tokenize "<text>" [--pack <dir>]
                      print CLIP's 77 token ids (vocabulary from the pack, $FACETEXT_VOCAB or ../shared/clip)
   pack verify <dir>  check pack.json and the size and sha256 of every file

@@ -5,6 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLatentFile } from '../../cli/latent-file';
+import { packFromDirectory } from '../../cli/read-pack-dir';
+import { readImageFile } from '../../cli/image-file';
+import { Engine } from '../../ui/worker/engine';
+import { GOLDEN_TINY_PACK, goldenPath } from '../helpers/golden';
+import { cli, requireBuiltCli } from './run-cli';
 import { parseLatentNpy } from '../../ui/worker/latent-npy';
 import { failure } from '../helpers/failure';
 
@@ -44,5 +49,36 @@ describe('cli/latent-file.ts', () => {
     const whole = readFileSync(numpySave('cut.npy', 'np.zeros((10, 32), np.float32)'));
     const cut = await failure(() => parseLatentNpy(new Uint8Array(whole.subarray(0, whole.length - 4)), { numWs: 10, wDim: 32, name: 'cut.npy' }));
     expect(cut.message).toMatch(/^cut\.npy holds 1276 bytes of data; its shape needs 1280\./);
+  });
+});
+
+describe('facetext edit --latent', () => {
+  const latent = numpySave('case-b.npy', `np.load(${JSON.stringify(goldenPath('stylegan2-tiny/case_b_wplus.npy'))})[0].astype(np.float32)`);
+
+  it('renders the W+ alone with --aligned: the same pixels as the engine renders from it', async () => {
+    requireBuiltCli();
+    const out = join(dir, 'latent.png');
+    const run = await cli(['edit', '--pack', GOLDEN_TINY_PACK, '--aligned', '--latent', latent, '--out', out]);
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    expect(JSON.parse(run.stdout)).toMatchObject({ pack: 'golden-tiny', image: null, latent, size: [64, 64], edits: [] });
+    const engine = new Engine({ runtime: { backends: ['wasm'], numThreads: 1 } });
+    try {
+      await engine.useLoadedPack(await packFromDirectory(GOLDEN_TINY_PACK));
+      const { faceKey } = await engine.faceFromWPlus(readLatentFile(latent, { numWs: 10, wDim: 32 }));
+      const expected = await engine.render({ faceKey, edits: [], resolution: 'full' });
+      expect(Buffer.from(readImageFile(out).data).equals(Buffer.from(expected.image.data))).toBe(true);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('refuses --image with --aligned --latent, and --face all, before reading anything', async () => {
+    requireBuiltCli();
+    const both = await cli(['edit', '--pack', GOLDEN_TINY_PACK, '--aligned', '--latent', latent, '--image', 'x.png', '--out', join(dir, 'x.png')]);
+    expect(both.code).toBe(2);
+    expect(both.stderr.split('\n')[0]).toBe('facetext: edit: --aligned --latent renders the latent alone; leave out --image (or leave out --aligned to paste it into a photo)');
+    const all = await cli(['edit', '--pack', GOLDEN_TINY_PACK, '--image', 'x.png', '--latent', latent, '--face', 'all', '--out', join(dir, 'y.png')]);
+    expect(all.code).toBe(2);
+    expect(all.stderr.split('\n')[0]).toBe('facetext: edit: a latent is one face; give --face <n> (or leave --face out for the largest face), not all');
   });
 });
