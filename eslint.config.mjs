@@ -29,6 +29,7 @@ export default defineConfig(
       'models/packs/**',
       '**/__pycache__/**',
       'tmp/**',
+      'bench/.build/**', // the bench's bundles (bench/bundle.mjs)
     ],
   },
   {
