@@ -12,8 +12,8 @@ export interface BatchOptions {
   requestId: string;
   targets: readonly Target[];
   post: (message: ToUi) => void;
-  /** Writes one result layer; its errors become the item's error. */
-  applyAsync: (target: Target, reply: ApplyResult) => Promise<SceneNode>;
+  /** Writes one result layer (added, or an earlier result updated); its errors become the item's error. */
+  applyAsync: (target: Target, reply: ApplyResult) => Promise<{ result: SceneNode; added: boolean }>;
   /** Lets Figma breathe between items (spec/platform.md §3: long loops freeze the editor). */
   yieldAsync?: () => Promise<void>;
 }
@@ -47,9 +47,9 @@ export function startBatch({ requestId, targets, post, applyAsync, yieldAsync = 
         const answer = await reply;
         if (answer.type === 'ITEM_FAILED') throw new Error(answer.message);
         if (answer.nodeId !== node.id) throw new Error('The panel answered for another layer, so this image was skipped.');
-        const result = await applyAsync(target, answer);
+        const { result, added } = await applyAsync(target, answer);
         resultNodeIds.push(result.id);
-        post({ type: 'RESULT_APPLIED', requestId, index, resultNodeId: result.id, name: result.name });
+        post({ type: 'RESULT_APPLIED', requestId, index, resultNodeId: result.id, name: result.name, added });
       } catch (error) {
         errors.push({ nodeId: node.id, name: node.name, message: error instanceof Error ? error.message : String(error) });
       } finally {

@@ -65,7 +65,7 @@ export async function showPanelAsync({ command, prompt = null, edit = null, erro
         }
         const running = startBatch({
           requestId: message.requestId, targets: found.targets, post,
-          applyAsync: async (target, reply) => applyResult({ original: target.node, bytes: reply.bytes, recipe: reply.recipe, editAgain: edit }).result,
+          applyAsync: async (target, reply) => applyResult({ original: target.node, bytes: reply.bytes, recipe: reply.recipe, editAgain: edit }),
         });
         batch = running;
         running.done.then((summary) => {
@@ -92,7 +92,7 @@ export async function showPanelAsync({ command, prompt = null, edit = null, erro
         try {
           const { result, added } = applyResult({ original, bytes: message.bytes, recipe: message.recipe, editAgain: edit });
           revealNodes([result]);
-          post({ type: 'RESULT_APPLIED', requestId, index, resultNodeId: result.id, name: result.name });
+          post({ type: 'RESULT_APPLIED', requestId, index, resultNodeId: result.id, name: result.name, added });
           figma.notify(added ? `Added “${result.name}”` : `Updated “${result.name}”`);
         } catch (cause) {
           post({ type: 'APPLY_FAILED', requestId, index, message: errorMessage(cause) });

@@ -73,7 +73,7 @@ export type ToUi =
     }
   | { type: 'NOTHING_SELECTED'; requestId: string | null; message: string } // no usable layer is selected
   | { type: 'SELECTION_ERROR'; requestId: string | null; message: string } // a target could not be read (gone, not an image, too large)
-  | { type: 'RESULT_APPLIED'; requestId: string; index: number; resultNodeId: string; name: string } // the result layer exists
+  | { type: 'RESULT_APPLIED'; requestId: string; index: number; resultNodeId: string; name: string; added: boolean } // the result layer exists (added: new; false: an earlier result updated)
   | { type: 'APPLY_FAILED'; requestId: string; index: number; message: string } // the result could not be written (e.g. > 4096 px)
   | { type: 'BATCH_PROGRESS'; requestId: string; done: number; total: number; failed: number } // after each item: n of m
   | {

@@ -343,7 +343,7 @@ export class PanelController {
     const png = await this.options.codec.encodePng(result.image);
     const reply = await this.sendApply({ requestId: target.requestId, index: target.index, nodeId: target.nodeId, png, recipe: recipeFor(form, { packId: pack.id, faceIndex, latent: used }) });
     if (reply.type === 'APPLY_FAILED') throw new Error(reply.message);
-    this.dispatch({ type: 'applied', notice: `Added “${reply.name}”.`, warnings: [...promptWarnings(form), ...result.warnings] });
+    this.dispatch({ type: 'applied', notice: `${reply.added ? 'Added' : 'Updated'} “${reply.name}”.`, warnings: [...promptWarnings(form), ...result.warnings] });
   }
 
   private sendApply({ requestId, index, nodeId, png, recipe }: { requestId: string; index: number; nodeId: string; png: { bytes: Uint8Array; width: number; height: number }; recipe: EditRecipe }): Promise<ApplyReply> {

@@ -167,7 +167,8 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
       return { ...state, pack: action.pack, face: null, latent: null, preview: null, phase: 'idle', activity: null, stage: null };
     case 'progress': {
       const { progress } = action;
-      if (progress.stage === 'download') return { ...state, download: { file: progress.file, loaded: progress.loaded, total: progress.total } };
+      // A finished download leaves no bar behind; the next file's bytes bring it back.
+      if (progress.stage === 'download') return { ...state, download: progress.loaded < progress.total ? { file: progress.file, loaded: progress.loaded, total: progress.total } : null };
       return { ...state, stage: stageView(progress) };
     }
     case 'target':
@@ -190,6 +191,7 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
         ...state,
         preview: { image: action.image, channelsKept: action.channelsKept },
         betaNote: null,
+        error: action.final ? null : state.error, // a preview that works ends an earlier failure's banner
         warnings: action.warnings,
         showBefore: false,
         phase: action.final && state.phase === 'previewing' ? 'ready' : state.phase,

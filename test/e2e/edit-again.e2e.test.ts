@@ -50,7 +50,7 @@ describe('Edit again from a result layer, in the panel', () => {
     expect(await appliedCount()).toBe(1);
 
     const after = { ...(await documentAsync(page)), ...(await page.evaluate(() => ({ toUi: window.facetextHost.toUi() }))) };
-    expect(after.toUi.find((m) => (m as { type: string }).type === 'RESULT_APPLIED')).toMatchObject({ resultNodeId: result.id, name: 'Astronaut · smiling face' });
+    expect(after.toUi.find((m) => (m as { type: string }).type === 'RESULT_APPLIED')).toMatchObject({ resultNodeId: result.id, name: 'Astronaut · smiling face', added: false });
     expect(after.layers.map((l) => l.id)).toEqual(first.layers.map((l) => l.id)); // no new layer
     const updated = after.layers.find((l) => l.id === result.id)!;
     expect([updated.name, updated.x, updated.y, updated.width, updated.height]).toEqual([result.name, result.x, result.y, result.width, result.height]);

@@ -114,7 +114,7 @@ describe('plugin/batch.ts startBatch', () => {
           });
         }
       },
-      applyAsync: async (target) => ({ id: `r-${target.node.id}`, name: 'r' }) as SceneNode,
+      applyAsync: async (target) => ({ result: { id: `r-${target.node.id}`, name: 'r' } as SceneNode, added: true }),
       yieldAsync: async () => void events.push('YIELD'),
     });
     const done = await batch.done;

@@ -98,7 +98,7 @@ describe('plugin/main.ts single edit', () => {
 
     await send(figma, { type: 'APPLY_RESULT', requestId: 'r1', index: 0, nodeId: photo.id, bytes: EDITED, width: 64, height: 48, recipe: EDIT });
     const result = doc.page.children[1]!;
-    expect(received(figma, 'RESULT_APPLIED')).toEqual([{ type: 'RESULT_APPLIED', requestId: 'r1', index: 0, resultNodeId: result.id, name: 'Portrait · smiling face' }]);
+    expect(received(figma, 'RESULT_APPLIED')).toEqual([{ type: 'RESULT_APPLIED', requestId: 'r1', index: 0, resultNodeId: result.id, name: 'Portrait · smiling face', added: true }]);
     expect({ name: result.name, x: result.x, y: result.y, width: result.width, height: result.height }).toEqual({ name: 'Portrait · smiling face', x: 360, y: 0, width: 320, height: 240 });
     expect(JSON.parse(result.getPluginData(RECIPE_KEY))).toEqual({ version: 2, ...EDIT, sourceNodeId: photo.id });
     expect(result.getRelaunchData()).toEqual({ 'edit-again': 'Tweak “smiling face” (α 4.1, β 0.15)' });

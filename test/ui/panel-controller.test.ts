@@ -8,6 +8,7 @@ import { DEFAULT_PACK_URLS } from '../../ui/pack-source';
 import { PanelController } from '../../ui/panel-controller';
 import type { PackSummary, RenderOptions } from '../../ui/worker/engine-api';
 import type { PhotoFace } from '../../ui/worker/photo-api';
+import type { Progress } from '../../contract/progress';
 
 const PACK: PackSummary = {
   id: 'golden-tiny', description: 'tiny', demo: false, resolution: 64, previewResolutions: [16, 32], encoderSize: 64, numWs: 2, wDim: 3,
@@ -110,7 +111,7 @@ describe('PanelController', () => {
     expect(apply).toMatchObject({ requestId: request.requestId, index: 0, nodeId: '1:0', width: 8, height: 8 });
     expect(apply.recipe).toEqual({ edits: [{ kind: 'global', target: 'grey hair', neutral: 'face with hair', alpha: 4.1, beta: 0.15 }], latent: null, packId: 'golden-tiny', faceIndex: 0 });
     expect(controller.getState().phase).toBe('applying');
-    emit({ type: 'RESULT_APPLIED', requestId: request.requestId, index: 0, resultNodeId: '9:9', name: 'Photo 0 (grey hair)' });
+    emit({ type: 'RESULT_APPLIED', requestId: request.requestId, index: 0, resultNodeId: '9:9', name: 'Photo 0 (grey hair)', added: true });
     await tick();
     expect(controller.getState()).toMatchObject({ phase: 'ready', notice: 'Added “Photo 0 (grey hair)”.', warnings: ['cut to 77 tokens'], quickRun: false });
   });
@@ -151,6 +152,38 @@ describe('PanelController', () => {
     renders[1]!.finish();
     await controller.previewsIdle();
     expect(controller.getState()).toMatchObject({ phase: 'ready', preview: { channelsKept: [7] } });
+  });
+
+  it('says Updated for an edit-again result, drops a finished download bar, and clears an error once a preview works', async () => {
+    const { sent, emit, controller, renders } = setup();
+    emit(show({ command: 'edit-again', recipe: { version: 2, edits: [{ kind: 'global', target: 'old face', neutral: 'face', alpha: 3, beta: 0.15 }], latent: null, packId: 'golden-tiny', faceIndex: 0, sourceNodeId: '1:0' } }));
+    await tick();
+    const request = sent.find((m) => m.type === 'REQUEST_TARGET') as Extract<ToPlugin, { type: 'REQUEST_TARGET' }>;
+    emit(targetImage(request.requestId));
+    await tick();
+    renders.forEach((r) => r.finish());
+    await tick();
+    controller.apply();
+    await tick();
+    emit({ type: 'RESULT_APPLIED', requestId: request.requestId, index: 0, resultNodeId: '9:9', name: 'Photo 0 · old face', added: false });
+    await tick();
+    expect(controller.getState().notice).toBe('Updated “Photo 0 · old face”.');
+
+    // The progress callback the controller hands the engine: a download bar while bytes arrive, none once they are in.
+    const onProgress = (controller as unknown as { onProgress: (p: Progress) => void }).onProgress;
+    onProgress({ stage: 'download', file: 'affine.onnx', loaded: 10, total: 100 });
+    expect(controller.getState().download).toEqual({ file: 'affine.onnx', loaded: 10, total: 100 });
+    onProgress({ stage: 'download', file: 'affine.onnx', loaded: 100, total: 100 });
+    expect(controller.getState().download).toBeNull();
+
+    controller.dismissError();
+    emit({ type: 'SELECTION_ERROR', requestId: null, message: 'The layer is gone.' });
+    expect(controller.getState().error).not.toBeNull();
+    controller.setForm({ alpha: 2 }, { preview: true });
+    await tick();
+    renders.at(-1)!.finish();
+    await tick();
+    expect(controller.getState().error).toBeNull();
   });
 
   it('shows BetaTooHigh as a note under β, not as an error banner', async () => {
