@@ -196,7 +196,7 @@ describe('user mistakes exit non-zero with one message and no stack trace', () =
       /^facetext: edit: --face must be a face number \(0 is the largest\) or "all", got "left"\n/],
     ['a misspelt option', [...edit, '--alpah', '3'], 2, /^facetext: edit: Unknown option '--alpah'\n/],
     ['a number that is not one', [...edit, '--aligned', '--prompt', 'x', '--alpha', 'lots', '--out', 'x.png'], 2, /^facetext: edit: --alpha must be a number, got "lots"\n/],
-    ['no edit at all', [...edit, '--aligned', '--out', 'x.png'], 2, /^facetext: edit: say what to change: --prompt "<target text>" and\/or --mapper <name>\n/],
+    ['no edit at all', [...edit, '--aligned', '--out', 'x.png'], 2, /^facetext: edit: say what to change: --prompt "<target text>" and\/or --mapper <name> \(or --latent <wplus\.npy>\)\n/],
     ['β too high', [...edit, '--aligned', '--prompt', 'smiling face', '--beta', '0.9', '--out', join('/tmp', 'never.png')], 1,
       /^facetext: BetaTooHigh: β too high: 0 channels pass β = 0\.9\. Lower β \(the largest \|relevance\| for this prompt is 0\.\d\d\)\.\n$/],
     ['an unknown mapper', [...edit, '--aligned', '--mapper', 'afro', '--out', 'x.png'], 1, /^facetext: BadArgument: unknown mapper “afro”\. Must be one of: beard\n$/],
