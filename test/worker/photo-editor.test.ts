@@ -165,6 +165,22 @@ describe('two faces: 02-two-faces.jpg', () => {
     expect(first.coreChanged).toBe(0);
   });
 
+  it('inverts every face of a photo with one encoder session (released after the photo, on a disk pack)', async () => {
+    const own = new Engine({ runtime: { backends: ['wasm'], numThreads: 1 } });
+    try {
+      await own.useLoadedPack(await packFromDirectory(GOLDEN_TINY_PACK));
+      const ownEditor = new PhotoEditor(own);
+      await ownEditor.loadFaceModels(readFaceModelFiles());
+      const { photoId } = await ownEditor.openPhoto(photo, { name: '02-two-faces.jpg' });
+      await ownEditor.composePhoto({ photoId, face: 'all', edits: EDITS });
+      const stats = own.stats();
+      expect([stats.runs.encoder, stats.graphOpens.encoder]).toEqual([2, 1]);
+      expect(stats.graphsOpen).not.toContain('encoder');
+    } finally {
+      await own.dispose();
+    }
+  });
+
   it('composes a given latent in place of the inversion: the face\'s own W+ gives the same pixels, another W+ others', async () => {
     const { photoId } = await editor.openPhoto(photo, { name: '02-two-faces.jpg' });
     const inverted = await editor.composePhoto({ photoId, face: 1, edits: EDITS });

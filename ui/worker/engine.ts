@@ -222,6 +222,14 @@ export class Engine {
     checkEdits(this.requireState().pack, edits);
   }
 
+  /**
+   * Runs `work` with the encoder kept open throughout (a photo's faces, inverted one after another, share one
+   * session instead of re-reading the graph for each).
+   */
+  withEncoderOpen<T>(work: () => Promise<T>): Promise<T> {
+    return this.requireState().sessions.using('encoder', work);
+  }
+
   /** What has run and loaded since the pack was loaded. */
   stats(): EngineStats {
     const state = this.requireState();

@@ -108,21 +108,25 @@ export class PhotoEditor {
     let channelsKept: number[] = [];
     let image = photo.image;
     const perFace = INVERT_STEPS + renderSteps(edits);
-    for (const [n, index] of indices.entries()) {
-      const face = { index, count: indices.length };
-      const { aligned, faceKey, timings: invertTimings } = latent === undefined
-        ? await this.invertFace(photo, index, jobProgress(onProgress, { offset: n * perFace, of: indices.length * perFace, face }))
-        : { aligned: this.alignedFace(photo, index, (await this.engine.summary()).encoderSize), ...(await this.engine.faceFromWPlus(latent)) };
-      add(timings, 'invert.', invertTimings);
-      const rendered = await this.engine.render({ faceKey, edits, resolution: 'full' }, jobProgress(onProgress, { offset: n * perFace + INVERT_STEPS, of: indices.length * perFace, face }));
-      add(timings, 'render.', rendered.timings);
-      channelsKept = rendered.channelsKept;
-      warnings.push(...rendered.warnings);
-      const started = performance.now();
-      const edited = photo.grey ? toGrey(rendered.image) : rendered.image;
-      image = pasteBack(image, edited, aligned.transform);
-      add(timings, '', { pasteBack: performance.now() - started });
-    }
+    const editFaces = async () => {
+      for (const [n, index] of indices.entries()) {
+        const face = { index, count: indices.length };
+        const { aligned, faceKey, timings: invertTimings } = latent === undefined
+          ? await this.invertFace(photo, index, jobProgress(onProgress, { offset: n * perFace, of: indices.length * perFace, face }))
+          : { aligned: this.alignedFace(photo, index, (await this.engine.summary()).encoderSize), ...(await this.engine.faceFromWPlus(latent)) };
+        add(timings, 'invert.', invertTimings);
+        const rendered = await this.engine.render({ faceKey, edits, resolution: 'full' }, jobProgress(onProgress, { offset: n * perFace + INVERT_STEPS, of: indices.length * perFace, face }));
+        add(timings, 'render.', rendered.timings);
+        channelsKept = rendered.channelsKept;
+        warnings.push(...rendered.warnings);
+        const started = performance.now();
+        const edited = photo.grey ? toGrey(rendered.image) : rendered.image;
+        image = pasteBack(image, edited, aligned.transform);
+        add(timings, '', { pasteBack: performance.now() - started });
+      }
+    };
+    // Several faces share one encoder session (it is otherwise released after each inversion).
+    await (indices.length > 1 && latent === undefined ? this.engine.withEncoderOpen(editFaces) : editFaces());
     if (image === photo.image) throw new Error('composePhoto edited no face'); // unreachable: indices is never empty
     return { image, facesEdited: indices, channelsKept, warnings: [...new Set(warnings)], timings };
   }
