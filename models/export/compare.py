@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .clip_tokenizer import ClipTokenizer
+from models.styleclip.tokenizer import EOT, ClipTokenizer
+
 from .verify import run_onnx
 
 SEED = 20240614
@@ -47,8 +48,9 @@ def _unit(v: np.ndarray) -> np.ndarray:
 def _text_directions(dir_: Path, pack: dict, texts: list[str], tokenizer: ClipTokenizer) -> dict[str, np.ndarray]:
     """Upstream GetDt: every template, unit features, mean, unit, per text."""
     templates = pack["templates"]
-    rows = [tokenizer.tokenize(t.replace("{}", text)) for text in texts for t in templates]
-    length = max(row.index(tokenizer.eot) for row in rows) + 1  # clipText takes any 1 ≤ L ≤ 77
+    eot = tokenizer.encoder[EOT]
+    rows = [tokenizer.tokenize(t.replace("{}", text))[0].tolist() for text in texts for t in templates]
+    length = max(row.index(eot) for row in rows) + 1  # clipText takes any 1 ≤ L ≤ 77
     tokens = np.asarray([row[:length] for row in rows], np.int32)
     (result,) = run_onnx([(dir_ / pack["graphs"]["clipText"], {"tokens": tokens}, ["features"])])
     features = _unit(result["features"].astype(np.float64)).reshape(len(texts), len(templates), -1)
