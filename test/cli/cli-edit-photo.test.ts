@@ -1,6 +1,5 @@
 // `facetext edit` on whole photos through the built dist/cli.js (npm test builds first): detect → align →
 // invert → edit → paste back, the faces in the JSON report, --face, and every bad input as one message.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RgbaImage } from '../../ui/worker/image';
 import { readImageFile } from '../../cli/image-file';
 import { GOLDEN_TINY_PACK, REPO_ROOT, goldenPath, readGoldenJson } from '../helpers/golden';
+import { cli, requireBuiltCli } from './run-cli';
 
-const CLI = join(REPO_ROOT, 'dist/cli.js');
 const ASTRONAUT = goldenPath('images/astronaut.png');
 const fixture = (name: string): string => resolve(REPO_ROOT, 'test/fixtures/bad-inputs', name);
 const STACK_LINE = /\n\s+at .+:\d+:\d+/;
@@ -24,18 +23,6 @@ interface Report {
   channelsKept: number[];
   warnings: string[];
   ms: Record<string, number>;
-}
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
 }
 
 const edit = (image: string, out: string, ...more: string[]): string[] => ['edit', '--pack', GOLDEN_TINY_PACK, '--image', image, '--out', out, ...more];
@@ -63,7 +50,7 @@ function quadBox(quad: [number, number][]): { left: number; top: number; right: 
 
 let scratch: string;
 beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first (npm test does).`);
+  requireBuiltCli();
   scratch = mkdtempSync(join(tmpdir(), 'facetext-photo-'));
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -1,7 +1,6 @@
 // The built command line (dist/cli.js, made by `npm run build`, which `npm test` runs first), driven as a
 // user would: child processes, exit statuses, stdout JSON, stderr messages, files written.
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,33 +8,15 @@ import { MAX_TEXT_LENGTH } from '../../contract/edit-spec';
 import { Engine } from '../../ui/worker/engine';
 import { readImageFile } from '../../cli/image-file';
 import { packFromDirectory } from '../../cli/read-pack-dir';
-import { GOLDEN_TINY_PACK, REPO_ROOT, goldenPath, readGoldenJson } from '../helpers/golden';
+import { GOLDEN_TINY_PACK, goldenPath, readGoldenJson } from '../helpers/golden';
+import { cli, requireBuiltCli } from './run-cli';
 
-const CLI = join(REPO_ROOT, 'dist/cli.js');
 const FACE = goldenPath('e4e-tiny/input_0.png'); // 256×256 aligned face
 const STACK_LINE = /\n\s+at .+\(.+:\d+:\d+\)/;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 let scratch: string;
 beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first (npm test does).`);
+  requireBuiltCli();
   scratch = mkdtempSync(join(tmpdir(), 'facetext-cli-'));
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -84,12 +65,12 @@ describe('facetext tokenize', () => {
     const expected = cases.find((c) => c.text === 'a face with a beard')!.tokenize_truncate;
     const fromPack = await cli(['tokenize', 'a face with a beard', '--pack', GOLDEN_TINY_PACK]);
     expect(JSON.parse(fromPack.stdout)).toEqual(expected);
-    const fromEnv = await cli(['tokenize', 'a face with a beard'], { FACETEXT_VOCAB: goldenPath('../clip/bpe_simple_vocab_16e6.txt.gz') });
+    const fromEnv = await cli(['tokenize', 'a face with a beard'], { env: { FACETEXT_VOCAB: goldenPath('../clip/bpe_simple_vocab_16e6.txt.gz') } });
     expect(JSON.parse(fromEnv.stdout)).toEqual(expected);
   });
 
   it('says where it looked when the vocabulary is missing', async () => {
-    const { code, stdout, stderr } = await cli(['tokenize', 'hi'], { FACETEXT_VOCAB: join(scratch, 'nope.txt.gz') });
+    const { code, stdout, stderr } = await cli(['tokenize', 'hi'], { env: { FACETEXT_VOCAB: join(scratch, 'nope.txt.gz') } });
     expect([code, stdout]).toEqual([1, '']);
     expect(stderr).toBe(
       `facetext: PackFileMissing: The CLIP vocabulary bpe_simple_vocab_16e6.txt.gz was not found. Looked in: ${join(scratch, 'nope.txt.gz')} ($FACETEXT_VOCAB). ` +
