@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPlaygroundAsync, type Playground } from '../helpers/figma-host';
 
-const RECIPE = { edits: [{ kind: 'global', target: 'old face', neutral: 'face', alpha: 3, beta: 0.12 }], packId: 'golden-tiny', faceIndex: 0 };
+const RECIPE = { edits: [{ kind: 'global', target: 'old face', neutral: 'face', alpha: 3, beta: 0.12 }], latent: null, packId: 'golden-tiny', faceIndex: 0 };
 const FRAMES = ['Portrait 1', 'Portrait 2', 'Portrait 3', 'Portrait 4', 'Portrait 5'];
 let playground: Playground;
 beforeAll(async () => {

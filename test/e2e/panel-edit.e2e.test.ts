@@ -100,7 +100,7 @@ describe('Edit with text… from the menu, in the panel', () => {
     const original = before.layers.find((l) => l.name === 'Astronaut')!;
     const result = after.layers.find((l) => l.id === applied.resultNodeId)!;
     expect([result.name, result.x, result.y, result.width, result.height]).toEqual(['Astronaut · smiling face', 296, 0, 256, 256]);
-    expect(JSON.parse(result.pluginData.recipe!)).toEqual({ version: 2, edits: [{ kind: 'global', target: 'smiling face', neutral: 'face', alpha: 10, beta: 0.18 }], packId: 'golden-tiny', faceIndex: 0, sourceNodeId: original.id });
+    expect(JSON.parse(result.pluginData.recipe!)).toEqual({ version: 2, edits: [{ kind: 'global', target: 'smiling face', neutral: 'face', alpha: 10, beta: 0.18 }], latent: null, packId: 'golden-tiny', faceIndex: 0, sourceNodeId: original.id });
     expect(after.layers.length).toBe(before.layers.length + 1);
     for (const [name, digest] of Object.entries(before.digests)) expect(after.digests[name], name).toBe(digest);
     expect(playground.errors).toEqual([]);
