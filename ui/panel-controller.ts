@@ -281,7 +281,10 @@ export class PanelController {
   private async openSelectionAsync(): Promise<void> {
     const selection = this.state.selection ?? EMPTY_SELECTION;
     if (selection.targets.length === 0) {
-      if (selection.message !== null) this.dispatch({ type: 'failed', error: { show: 'banner', title: 'Nothing to edit', message: selection.message } });
+      const { command, pack } = this.state;
+      // "Model pack…" is done once the pack loads: an empty selection is no failure there.
+      if (command === 'model-pack' && pack !== null) this.dispatch({ type: 'notice', notice: `Loaded pack ${pack.id}. Select a photo with a face to edit it.` });
+      else if (selection.message !== null) this.dispatch({ type: 'failed', error: { show: 'banner', title: 'Nothing to edit', message: selection.message } });
       return;
     }
     if (this.state.pack === null) {

@@ -127,6 +127,7 @@ export type PanelAction =
   | { type: 'applied'; notice: string; warnings: string[] } // → ready
   | { type: 'failed'; error: ShownError } // → back to ready or idle
   | { type: 'warnings'; warnings: string[] }
+  | { type: 'notice'; notice: string }
   | { type: 'batch-started'; requestId: string; total: number }
   | { type: 'batch-progress'; done: number; total: number; failed: number }
   | { type: 'batch-cancelling' }
@@ -219,6 +220,8 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
     }
     case 'warnings':
       return { ...state, warnings: action.warnings };
+    case 'notice':
+      return { ...state, notice: action.notice, error: null };
     case 'batch-started':
       return { ...state, phase: 'applying', activity: 'Editing the selected images…', error: null, notice: null, batch: { requestId: action.requestId, done: 0, total: action.total, failed: 0, cancelling: false, summary: null } };
     case 'batch-progress':

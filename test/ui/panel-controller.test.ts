@@ -98,6 +98,16 @@ describe('PanelController', () => {
     expect(controller.getState().error).toEqual({ title: 'Nothing to edit', message: 'Select an image.' });
   });
 
+  it('reports a pack loaded from "Model pack…" with nothing selected as done, not as "Nothing to edit"', async () => {
+    const { emit, controller } = setup();
+    emit(show({ command: 'model-pack', selection: selection(0) }));
+    await tick();
+    controller.setPackUrl('http://example.test/packs/a/');
+    controller.loadPackFromUrl();
+    await tick();
+    expect(controller.getState()).toMatchObject({ error: null, notice: 'Loaded pack golden-tiny. Select a photo with a face to edit it.' });
+  });
+
   it('runs a Quick Actions prompt through to APPLY_RESULT without interaction', async () => {
     const { sent, calls, emit, controller } = setup();
     emit(show({ prompt: 'grey hair', packUrl: 'http://example.test/packs/a/' }));
