@@ -10,6 +10,7 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 
 from .graphs import GraphSpec
+from .quantize import quantize_weights_int8, unique_name
 
 OPSET = 17  # the highest torch 1.13 exports; onnxruntime-web's WebGPU kernels cover it (spec/runtime.md §6)
 FP16_MIN_ELEMENTS = 1024  # smaller tensors (biases, norms) gain nothing from halving and stay exact
@@ -43,7 +44,6 @@ def export_graph(spec: GraphSpec, *, fp16: bool = False, storage: str | None = N
     model = onnx.load_from_string(buffer.getvalue())
     keep_float32: set[str] = set()
     if storage == "int8":
-        from .quantize import quantize_weights_int8
 
         keep_float32 = quantize_weights_int8(model)
     if storage in ("float16", "int8"):
@@ -67,10 +67,10 @@ def store_weights_as_float16(model: onnx.ModelProto, role: str, *, keep: set[str
                 or initializer.name in keep:
             continue
         name = initializer.name
-        half_name = _unique(f"{name}_fp16", taken)
+        half_name = unique_name(f"{name}_fp16", taken)
         graph.initializer[index].CopyFrom(numpy_helper.from_array(_to_half(initializer, role), half_name))
         casts.append(helper.make_node("Cast", [half_name], [name], to=TensorProto.FLOAT,
-                                      name=_unique(f"{half_name}_cast", taken)))
+                                      name=unique_name(f"{half_name}_cast", taken)))
     nodes = list(graph.node)
     rewritten = []
     for node in nodes:
@@ -78,11 +78,11 @@ def store_weights_as_float16(model: onnx.ModelProto, role: str, *, keep: set[str
         if node.op_type == "Constant" and value is not None and value.t.data_type == TensorProto.FLOAT \
                 and int(np.prod(value.t.dims)) >= FP16_MIN_ELEMENTS:
             output = node.output[0]
-            half_name = _unique(f"{output}_fp16", taken)
+            half_name = unique_name(f"{output}_fp16", taken)
             value.t.CopyFrom(numpy_helper.from_array(_to_half(value.t, role), half_name))
             node.output[0] = half_name
             rewritten += [node, helper.make_node("Cast", [half_name], [output], to=TensorProto.FLOAT,
-                                                 name=_unique(f"{half_name}_cast", taken))]
+                                                 name=unique_name(f"{half_name}_cast", taken))]
         else:
             rewritten.append(node)
     del graph.node[:]
@@ -97,11 +97,3 @@ def _to_half(tensor: onnx.TensorProto, role: str) -> np.ndarray:
         raise ValueError(f"{role}: weight {tensor.name or '(constant)'} reaches {peak:g}, beyond float16's range; "
                          f"export this graph without --fp16.")
     return values.astype(np.float16)
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    candidate, n = name, 1
-    while candidate in taken:
-        candidate, n = f"{name}_{n}", n + 1
-    taken.add(candidate)
-    return candidate

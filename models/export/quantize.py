@@ -62,12 +62,12 @@ def quantize_weights_int8(model: onnx.ModelProto, *, min_elements: int = INT8_MI
         weights = numpy_helper.to_array(initializer).astype(np.float32)
         quantized, scale = quantize_per_axis(weights, axis)
         name = initializer.name
-        q_name, s_name, z_name = (_unique(f"{name}_{suffix}", taken) for suffix in ("int8", "scale", "zero"))
+        q_name, s_name, z_name = (unique_name(f"{name}_{suffix}", taken) for suffix in ("int8", "scale", "zero"))
         graph.initializer[position].CopyFrom(numpy_helper.from_array(quantized, q_name))
         graph.initializer.extend([numpy_helper.from_array(scale, s_name),
                                   numpy_helper.from_array(np.zeros(scale.shape, np.int8), z_name)])
         dequantize_nodes.append(helper.make_node("DequantizeLinear", [q_name, s_name, z_name], [name], axis=axis,
-                                                 name=_unique(f"{name}_dequantize", taken)))
+                                                 name=unique_name(f"{name}_dequantize", taken)))
         scales.add(s_name)
     nodes = list(graph.node)
     del graph.node[:]
@@ -94,7 +94,8 @@ def dequantized(weights: np.ndarray, axis: int) -> np.ndarray:
     return quantized.astype(np.float32) * scale.reshape(shape)
 
 
-def _unique(name: str, taken: set[str]) -> str:
+def unique_name(name: str, taken: set[str]) -> str:
+    """`name`, or `name_<n>` when taken; records it (initializer and node names must be unique in a graph)."""
     candidate, n = name, 1
     while candidate in taken:
         candidate, n = f"{name}_{n}", n + 1
