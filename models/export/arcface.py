@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .checkpoints import CheckpointError, load_strict
+from .checkpoints import CheckpointError, load_checkpoint_file, load_strict
 from .e4e import IR_SE_50_UNITS, BottleneckIRSE
 
 INPUT_SIZE = 112  # ArcFace reads 112×112 faces
@@ -82,10 +82,7 @@ def load_arcface_checkpoint(path: Path | str) -> ArcFace:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such file (the ArcFace IR-SE-50 weights, model_ir_se50.pth).")
-    try:
-        state = torch.load(path, map_location="cpu")
-    except Exception as error:  # torch raises many types for a file that is not a checkpoint
-        raise CheckpointError(f"{path}: cannot be read by torch.load ({type(error).__name__}: {error}).") from error
+    state = load_checkpoint_file(path)
     if isinstance(state, Mapping) and isinstance(state.get("state_dict"), Mapping):
         state = state["state_dict"]
     if not isinstance(state, Mapping) or not all(isinstance(v, torch.Tensor) for v in state.values()):

@@ -54,7 +54,9 @@ def load_strict(module: nn.Module, state: Mapping[str, torch.Tensor], path: Path
     module.load_state_dict({key: value.float() for key, value in state.items()}, strict=True)
 
 
-def _torch_load(path: Path) -> object:
+def load_checkpoint_file(path: Path, *, label: str | None = None) -> object:
+    """A downloaded or trained checkpoint, read bounded and through the restricted unpickler (safe_load.py);
+    every failure is one CheckpointError line, named by `label` (default: the path)."""
     try:
         check_regular_file(path)
     except UnsafeFileError as error:
@@ -62,7 +64,7 @@ def _torch_load(path: Path) -> object:
     try:
         return safe_torch_load(path)
     except Exception as error:  # torch raises half a dozen types for a file that is not a checkpoint
-        raise CheckpointError(f"{path}: cannot be read by torch.load ({type(error).__name__}: {error}).") from error
+        raise CheckpointError(f"{label or path}: cannot be read by torch.load ({type(error).__name__}: {error}).") from error
 
 
 def _require_dict(checkpoint: object, path: Path, keys: tuple[str, ...], what: str) -> Mapping:
@@ -131,7 +133,7 @@ def load_generator_checkpoint(path: Path | str, *, notes: list[dict] | None = No
     Missing fixed buffers are regenerated (regenerate_fixed_buffers) and recorded in `notes`.
     """
     path = Path(path)
-    checkpoint = _require_dict(_torch_load(path), path, ("g_ema", "latent_avg"), "rosinality StyleGAN2 checkpoint")
+    checkpoint = _require_dict(load_checkpoint_file(path), path, ("g_ema", "latent_avg"), "rosinality StyleGAN2 checkpoint")
     state = checkpoint["g_ema"]
     try:
         config = GeneratorConfig.from_state_dict(state)
@@ -163,7 +165,7 @@ def load_mapper_checkpoint(path: Path | str, *, notes: list[dict] | None = None)
     pack's generator comes from --stylegan).
     """
     path = Path(path)
-    checkpoint = _require_dict(_torch_load(path), path, ("state_dict",), "StyleCLIP mapper checkpoint")
+    checkpoint = _require_dict(load_checkpoint_file(path), path, ("state_dict",), "StyleCLIP mapper checkpoint")
     raw_opts = checkpoint.get("opts") or {}
     opts = dict(raw_opts) if isinstance(raw_opts, Mapping) else vars(raw_opts)
     if opts.get("mapper_type", "LevelsMapper") != "LevelsMapper":

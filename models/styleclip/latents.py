@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from models.export.safe_load import safe_torch_load
 from models.export.stylegan2 import Generator
 
 from .cli import UserError
@@ -25,7 +26,7 @@ def _read_array(path: Path, what: str) -> torch.Tensor:
         if path.suffix == ".npy":
             value = torch.from_numpy(np.load(path, allow_pickle=False))
         else:
-            value = torch.load(path, map_location="cpu")
+            value = safe_torch_load(path)  # a tensor file: read through the restricted unpickler, never run
     except Exception as error:  # numpy and torch raise many types for a file that is not an array
         raise UserError(f"{path}: cannot be read as {what} ({type(error).__name__}: {error}); "
                         f"expected a .npy array or a torch-saved tensor.") from error

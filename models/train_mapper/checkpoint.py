@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from models.export.checkpoints import CheckpointError, load_strict
+from models.export.checkpoints import CheckpointError, load_checkpoint_file, load_strict
 from models.export.mapper import LevelsMapper
 from models.export.stylegan2 import Generator
 
@@ -44,10 +44,7 @@ def load_resume(path: Path, mapper: LevelsMapper) -> Resume:
     """Load the mapper weights of `path` into `mapper` and return where training stopped."""
     if not path.is_file():
         raise CheckpointError(f"--resume {path}: no such file.")
-    try:
-        checkpoint = torch.load(path, map_location="cpu")
-    except Exception as error:  # torch raises many types for a file that is not a checkpoint
-        raise CheckpointError(f"--resume {path}: cannot be read by torch.load ({type(error).__name__}: {error}).") from error
+    checkpoint = load_checkpoint_file(path, label=f"--resume {path}")
     if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
         raise CheckpointError(f"--resume {path}: not a StyleCLIP mapper checkpoint (no 'state_dict').")
     state = {k[len("mapper."):]: v for k, v in checkpoint["state_dict"].items() if k.startswith("mapper.")}
