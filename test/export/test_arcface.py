@@ -74,3 +74,18 @@ def test_a_file_that_is_not_arcface_says_what_was_expected(tmp_path):
     torch.save({"weight": torch.zeros(2)}, path)
     with pytest.raises(CheckpointError, match=r"other.pth: missing key input_layer.0.weight: not an IR-SE-50"):
         load_arcface_checkpoint(path)
+
+
+class _RunsCode:
+    """A pickled object whose loading would call a function: what a hostile .pth can hold."""
+
+    def __reduce__(self):
+        return (print, ("this must never run",))
+
+
+def test_a_checkpoint_that_would_run_code_is_refused_without_running_it(tmp_path, capsys):
+    path = tmp_path / "model_ir_se50.pth"
+    torch.save({"input_layer.0.weight": _RunsCode()}, path)
+    with pytest.raises(CheckpointError, match=r"cannot be read by torch.load .*refusing to load __builtin__.print"):  # torch pickles with protocol 2
+        load_arcface_checkpoint(path)
+    assert "this must never run" not in capsys.readouterr().out
