@@ -54,7 +54,8 @@ export function startServer({ port = PORT, host = HOST } = {}) {
     }
     const file = request.method === 'GET' || request.method === 'HEAD' ? resolveRequest(request.url ?? '/') : undefined;
     if (file === undefined) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end(`Not found: ${request.url}\n`);
+      // With the CORS header, so the null-origin panel can read the status and say "404" (not "network").
+      response.writeHead(404, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' }).end(`Not found: ${request.url}\n`);
       return;
     }
     response.writeHead(200, {

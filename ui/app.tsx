@@ -151,7 +151,7 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
           {state.warnings.map((warning) => <p key={warning}>{warning}</p>)}
         </Banner>
       )}
-      {state.notice !== null && <p class="notice" data-testid="notice" role="status">{state.notice}</p>}
+      {state.notice !== null && <p class={`notice notice-${state.noticeTone}`} data-testid="notice" data-tone={state.noticeTone} role={state.noticeTone === 'error' ? 'alert' : 'status'}>{state.notice}</p>}
       {batch !== null && <BatchStatus batch={batch} onCancel={() => controller.cancelBatch()} />}
 
       {state.command !== 'model-pack' && (

@@ -13,6 +13,8 @@ import type { Backend } from './worker/runtime/ort';
 
 export type Phase = 'idle' | 'loading' | 'ready' | 'previewing' | 'applying';
 
+export type NoticeTone = 'success' | 'warning' | 'error';
+
 export type EngineStatus =
   | { status: 'starting' }
   | { status: 'ready'; backend: Backend; fallbackReason: string | null }
@@ -74,8 +76,10 @@ export interface PanelState {
   error: { title: string; message: string } | null;
   /** Engine warnings (prompt cut to CLIP's context, photo downscaled…) and the form's own. */
   warnings: string[];
-  /** A one-line success message ("Added “Portrait (smiling face)”"). */
+  /** A one-line outcome ("Added “Portrait (smiling face)”"). */
   notice: string | null;
+  /** How the notice reads: a batch with failures is a warning, one where every image failed an error. */
+  noticeTone: NoticeTone;
   batch: BatchState | null;
 }
 
@@ -103,6 +107,7 @@ export const INITIAL_STATE: PanelState = {
   error: null,
   warnings: [],
   notice: null,
+  noticeTone: 'success',
   batch: null,
 };
 
@@ -202,14 +207,15 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
       const phase = state.phase === 'previewing' ? 'ready' : state.phase;
       if (action.error.show === 'nothing') return { ...state, phase };
       if (action.error.show === 'beta') return { ...state, phase, betaNote: action.error.message, preview: null, stage: null };
-      return { ...state, phase, error: { title: action.error.title, message: action.error.message }, stage: null };
+      // The last preview showed another setting: the original face is shown instead of a stale edit.
+      return { ...state, phase, error: { title: action.error.title, message: action.error.message }, preview: null, stage: null };
     }
     case 'toggle-before':
       return { ...state, showBefore: !state.showBefore };
     case 'applying':
       return { ...state, phase: 'applying', activity: action.activity, error: null, notice: null };
     case 'applied':
-      return { ...state, phase: settled(state), activity: null, stage: null, notice: action.notice, warnings: action.warnings, quickRun: false };
+      return { ...state, phase: settled(state), activity: null, stage: null, notice: action.notice, noticeTone: 'success', warnings: action.warnings, quickRun: false };
     case 'failed': {
       // A batch that never started (NOTHING_SELECTED) is dropped; a finished one keeps its summary.
       const batch = state.batch !== null && state.batch.summary === null ? null : state.batch;
@@ -221,7 +227,7 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
     case 'warnings':
       return { ...state, warnings: action.warnings };
     case 'notice':
-      return { ...state, notice: action.notice, error: null };
+      return { ...state, notice: action.notice, noticeTone: 'success', error: null };
     case 'batch-started':
       return { ...state, phase: 'applying', activity: 'Editing the selected images…', error: null, notice: null, batch: { requestId: action.requestId, done: 0, total: action.total, failed: 0, cancelling: false, summary: null } };
     case 'batch-progress':
@@ -232,7 +238,8 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
       if (state.batch === null) return state;
       const { completed, total, cancelled, errors } = action;
       const notice = `${cancelled ? 'Batch cancelled: ' : ''}${completed} of ${total} image${total === 1 ? '' : 's'} edited${errors.length > 0 ? `, ${errors.length} failed` : ''}.`;
-      return { ...state, phase: settled(state), activity: null, stage: null, notice, batch: { ...state.batch, done: state.batch.done, summary: { completed, total, cancelled, errors } } };
+      const noticeTone: NoticeTone = errors.length === 0 ? 'success' : completed === 0 ? 'error' : 'warning';
+      return { ...state, phase: settled(state), activity: null, stage: null, notice, noticeTone, batch: { ...state.batch, done: state.batch.done, summary: { completed, total, cancelled, errors } } };
     }
     case 'dismiss-error':
       return { ...state, error: null };

@@ -290,10 +290,13 @@ describe('packFromUrl against a local HTTP server', () => {
     );
   });
 
-  it('reports a missing pack.json at the given address', async () => {
+  it('says what the server answered for a pack.json that is not there (404, 410)', async () => {
     const error = await failure(packFromUrl(`${origin}/nowhere/`));
     expect(error.name).toBe('PackFileMissing');
-    expect(error.message).toBe(`pack.json is missing (looked for ${origin}/nowhere/pack.json). Check that the address is the pack folder, the one that holds pack.json.`);
+    expect(error.message).toBe(`The server answered 404 Not Found for ${origin}/nowhere/pack.json. Check that the address is the pack folder, the one that holds pack.json.`);
+    routes.set('/gone/pack.json', { status: 410 });
+    const gone = await failure(packFromUrl(`${origin}/gone/`));
+    expect([gone.name, gone.message]).toEqual(['PackFileMissing', `The server answered 410 Gone for ${origin}/gone/pack.json. Check that the address is the pack folder, the one that holds pack.json.`]);
   });
 
   it('reports a server that cannot be reached', async () => {
@@ -303,7 +306,7 @@ describe('packFromUrl against a local HTTP server', () => {
     await new Promise((resolve) => closed.close(resolve));
     const error = await failure(packFromUrl(`http://127.0.0.1:${port}/packs/x/`));
     expect(error.name).toBe('PackUnreachable');
-    expect(error.message).toMatch(new RegExp(`^Could not download pack\\.json from http://127\\.0\\.0\\.1:${port}/packs/x/pack\\.json \\(.+\\)\\. Check the network connection, then load the pack again\\.$`));
+    expect(error.message).toMatch(new RegExp(`^Could not download pack\\.json from http://127\\.0\\.0\\.1:${port}/packs/x/pack\\.json \\(.+\\): the server did not answer, or, in a browser, answered without the Access-Control-Allow-Origin header that lets the page read it\\. Check the address and the network connection, then load the pack again\\.$`));
   });
 
   it('uses the fetch it is given', async () => {

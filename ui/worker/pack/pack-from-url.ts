@@ -56,17 +56,22 @@ function urlSource(base: URL, fetchFn: typeof fetch, stallTimeoutMs: number): Pa
         response = await Promise.race([fetchFn(url, { signal: watchdog.signal }), watchdog.expired]);
       } catch (error) {
         watchdog.stop();
-        throw unreachable(`Could not download ${name} from ${url} (${watchdog.reason ?? (error as Error).message}). Check the network connection, then load the pack again.`);
+        // A browser says only "Failed to fetch", for a server that is down and for an answer it may not show us.
+        const cause = watchdog.reason ?? (error as Error).message;
+        const unreadable = watchdog.reason === null && error instanceof TypeError ? ': the server did not answer, or, in a browser, answered without the Access-Control-Allow-Origin header that lets the page read it' : '';
+        throw unreachable(`Could not download ${name} from ${url} (${cause})${unreadable}. Check the address and the network connection, then load the pack again.`);
       }
       try {
         if (response.status === 404 || response.status === 410) {
           await response.body?.cancel();
+          // No pack.json means a wrong address rather than an incomplete pack: say what the server answered.
+          if (name === PACK_JSON) throw new EngineError('PackFileMissing', `The server answered ${statusWords(response)} for ${url}. Check that the address is the pack folder, the one that holds pack.json.`);
           return null;
         }
         if (!response.ok) {
           await response.body?.cancel();
           throw unreachable(
-            `${url} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} when asked for ${name}. Check that the server is up and serves the pack folder, then load the pack again.`,
+            `${url} answered HTTP ${statusWords(response)} when asked for ${name}. Check that the server is up and serves the pack folder, then load the pack again.`,
           );
         }
         const declared = contentLength(response);
@@ -165,6 +170,14 @@ async function readBody(
   }
   return loaded === buffer.byteLength ? buffer : buffer.slice(0, loaded);
 }
+
+/** "404 Not Found": HTTP/2 and some servers send no reason phrase, so the common ones have a default. */
+function statusWords(response: Response): string {
+  const reason = response.statusText || STATUS_REASONS[response.status];
+  return reason ? `${response.status} ${reason}` : String(response.status);
+}
+
+const STATUS_REASONS: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 410: 'Gone', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable' };
 
 function unreachable(message: string): EngineError {
   return new EngineError('PackUnreachable', message);
