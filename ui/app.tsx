@@ -5,19 +5,18 @@ import type { CommandName } from '../plugin/protocol';
 import type { Bridge } from './bridge';
 import { Banner } from './components/banner';
 import { BatchStatus } from './components/batch-status';
+import { EditStack } from './components/edit-stack';
 import { FaceChooser } from './components/face-chooser';
 import { PackChooser } from './components/pack-chooser';
 import { PresetChips } from './components/preset-chips';
 import { PreviewImage } from './components/preview-image';
 import { ProgressBar } from './components/progress-bar';
 import { PromptField } from './components/prompt-field';
-import { StrengthSlider } from './components/strength-slider';
-import { mapperName, type MethodChoice } from './edit-form';
+import { activeRow, mapperName, usesLatent, type MethodChoice } from './edit-form';
 import type { EngineClient } from './engine-client';
 import type { ImageCodec } from './image-codec';
 import { PanelController } from './panel-controller';
 import type { PanelState } from './panel-state';
-import { ALPHA_SLIDER, BETA_SLIDER, MAPPER_STRENGTH_SLIDER } from '../contract/edit-spec';
 import { presetsFor } from '../contract/presets';
 
 export interface AppProps {
@@ -51,7 +50,8 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
   const { phase, form, pack, photo, face, preview, batch } = state;
   const working = phase === 'loading' || phase === 'applying';
   const batchRunning = batch !== null && batch.summary === null;
-  const mapper = mapperName(form.method);
+  const row = activeRow(form);
+  const allMappers = form.rows.every((r) => mapperName(r.method) !== null);
   const isBatch = state.command === 'batch-edit';
   const targets = state.selection?.targets.length ?? 0;
   const canApply = !working && !batchRunning && pack !== null && (isBatch ? targets > 0 : face !== null);
@@ -66,7 +66,7 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
           {state.command !== null && (
             <p class="command" data-testid="command">
               {COMMAND_TITLES[state.command]}
-              {state.command === 'edit-with-text' && state.quickRun && <span class="prompt"> “{form.prompt}”</span>}
+              {state.command === 'edit-with-text' && state.quickRun && <span class="prompt"> “{row.prompt}”</span>}
             </p>
           )}
         </div>
@@ -99,25 +99,25 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
                 {state.showBefore ? 'Show after' : 'Show before'}
               </button>
               <p class="readout" data-testid="channels-kept" data-value={preview?.channelsKept.join(',') ?? ''}>
-                {mapper !== null ? 'Mapper edit' : form.method === 'latent' ? 'Latent as given' : preview === null ? 'Channels kept: –' : `Channels kept: ${preview.channelsKept.join(', ')}`}
+                {allMappers ? 'Mapper edit' : usesLatent(form) && form.rows.length === 1 ? 'Latent as given' : preview === null ? 'Channels kept: –' : `Channels kept: ${preview.channelsKept.join(', ')}`}
               </p>
             </div>
           </section>
 
-          <PromptField prompt={form.prompt} neutral={form.neutral} disabled={batchRunning}
+          <PromptField prompt={row.prompt} neutral={row.neutral} disabled={batchRunning}
             onChange={(change) => controller.setForm(change)} onSubmit={() => controller.preview()} />
-          <PresetChips presets={presetsFor(pack?.presets)} prompt={form.prompt} disabled={batchRunning} onPick={(preset) => controller.applyPreset(preset)} />
+          <PresetChips presets={presetsFor(pack?.presets)} prompt={row.prompt} disabled={batchRunning} onPick={(preset) => controller.applyPreset(preset)} />
 
           <div class="field">
             <label for="method-select">Method</label>
-            <select id="method-select" data-testid="method-select" value={form.method} disabled={batchRunning}
+            <select id="method-select" data-testid="method-select" value={row.method} disabled={batchRunning}
               onChange={(event) => controller.setForm({ method: event.currentTarget.value as MethodChoice }, { preview: true })}>
               <option value="global">Global direction (any prompt)</option>
               {(pack?.mappers ?? []).map((m) => <option key={m.name} value={`mapper:${m.name}`}>{`Mapper: ${m.name}`}</option>)}
               <option value="latent">Optimised latent (.npy file)</option>
             </select>
           </div>
-          {form.method === 'latent' && (
+          {row.method === 'latent' && (
             <div class="field">
               <label for="latent-input" title="The W+ that python3 -m models.optimize wrote for this face (wplus.npy)">Latent file</label>
               <input id="latent-input" data-testid="latent-input" type="file" accept=".npy" disabled={batchRunning || pack === null}
@@ -129,19 +129,9 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
             </div>
           )}
 
-          {form.method === 'global' && (
-            <>
-              <StrengthSlider id="alpha-slider" testid="alpha-slider" label="Strength α" value={form.alpha} min={ALPHA_SLIDER.min} max={ALPHA_SLIDER.max} step={ALPHA_SLIDER.step} disabled={batchRunning}
-                hint="How far to move: negative values edit the opposite way" onInput={(alpha) => controller.setForm({ alpha }, { preview: true })} />
-              <StrengthSlider id="beta-slider" testid="beta-slider" label="Disentangle β" value={form.beta} min={BETA_SLIDER.min} max={BETA_SLIDER.max} step={BETA_SLIDER.step} disabled={batchRunning}
-                hint="Higher keeps fewer channels: a more targeted, weaker edit" onInput={(beta) => controller.setForm({ beta }, { preview: true })} />
-              {state.betaNote !== null && <p class="inline-note" data-testid="beta-note" role="status">{state.betaNote}</p>}
-            </>
-          )}
-          {mapper !== null && (
-            <StrengthSlider id="strength-slider" testid="strength-slider" label="Strength" value={form.mapperStrength} min={MAPPER_STRENGTH_SLIDER.min} max={MAPPER_STRENGTH_SLIDER.max} step={MAPPER_STRENGTH_SLIDER.step} disabled={batchRunning}
-              onInput={(mapperStrength) => controller.setForm({ mapperStrength }, { preview: true })} />
-          )}
+          <EditStack form={form} disabled={batchRunning} onSelect={(index) => controller.selectEdit(index)} onAdd={() => controller.addEdit()} onRemove={(index) => controller.removeEdit(index)}
+            onChange={(index, change) => controller.setForm(change, { preview: true, row: index })} />
+          {state.betaNote !== null && <p class="inline-note" data-testid="beta-note" role="status">{state.betaNote}</p>}
         </>
       )}
 

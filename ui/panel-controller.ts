@@ -4,7 +4,9 @@
 import type { SelectionSummary, ToUi } from '../plugin/protocol';
 import type { Bridge } from './bridge';
 import type { EditRecipe } from '../contract/recipe';
-import { editsFor, formProblem, promptWarnings, recipeFor, type EditForm } from './edit-form';
+import {
+  addRow, editsFor, formProblem, promptWarnings, recipeFor, removeRow, selectRow, updateRow, usesLatent, type EditForm, type EditRow,
+} from './edit-form';
 import { decodeLatent, readLatentPick } from './latent-file';
 import type { EngineClient, PanelEngine } from './engine-client';
 import type { ImageCodec } from './image-codec';
@@ -171,9 +173,26 @@ export class PanelController {
     return busy;
   }
 
-  setForm(form: Partial<EditForm>, { preview = false }: { preview?: boolean } = {}): void {
-    this.dispatch({ type: 'form', form });
+  /** Changes one row of the edit list (the active one unless `row` is given), and previews the stack if asked. */
+  setForm(change: Partial<EditRow>, { preview = false, row }: { preview?: boolean; row?: number } = {}): void {
+    this.dispatch({ type: 'form', form: updateRow(this.state.form, change, row) });
     if (preview) this.preview();
+  }
+
+  /** Adds an empty edit row (up to MAX_EDITS) and makes it the one the prompt field edits. */
+  addEdit(): void {
+    this.dispatch({ type: 'form', form: addRow(this.state.form) });
+  }
+
+  /** Removes a row and previews what is left of the stack. */
+  removeEdit(index: number): void {
+    this.dispatch({ type: 'form', form: removeRow(this.state.form, index) });
+    this.preview();
+  }
+
+  /** Makes a row the one the prompt field, chips and method list edit. */
+  selectEdit(index: number): void {
+    this.dispatch({ type: 'form', form: selectRow(this.state.form, index) });
   }
 
   applyPreset(preset: Pick<Preset, 'neutral' | 'target'>): void {
@@ -189,7 +208,7 @@ export class PanelController {
       this.dispatch({ type: 'warnings', warnings: [problem] });
       return;
     }
-    const faceKey = form.method === 'latent' ? latent!.faceKey : face.faceKey;
+    const faceKey = usesLatent(form) ? latent!.faceKey : face.faceKey;
     this.scheduler.request({ faceKey, edits: editsFor(form), resolution: previewResolution(pack) });
   }
 
@@ -206,7 +225,8 @@ export class PanelController {
   private async useLatentAsync(file: string, wPlus: Float32Array): Promise<void> {
     const { faceKey } = await (await this.ready()).faceFromWPlus(wPlus);
     this.dispatch({ type: 'latent', latent: { file, wPlus, faceKey } });
-    this.setForm({ method: 'latent' }, { preview: true });
+    if (usesLatent(this.state.form)) this.preview();
+    else this.setForm({ method: 'latent' }, { preview: true });
   }
 
   chooseFace(index: number): void {
@@ -340,7 +360,7 @@ export class PanelController {
     this.scheduler.clear();
     this.dispatch({ type: 'applying', activity: `Editing “${target.name}” at full size…` });
     const engine = await this.ready();
-    const used = form.method === 'latent' ? latent : null;
+    const used = usesLatent(form) ? latent : null;
     const result = await engine.composePhoto({ photoId: photo.photoId, face: faceIndex, edits: editsFor(form), ...(used !== null ? { latent: used.wPlus } : {}) }, this.onProgress);
     this.dispatch({ type: 'applying', activity: 'Writing the result layer…' });
     const png = await this.options.codec.encodePng(result.image);
@@ -357,7 +377,7 @@ export class PanelController {
 
   private async startBatchAsync(): Promise<void> {
     const { form, selection } = this.state;
-    if (form.method === 'latent') throw new Error('A latent is one face of one photo: apply it with Edit with text…, not in a batch.');
+    if (usesLatent(form)) throw new Error('A latent is one face of one photo: apply it with Edit with text…, not in a batch.');
     const problem = formProblem(form, this.state.pack, null);
     if (problem !== null) throw new Error(problem);
     if ((selection?.targets.length ?? 0) === 0) throw new Error(selection?.message ?? 'Select the frames or images to edit, then click Apply.');

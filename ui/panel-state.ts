@@ -122,7 +122,7 @@ export type PanelAction =
   | { type: 'target'; target: TargetRef }
   | { type: 'photo'; photo: OpenPhoto; faceIndex: number; notes: string[] }
   | { type: 'face-selected'; faceIndex: number; faceKey: string; aligned: RgbaImage } // → ready
-  | { type: 'form'; form: Partial<EditForm> }
+  | { type: 'form'; form: EditForm }
   | { type: 'latent'; latent: LoadedLatent }
   | { type: 'preview-started' } // → previewing
   | { type: 'preview-result'; image: RgbaImage; channelsKept: number[]; warnings: string[]; final: boolean }
@@ -187,7 +187,7 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
     case 'face-selected':
       return { ...state, faceIndex: action.faceIndex, face: { faceKey: action.faceKey, aligned: action.aligned }, preview: null, phase: 'ready', activity: null, stage: null };
     case 'form':
-      return { ...state, form: { ...state.form, ...action.form }, notice: null };
+      return { ...state, form: action.form, notice: null };
     case 'latent':
       return { ...state, latent: action.latent };
     case 'preview-started':

@@ -259,7 +259,7 @@ describe('PanelController', () => {
     await tick();
     controller.loadLatent(npy([0.5, -1, 2, 0.25, 3, -0.5]));
     await tick();
-    expect(controller.getState()).toMatchObject({ form: { method: 'latent' }, latent: { file: 'wplus.npy', faceKey: 'wplus:0.5,-1,2,0.25,3,-0.5' } });
+    expect(controller.getState()).toMatchObject({ form: { rows: [{ method: 'latent' }] }, latent: { file: 'wplus.npy', faceKey: 'wplus:0.5,-1,2,0.25,3,-0.5' } });
     expect(calls.filter((c) => c.method === 'render').at(-1)!.args).toMatchObject({ faceKey: 'wplus:0.5,-1,2,0.25,3,-0.5', edits: [] });
     controller.apply();
     await tick();
@@ -298,5 +298,78 @@ describe('PanelController', () => {
     await tick();
     expect(batch.controller.getState().error?.message).toBe('A latent is one face of one photo: apply it with Edit with text…, not in a batch.');
     expect(batch.sent.some((m) => m.type === 'START_BATCH')).toBe(false);
+  });
+
+  it('previews, applies and batches the whole edit stack, and Edit again re-opens every row', async () => {
+    const { sent, calls, emit, controller, renders } = setup();
+    emit(show());
+    await tick();
+    emit(targetImage((sent.at(-1) as { requestId: string }).requestId));
+    await tick();
+    controller.setForm({ prompt: 'smiling face', alpha: 2.5 }, { preview: true });
+    controller.addEdit();
+    controller.setForm({ prompt: 'face with grey hair', neutral: 'face with hair' });
+    controller.setForm({ beta: 0.2 }, { preview: true, row: 1 });
+    controller.setForm({ alpha: 3 }, { preview: true, row: 0 });
+    await tick();
+    renders[0]!.finish();
+    await tick();
+    const stack = [
+      { kind: 'global', target: 'smiling face', neutral: 'face', alpha: 3, beta: 0.15 },
+      { kind: 'global', target: 'face with grey hair', neutral: 'face with hair', alpha: 4.1, beta: 0.2 },
+    ];
+    expect(renders.at(-1)!.request.edits).toEqual(stack); // the newest slider values of both rows
+    renders.at(-1)!.finish();
+    await controller.previewsIdle();
+    controller.apply();
+    await tick();
+    expect((calls.find((c) => c.method === 'composePhoto')!.args as { edits: unknown }).edits).toEqual(stack);
+    const recipe = (sent.find((m) => m.type === 'APPLY_RESULT') as Extract<ToPlugin, { type: 'APPLY_RESULT' }>).recipe;
+    expect(recipe.edits).toEqual(stack);
+
+    const again = setup();
+    again.emit(show({ command: 'edit-again', recipe: { version: 2, ...recipe, sourceNodeId: '1:0' } }));
+    await tick();
+    again.emit(targetImage((again.sent.at(-1) as { requestId: string }).requestId));
+    await tick();
+    expect(again.controller.getState().form.rows).toMatchObject([
+      { method: 'global', prompt: 'smiling face', neutral: 'face', alpha: 3, beta: 0.15 },
+      { method: 'global', prompt: 'face with grey hair', neutral: 'face with hair', alpha: 4.1, beta: 0.2 },
+    ]);
+    expect(again.renders[0]!.request.edits).toEqual(stack);
+
+    // Removing a row previews what is left; a batch carries the whole stack.
+    const batch = setup();
+    batch.emit(show({ command: 'batch-edit', selection: selection(2) }));
+    await tick();
+    batch.controller.setForm({ method: 'mapper:beard', mapperStrength: 1.5 });
+    batch.controller.addEdit();
+    batch.controller.setForm({ prompt: 'sad face' });
+    batch.controller.apply();
+    await tick();
+    const start = batch.sent.at(-1) as Extract<ToPlugin, { type: 'START_BATCH' }>;
+    batch.emit(targetImage(start.requestId, 0, 2));
+    await tick();
+    expect((batch.sent.at(-1) as Extract<ToPlugin, { type: 'APPLY_RESULT' }>).recipe.edits).toEqual([
+      { kind: 'mapper', mapper: 'beard', strength: 1.5 },
+      { kind: 'global', target: 'sad face', neutral: 'face', alpha: 4.1, beta: 0.15 },
+    ]);
+  });
+
+  it('names the row of a stack that cannot run, and never renders it', async () => {
+    const { sent, emit, controller, renders } = setup();
+    emit(show());
+    await tick();
+    emit(targetImage((sent.at(-1) as { requestId: string }).requestId));
+    await tick();
+    controller.setForm({ prompt: 'smiling face' });
+    controller.addEdit();
+    controller.preview();
+    await tick();
+    expect(renders).toHaveLength(0);
+    expect(controller.getState().warnings).toEqual(['Edit 2: The prompt is empty: describe the face you want, e.g. “smiling face”.']);
+    controller.removeEdit(1);
+    await tick();
+    expect(renders.map((r) => r.request.edits.length)).toEqual([1]);
   });
 });
