@@ -1,6 +1,7 @@
 // Figma main thread: a dispatch table from manifest command to handler, and the one top-level catch.
 import type { CommandName } from './protocol';
 import { batchEditAsync } from './commands/batch-edit';
+import { diagnosticsAsync } from './commands/diagnostics';
 import { editAgainAsync } from './commands/edit-again';
 import { editWithTextAsync } from './commands/edit-with-text';
 import { modelPackAsync } from './commands/model-pack';
@@ -11,6 +12,7 @@ const COMMANDS: Record<CommandName, (parameters: ParameterValues | undefined) =>
   'batch-edit': batchEditAsync,
   'edit-again': editAgainAsync,
   'model-pack': modelPackAsync,
+  'diagnostics': diagnosticsAsync,
 };
 
 // Quick Actions query mode: suggest prompts while the user types (only "Edit with text…" has a parameter).

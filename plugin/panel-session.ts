@@ -47,7 +47,7 @@ export async function showPanelAsync({ command, prompt = null, edit = null, erro
         packUrlRead.then((packUrl) => {
           const selection = summarise(targetsNow());
           post({ type: 'SHOW_COMMAND', command, prompt, recipe: edit?.recipe ?? null, resultNodeId: edit?.result.id ?? null, selection, packUrl: typeof packUrl === 'string' ? packUrl : null, error });
-          if (selection.message !== null && command !== 'model-pack') figma.notify(selection.message);
+          if (selection.message !== null && command !== 'model-pack' && command !== 'diagnostics') figma.notify(selection.message);
         }, (cause: unknown) => figma.notify(`Could not read the remembered pack URL: ${errorMessage(cause)}`, { error: true }));
         return;
       case 'REQUEST_TARGET':

@@ -13,7 +13,7 @@ import type { EditRecipe, Recipe } from '../contract/recipe';
 export type { EditRecipe, Recipe };
 
 /** The manifest's menu and relaunch commands (test/plugin/manifest.test.ts keeps the three lists equal). */
-export type CommandName = 'edit-with-text' | 'batch-edit' | 'edit-again' | 'model-pack';
+export type CommandName = 'edit-with-text' | 'batch-edit' | 'edit-again' | 'model-pack' | 'diagnostics';
 
 /** How a target's bytes were obtained: the stored IMAGE fill, or a render of a frame via exportAsync. */
 export type TargetSource = 'fill' | 'export';

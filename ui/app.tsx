@@ -12,6 +12,7 @@ import { PresetChips } from './components/preset-chips';
 import { PreviewImage } from './components/preview-image';
 import { ProgressBar } from './components/progress-bar';
 import { PromptField } from './components/prompt-field';
+import { DiagnosticsView } from './diagnostics-view';
 import { activeRow, mapperName, usesLatent, type MethodChoice } from './edit-form';
 import type { EngineClient } from './engine-client';
 import type { ImageCodec } from './image-codec';
@@ -30,6 +31,7 @@ const COMMAND_TITLES: Record<CommandName, string> = {
   'batch-edit': 'Batch edit selected frames',
   'edit-again': 'Edit again',
   'model-pack': 'Model pack',
+  diagnostics: 'Diagnostics',
 };
 
 export function App({ bridge, engine, codec }: AppProps) {
@@ -43,6 +45,7 @@ export function App({ bridge, engine, codec }: AppProps) {
       stop();
     };
   }, [controller]);
+  if (state.command === 'diagnostics') return <main class="panel" data-phase={state.phase}><p class="command" data-testid="command">{COMMAND_TITLES.diagnostics}</p><DiagnosticsView engine={engine} /></main>;
   return <Panel state={state} controller={controller} />;
 }
 

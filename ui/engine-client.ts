@@ -4,7 +4,7 @@
 import { proxy, transfer, wrap, type Remote } from 'comlink';
 import { faceModelBuffers } from './face-model-assets';
 import { readInlinedAsset } from './inline-assets';
-import type { InvertResult, PackSourceSpec, PackSummary, RenderOptions, RenderResult } from './worker/engine-api';
+import type { InvertResult, PackSourceSpec, PackSummary, RenderOptions, RenderResult, WorkerEnvironment } from './worker/engine-api';
 import type { RgbaImage } from './worker/image';
 import type {
   ComposePhotoOptions, ComposePhotoResult, FaceModelsInput, OpenPhotoResult, SelectFaceOptions, SelectFaceResult,
@@ -30,10 +30,17 @@ export interface PanelEngine {
   composePhoto(options: ComposePhotoOptions, onProgress: ProgressCallback): Promise<ComposePhotoResult>;
 }
 
+/** How the engine Worker was started: from a data: or blob: URL (inline panel), or a file URL (hosted panel). */
+export type WorkerKind = 'data:' | 'blob:' | 'url';
+
 export interface EngineClient {
   engine: PanelEngine;
   backend: Backend;
   fallbackReason: string | null;
+  /** Absent in tests' fakes. */
+  workerKind?: WorkerKind;
+  /** The Worker's own context and runtime (Diagnostics); absent in tests' fakes. */
+  environment?: () => Promise<WorkerEnvironment>;
 }
 
 export interface StartEngineOptions {
@@ -50,7 +57,7 @@ export interface StartEngineOptions {
 // loader: it receives the bundle as its first message and runs it from a blob: URL of its own (still in the
 // data: worker's secure context).
 const DATA_WORKER_LOADER = `self.onmessage=function(e){self.onmessage=null;var u=URL.createObjectURL(new Blob([e.data],{type:'text/javascript'}));importScripts(u);URL.revokeObjectURL(u)}`;
-const WORKER_URLS: readonly { scheme: string; url: (source: string) => string; loader: boolean }[] = [
+const WORKER_URLS: readonly { scheme: WorkerKind; url: (source: string) => string; loader: boolean }[] = [
   { scheme: 'data:', url: () => `data:text/javascript;charset=utf-8,${encodeURIComponent(DATA_WORKER_LOADER)}`, loader: true },
   { scheme: 'blob:', url: (source) => URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), loader: false },
 ];
@@ -71,7 +78,8 @@ export async function startEngine({ doc = document, faceModels }: StartEngineOpt
       const wasmBinary = await readInlinedAsset(doc, ORT_WASM_ELEMENT_ID);
       const { backend, fallbackReason } = await Promise.race([remote.init(transfer({ wasmBinary }, [wasmBinary])), failed]);
       const reasons = [...(failures.length > 0 ? [`${failures.join('; ')}; started a ${scheme} worker instead`] : []), ...(fallbackReason === null ? [] : [fallbackReason])];
-      return { engine: panelEngine(remote, faceModels), backend, fallbackReason: reasons.length > 0 ? reasons.join('; ') : null };
+      performance.mark('facetext-engine-ready');
+      return { engine: panelEngine(remote, faceModels), backend, fallbackReason: reasons.length > 0 ? reasons.join('; ') : null, workerKind: scheme, environment: () => remote.environment() };
     } catch (error) {
       worker?.terminate();
       failures.push(error instanceof Error ? error.message : String(error));

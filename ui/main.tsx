@@ -7,4 +7,5 @@ import { readFaceModelAssets } from './face-model-assets';
 import { createImageCodec } from './image-codec';
 import './app.css';
 
+performance.mark('facetext-ui-start'); // Diagnostics reports when the panel script began (ui/diagnostics.ts)
 render(<App bridge={createBridge(figmaPort(window))} engine={startEngine({ faceModels: () => readFaceModelAssets() })} codec={createImageCodec()} />, document.getElementById('app')!);

@@ -92,7 +92,8 @@ export class PanelController {
         const selection = message.selection ?? EMPTY_SELECTION; // parsed at the edge: older hosts omit it
         this.packRemembered = message.packUrl ?? null;
         this.dispatch({ type: 'command', command: message.command, prompt: message.prompt ?? null, recipe: message.recipe ?? null, selection, packUrl: message.packUrl ?? DEFAULT_PACK_URLS[0]!, error: message.error ?? null });
-        if (message.command !== 'model-pack' && message.error == null) this.run(() => this.openSelectionAsync());
+        // "Model pack…" waits for the user; "Diagnostics…" only reports (ui/diagnostics-view.tsx).
+        if (message.command !== 'model-pack' && message.command !== 'diagnostics' && message.error == null) this.run(() => this.openSelectionAsync());
         return;
       }
       case 'SELECTION_CHANGED': {

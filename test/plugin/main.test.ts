@@ -60,7 +60,7 @@ describe('plugin/main.ts commands', () => {
     expect(figma.query('prompt', '')).toHaveLength(8);
   });
 
-  it.each(['batch-edit', 'model-pack'] as const)('dispatches %s to a panel that knows its command', async (command) => {
+  it.each(['batch-edit', 'model-pack', 'diagnostics'] as const)('dispatches %s to a panel that knows its command', async (command) => {
     const figma = await launchAsync(command);
     await send(figma, { type: 'UI_READY' });
     expect(show(figma)).toMatchObject({ command, prompt: null, recipe: null });
@@ -69,7 +69,7 @@ describe('plugin/main.ts commands', () => {
 
   it('turns an unknown command into one error notification that lists the valid ones', async () => {
     const figma = await launchAsync('sharpen');
-    expect(figma.notifications).toEqual([{ message: 'facetext has no command "sharpen". Must be one of: edit-with-text, batch-edit, edit-again, model-pack', error: true }]);
+    expect(figma.notifications).toEqual([{ message: 'facetext has no command "sharpen". Must be one of: edit-with-text, batch-edit, edit-again, model-pack, diagnostics', error: true }]);
     expect(figma.shown).toBeNull();
     expect(figma.closed).toBe(true);
   });

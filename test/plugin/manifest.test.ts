@@ -43,7 +43,7 @@ describe('manifest.json', () => {
     const all = [...menuCommands, ...relaunchCommands];
     expect(new Set(all).size).toBe(all.length);
     for (const item of flatten(manifest.menu).filter((i) => !i.separator)) expect(item.name).toMatch(/\S/);
-    expect(sorted(menuCommands)).toEqual(['batch-edit', 'edit-with-text', 'model-pack']);
+    expect(sorted(menuCommands)).toEqual(['batch-edit', 'diagnostics', 'edit-with-text', 'model-pack']);
     expect(manifest.relaunchButtons).toEqual([{ command: 'edit-again', name: 'Edit again' }]);
   });
 

@@ -4,7 +4,8 @@
 import type { EditSpec, EditStack, GlobalEditSpec, MapperEditSpec } from '../../contract/edit-spec';
 import type { PackFileLike } from './pack/pack-from-files';
 import type { GraphRole, PresetEntry } from './pack/pack-schema';
-import type { Backend, RuntimeOptions } from './runtime/ort';
+import type { Backend, GpuAdapterReport, RuntimeOptions } from './runtime/ort';
+import type { StorageReport } from './storage-probe';
 
 export type { Backend, RuntimeOptions, PackFileLike, PresetEntry, EditSpec, EditStack, GlobalEditSpec, MapperEditSpec };
 
@@ -93,6 +94,24 @@ export interface RuntimeReport {
   backend: Backend;
   /** Why the engine is not on its first choice of backend, or null. */
   fallbackReason: string | null;
+}
+
+/** What the engine's own context is and has (Diagnostics): the Worker's, which can differ from the panel's. */
+export interface WorkerEnvironment {
+  isSecureContext: boolean;
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number | null;
+  /** Whether navigator.gpu exists here (a blob: worker in a null-origin frame has none). */
+  navigatorGpu: boolean;
+  /** Whether crypto.subtle exists (else packs are hashed by ui/worker/pack/sha256.ts). */
+  cryptoSubtle: boolean;
+  backend: Backend;
+  fallbackReason: string | null;
+  /** The WebGPU adapter the runtime looked at, with its software verdict; null when none was looked at. */
+  gpuAdapter: GpuAdapterReport | null;
+  /** ORT's wasm threads. */
+  numThreads: number | null;
+  storage: StorageReport;
 }
 
 export interface EngineStats {

@@ -25,7 +25,7 @@ import { packFromFiles } from './pack/pack-from-files';
 import { packFromUrl } from './pack/pack-from-url';
 import { mapperRole, previewRole, type GraphRole, type Pack } from './pack/pack-schema';
 import { encoderInput, toRgba } from './render/to-rgba';
-import { OrtRuntime, float32Tensor, type Backend } from './runtime/ort';
+import { OrtRuntime, configuredThreads, float32Tensor, type Backend, type GpuAdapterReport } from './runtime/ort';
 import { DirectionSource } from './edit/direction-source';
 
 const DEFAULT_MAX_FACES = 8; // a batch edit of a few images, plus the one being previewed
@@ -90,6 +90,12 @@ export class Engine {
   async start(): Promise<RuntimeReport> {
     const runtime = await this.ortRuntime();
     return { backend: runtime.backend, fallbackReason: runtime.fallbackReason ?? null };
+  }
+
+  /** The runtime as Diagnostics reports it: backend, why not the first choice, the adapter, wasm threads. */
+  async runtimeDetails(): Promise<RuntimeReport & { gpuAdapter: GpuAdapterReport | null; numThreads: number | null }> {
+    const runtime = await this.ortRuntime();
+    return { backend: runtime.backend, fallbackReason: runtime.fallbackReason ?? null, gpuAdapter: runtime.gpuAdapter ?? null, numThreads: configuredThreads() };
   }
 
   /** The backend new sessions run on ('wasm' once a WebGPU session had to fall back). */

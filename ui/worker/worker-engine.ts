@@ -5,11 +5,12 @@ import { transfer } from 'comlink';
 import { Engine } from './engine';
 import type {
   EditedLatents, EditOptions, EngineOptions, EngineStats, FloatImage, InvertResult, PackSourceSpec, PackSummary,
-  RenderOptions, RenderResolution, RenderResult, RuntimeOptions, RuntimeReport,
+  RenderOptions, RenderResolution, RenderResult, RuntimeOptions, RuntimeReport, WorkerEnvironment,
 } from './engine-api';
 import type { RgbaImage } from './image';
 import type { ComposePhotoOptions, ComposePhotoResult, FaceModelsInput, OpenPhotoOptions, OpenPhotoResult, SelectFaceOptions, SelectFaceResult } from './photo-api';
 import { PhotoEditor } from './photo-editor';
+import { probeStorage } from './storage-probe';
 import type { ProgressCallback } from '../../contract/progress';
 
 /** init() takes the runtime options at the top level (ui/engine-client.ts sends { wasmBinary }) plus maxFaces. */
@@ -29,6 +30,21 @@ export class WorkerEngine {
 
   backend() {
     return this.ready().backend();
+  }
+
+  /** This Worker's context and runtime, for Diagnostics. */
+  async environment(): Promise<WorkerEnvironment> {
+    const g = globalThis as { isSecureContext?: boolean; crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number; gpu?: unknown }; crypto?: { subtle?: unknown } };
+    const [runtime, storage] = await Promise.all([this.ready().runtimeDetails(), probeStorage()]);
+    return {
+      isSecureContext: g.isSecureContext === true,
+      crossOriginIsolated: g.crossOriginIsolated === true,
+      hardwareConcurrency: g.navigator?.hardwareConcurrency ?? null,
+      navigatorGpu: g.navigator?.gpu !== undefined,
+      cryptoSubtle: g.crypto?.subtle !== undefined,
+      ...runtime,
+      storage,
+    };
   }
 
   loadPack(source: PackSourceSpec, onProgress?: ProgressCallback): Promise<PackSummary> {

@@ -196,6 +196,11 @@ function smokeTest(backend: Backend): Promise<string | undefined> {
   return result;
 }
 
+/** The wasm thread count ORT was set up with, or null before the first runtime (Diagnostics reports it). */
+export function configuredThreads(): number | null {
+  return configuredEnv?.numThreads ?? null;
+}
+
 function configureEnv(wasmBinary: ArrayBuffer | undefined, numThreads: number): void {
   if (configuredEnv !== undefined) {
     // ORT ignores changes after its first session; say so instead of silently running another setup.
