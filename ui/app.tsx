@@ -8,6 +8,7 @@ import { BatchStatus } from './components/batch-status';
 import { EditStack } from './components/edit-stack';
 import { FaceChooser } from './components/face-chooser';
 import { PackChooser } from './components/pack-chooser';
+import { PackDownloadNote } from './components/pack-storage';
 import { PresetChips } from './components/preset-chips';
 import { PreviewImage } from './components/preview-image';
 import { ProgressBar } from './components/progress-bar';
@@ -85,6 +86,7 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
       <PackChooser url={state.packUrl} pack={pack} download={state.download} busy={working || batchRunning}
         open={state.command === 'model-pack' || (pack === null && phase !== 'loading')}
         onUrl={(url) => controller.setPackUrl(url)} onLoadUrl={() => controller.loadPackFromUrl()} onFolder={(files) => controller.loadPackFromFiles(files)} />
+      <PackDownloadNote pack={pack} />
 
       {state.command !== 'model-pack' && (
         <>

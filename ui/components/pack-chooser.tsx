@@ -1,5 +1,6 @@
 // Where the model pack comes from: a URL (Load) or a folder on disk; what is loaded and its download progress.
 import type { PackFileLike, PackSummary } from '../worker/engine-api';
+import { PackStorage } from './pack-storage';
 import { formatBytes, ProgressBar } from './progress-bar';
 
 export interface PackChooserProps {
@@ -42,6 +43,7 @@ export function PackChooser({ url, pack, download, busy, open, onUrl, onLoadUrl,
             }} />
         </div>
         {pack !== null && <p class="hint" data-testid="pack-description">{pack.description}</p>}
+        <PackStorage />
       </div>
       {download !== null && (
         <ProgressBar testid="pack-progress" label={downloading ? `Downloading ${download.file}` : `Downloaded ${download.file}`} value={download.loaded} max={download.total} detail={formatBytes(download.loaded, download.total)} />

@@ -2,12 +2,13 @@
 // instances) and what Node callers pass to Engine directly. spec/style.md §3: pixels cross as
 // { width, height, data } with their buffer transferred; progress callbacks go through proxy().
 import type { EditSpec, EditStack, GlobalEditSpec, MapperEditSpec } from '../../contract/edit-spec';
+import type { DownloadPlan } from './pack/load-pack';
 import type { PackFileLike } from './pack/pack-from-files';
 import type { GraphRole, PresetEntry } from './pack/pack-schema';
 import type { Backend, GpuAdapterReport, RuntimeOptions } from './runtime/ort';
 import type { StorageReport } from './storage-probe';
 
-export type { Backend, RuntimeOptions, PackFileLike, PresetEntry, EditSpec, EditStack, GlobalEditSpec, MapperEditSpec };
+export type { Backend, DownloadPlan, RuntimeOptions, PackFileLike, PresetEntry, EditSpec, EditStack, GlobalEditSpec, MapperEditSpec };
 
 export interface EngineOptions {
   /** Backend preference, ORT's wasm bytes, thread count (runtime/ort.ts). */
@@ -88,6 +89,8 @@ export interface PackSummary {
   /** Prompt pairs whose Δt the pack stores (no CLIP text model needed for them). */
   presets: PresetEntry[];
   backend: Backend;
+  /** What the pack's files cost over the network this run; null for a folder (absent in tests' fakes). */
+  download?: DownloadPlan | null;
 }
 
 export interface RuntimeReport {

@@ -22,6 +22,7 @@ import type { RgbaImage } from './image';
 import { LruCache } from './cache';
 import { sha256Hex, type LoadedPack } from './pack/load-pack';
 import { packFromFiles } from './pack/pack-from-files';
+import { openPackStore } from './pack/pack-cache';
 import { packFromUrl } from './pack/pack-from-url';
 import { mapperRole, previewRole, type GraphRole, type Pack } from './pack/pack-schema';
 import { encoderInput, toRgba } from './render/to-rgba';
@@ -106,7 +107,8 @@ export class Engine {
   /** Opens a pack (reads and validates pack.json only; graphs load on first use). Drops the previous pack. */
   async loadPack(source: PackSourceSpec, onProgress?: ProgressCallback): Promise<PackSummary> {
     let loaded: LoadedPack;
-    if (source.kind === 'url') loaded = await packFromUrl(source.url, { onProgress });
+    // Verified files are kept where this context has storage (a hosted panel), else downloaded each run.
+    if (source.kind === 'url') loaded = await packFromUrl(source.url, { onProgress, store: await openPackStore() });
     else if (source.kind === 'files') loaded = await packFromFiles(source.files, { onProgress });
     else throw new Error(`Unknown pack source kind "${(source as { kind: unknown }).kind}". Must be one of: url, files`);
     return this.useLoadedPack(loaded);
@@ -123,7 +125,7 @@ export class Engine {
 
   /** The loaded pack, as loadPack reported it. */
   async summary(): Promise<PackSummary> {
-    const { pack } = this.requireState();
+    const { pack, loaded } = this.requireState();
     const runtime = await this.ortRuntime();
     return {
       id: pack.id,
@@ -137,6 +139,7 @@ export class Engine {
       mappers: pack.mappers.map(({ name, description }) => ({ name, description })),
       presets: pack.presets ? pack.presets.entries.map((e) => ({ ...e })) : [],
       backend: runtime.backend,
+      download: await loaded.downloadPlan(),
     };
   }
 

@@ -41,10 +41,22 @@ export interface PackSource {
    * instead, with the size when it knows it. `onBytes` may report bytes received so far.
    */
   read(name: string, options: ReadOptions): Promise<Uint8Array | null>;
+  /**
+   * A persistent copy of verified files (pack-cache.ts), when the source keeps one. `read` may answer from it;
+   * `keep` stores a file once it passed its checks; `discard` drops the stored copy of a file that failed them
+   * and says whether there was one (then the file is read again from its origin).
+   */
+  readonly storage?: {
+    stored(name: string, sha256: string, bytes: number): Promise<boolean>;
+    keep(name: string, sha256: string, bytes: Uint8Array): Promise<void>;
+    discard(name: string, sha256: string): Promise<boolean>;
+  };
 }
 
 export interface ReadOptions {
   maxBytes: number;
+  /** The sha256 pack.json gives the file (absent for pack.json itself): what a persistent copy is keyed on. */
+  sha256?: string;
   oversize: (bytes: number | null) => EngineError;
   onBytes?: (loaded: number) => void;
 }
@@ -75,6 +87,16 @@ export interface LoadedPack {
   forget(name: string): void;
   /** Reads and checks every file (for `pack verify`); reports each file's problem instead of stopping. */
   verifyAll(onProgress?: ProgressCallback): Promise<FileCheck[]>;
+  /** What using the whole pack would download, or null when nothing comes over the network (a folder, a disk). */
+  downloadPlan(): Promise<DownloadPlan | null>;
+}
+
+/** The bytes pack.json lists, and how many of them are stored on this computer (pack-cache.ts). */
+export interface DownloadPlan {
+  totalBytes: number;
+  storedBytes: number;
+  /** Whether verified files are kept for the next run (false in an origin without storage, e.g. Figma's inline panel). */
+  persistent: boolean;
 }
 
 export interface LoadPackOptions {
@@ -121,6 +143,17 @@ class VerifyingPack implements LoadedPack {
 
   forget(name: string): void {
     this.verified.delete(name);
+  }
+
+  async downloadPlan(): Promise<DownloadPlan | null> {
+    if (!/^https?:/i.test(this.source.location)) return null;
+    let totalBytes = 0;
+    let storedBytes = 0;
+    for (const [name, file] of this.pack.files) {
+      totalBytes += file.bytes;
+      if (await this.source.storage?.stored(name, file.sha256, file.bytes)) storedBytes += file.bytes;
+    }
+    return { totalBytes, storedBytes, persistent: this.source.storage !== undefined };
   }
 
   readFile(name: string): Promise<Uint8Array> {
@@ -192,13 +225,28 @@ class VerifyingPack implements LoadedPack {
           onProgress({ stage: 'download', file: name, loaded: clamped, total });
         }
       : undefined;
-    const bytes = await this.source.read(name, {
-      maxBytes: total,
-      onBytes,
-      oversize: (size) => new EngineError('PackFileCorrupt', `${name} is ${size === null ? 'larger than' : `${formatCount(size)} bytes;`} pack.json says ${formatCount(total)}${size === null ? ' bytes' : ''}. The file does not belong to this pack.json (it is a different version, or damaged): ${this.source.hints.reload}.`),
-    });
-    if (bytes === null) throw this.missing(name);
-    await checkFile(name, bytes, listed, this.pack, this.source.hints);
+    const read = async () => {
+      const bytes = await this.source.read(name, {
+        maxBytes: total,
+        sha256: listed.sha256,
+        onBytes,
+        oversize: (size) => new EngineError('PackFileCorrupt', `${name} is ${size === null ? 'larger than' : `${formatCount(size)} bytes;`} pack.json says ${formatCount(total)}${size === null ? ' bytes' : ''}. The file does not belong to this pack.json (it is a different version, or damaged): ${this.source.hints.reload}.`),
+      });
+      if (bytes === null) throw this.missing(name);
+      await checkFile(name, bytes, listed, this.pack, this.source.hints);
+      return bytes;
+    };
+    const { storage } = this.source;
+    let bytes: Uint8Array;
+    try {
+      bytes = await read();
+    } catch (error) {
+      // A stored copy that no longer matches pack.json (changed on disk, cut short) is dropped and fetched again.
+      if (!(error instanceof EngineError) || error.kind !== 'PackFileCorrupt' || storage === undefined || !(await storage.discard(name, listed.sha256))) throw error;
+      bytes = await read();
+    }
+    // Storing is best effort: a full quota costs the next run a download, not this run its file.
+    await storage?.keep(name, listed.sha256, bytes).catch(() => undefined);
     return bytes;
   }
 

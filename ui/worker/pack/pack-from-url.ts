@@ -3,7 +3,8 @@
 // than the size pack.json gives (Content-Length is checked first), and one that stalls is aborted.
 import { EngineError } from '../errors';
 import type { ProgressCallback } from '../../../contract/progress';
-import { loadPack, type LoadedPack, type PackSource } from './load-pack';
+import { loadPack, type LoadedPack, type PackSource, type ReadOptions } from './load-pack';
+import type { PackStore } from './pack-cache';
 import { PACK_JSON } from './pack-schema';
 
 export interface PackFromUrlOptions {
@@ -12,14 +13,53 @@ export interface PackFromUrlOptions {
   fetch?: typeof fetch;
   /** Abort a download when no byte arrives for this long. Default STALL_TIMEOUT_MS. */
   stallTimeoutMs?: number;
+  /** Where verified files are kept between runs (pack-cache.ts; the hosted panel), or null/absent for none. */
+  store?: PackStore | null;
 }
 
 /** A pack server that sends nothing for this long is taken to be gone (a slow link still sends something). */
 export const STALL_TIMEOUT_MS = 30_000;
 
 /** `baseUrl` is the pack folder ("https://example.com/packs/ffhq-1024/"); relative URLs resolve against the page or worker. */
-export async function packFromUrl(baseUrl: string | URL, { onProgress, fetch: fetchFn = globalThis.fetch, stallTimeoutMs = STALL_TIMEOUT_MS }: PackFromUrlOptions = {}): Promise<LoadedPack> {
-  return loadPack(urlSource(folderUrl(baseUrl), fetchFn, stallTimeoutMs), { onProgress });
+export async function packFromUrl(baseUrl: string | URL, { onProgress, fetch: fetchFn = globalThis.fetch, stallTimeoutMs = STALL_TIMEOUT_MS, store = null }: PackFromUrlOptions = {}): Promise<LoadedPack> {
+  const source = urlSource(folderUrl(baseUrl), fetchFn, stallTimeoutMs);
+  return loadPack(store === null ? source : storedSource(source, store), { onProgress });
+}
+
+/**
+ * `source` with a persistent copy in front: a file pack.json lists is answered from `store` when it holds
+ * one of the listed size (load-pack.ts still checks its sha256), else downloaded; load-pack.ts keeps each
+ * verified download and discards a stored copy that fails its checks. Re-reading a stored file costs no
+ * download, so the engine may release graphs it no longer needs.
+ */
+function storedSource(source: PackSource, store: PackStore): PackSource {
+  const fromStore = new Set<string>(); // files whose last read came from the store
+  return {
+    ...source,
+    cheapRereads: true,
+    async read(name: string, options: ReadOptions) {
+      if (options.sha256 !== undefined) {
+        const stored = await store.get(source.where(name), options.sha256, options.maxBytes).catch(() => null);
+        if (stored !== null) {
+          fromStore.add(name);
+          return stored;
+        }
+      }
+      fromStore.delete(name);
+      return source.read(name, options);
+    },
+    storage: {
+      stored: (name, sha256, bytes) => store.has(source.where(name), sha256, bytes).catch(() => false),
+      async keep(name, sha256, bytes) {
+        if (!fromStore.has(name)) await store.put(source.where(name), sha256, bytes);
+      },
+      async discard(name, sha256) {
+        if (!fromStore.delete(name)) return false;
+        await store.delete(source.where(name), sha256).catch(() => undefined);
+        return true;
+      },
+    },
+  };
 }
 
 function folderUrl(baseUrl: string | URL): URL {
