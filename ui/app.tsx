@@ -15,6 +15,7 @@ import { ProgressBar } from './components/progress-bar';
 import { PromptField } from './components/prompt-field';
 import { DiagnosticsView } from './diagnostics-view';
 import { activeRow, mapperName, usesLatent, type MethodChoice } from './edit-form';
+import { vocabularyWarning } from './known-words';
 import type { EngineClient } from './engine-client';
 import type { ImageCodec } from './image-codec';
 import { PanelController } from './panel-controller';
@@ -55,6 +56,7 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
   const working = phase === 'loading' || phase === 'applying';
   const batchRunning = batch !== null && batch.summary === null;
   const row = activeRow(form);
+  const vocabularyNote = row.method === 'global' ? vocabularyWarning(row, pack) : null;
   const allMappers = form.rows.every((r) => mapperName(r.method) !== null);
   const isBatch = state.command === 'batch-edit';
   const targets = state.selection?.targets.length ?? 0;
@@ -111,6 +113,7 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
 
           <PromptField prompt={row.prompt} neutral={row.neutral} disabled={batchRunning}
             onChange={(change) => controller.setForm(change)} onSubmit={() => controller.preview()} />
+          {vocabularyNote !== null && <p class="inline-note" data-testid="vocabulary-warning" role="status">{vocabularyNote}</p>}
           <PresetChips presets={presetsFor(pack?.presets)} prompt={row.prompt} disabled={batchRunning} onPick={(preset) => controller.applyPreset(preset)} />
 
           <div class="field">

@@ -5,6 +5,8 @@ import { createBridge, type BridgePort } from '../../ui/bridge';
 import type { EngineClient, PanelEngine } from '../../ui/engine-client';
 import type { ImageCodec } from '../../ui/image-codec';
 import { DEFAULT_PACK_URLS } from '../../ui/pack-source';
+import { activeRow, formProblem } from '../../ui/edit-form';
+import { vocabularyWarning } from '../../ui/known-words';
 import { PanelController } from '../../ui/panel-controller';
 import type { PackSummary, RenderOptions } from '../../ui/worker/engine-api';
 import type { PhotoFace } from '../../ui/worker/photo-api';
@@ -12,15 +14,16 @@ import type { Progress } from '../../contract/progress';
 
 const PACK: PackSummary = {
   id: 'golden-tiny', description: 'tiny', demo: false, resolution: 64, previewResolutions: [16, 32], encoderSize: 64, numWs: 2, wDim: 3,
-  mappers: [{ name: 'beard', description: 'a beard' }], presets: [], backend: 'wasm',
+  mappers: [{ name: 'beard', description: 'a beard' }], presets: [], knownWords: null, backend: 'wasm',
 };
+const DEMO_PACK: PackSummary = { ...PACK, id: 'demo', demo: true, mappers: [], knownWords: ['smiling', 'beard', 'red'] };
 const image = (size: number) => ({ width: size, height: size, data: new Uint8ClampedArray(size * size * 4) });
 const face = (index: number, quadSize = 200): PhotoFace => ({ index, box: { x: 0, y: 0, width: quadSize, height: quadSize }, score: 0.9, quad: [], quadSize, tooSmall: quadSize < 100 });
 const selection = (n: number): SelectionSummary => ({ targets: Array.from({ length: n }, (_, i) => ({ nodeId: `1:${i}`, name: `Photo ${i}`, source: 'fill' as const })), skipped: [], message: n === 0 ? 'Select an image.' : null });
 const tick = async (rounds = 10) => { for (let i = 0; i < rounds; i++) await new Promise((r) => setTimeout(r, 0)); };
 const named = (name: string, message: string) => Object.assign(new Error(message), { name });
 
-function setup({ faces = [face(0)], missing = [] as string[], renderError = null as Error | null } = {}) {
+function setup({ faces = [face(0)], missing = [] as string[], renderError = null as Error | null, pack = PACK } = {}) {
   const sent: ToPlugin[] = [];
   let handler: (message: ToUi) => void = () => undefined;
   const port: BridgePort = { post: (message) => sent.push(message), listen: (h) => { const prev = handler; handler = (m) => { prev(m); h(m); }; return () => undefined; } };
@@ -30,7 +33,7 @@ function setup({ faces = [face(0)], missing = [] as string[], renderError = null
     async loadPack(source) {
       calls.push({ method: 'loadPack', args: source });
       if (source.kind === 'url' && missing.includes(source.url)) throw named('PackFileMissing', `${source.url}pack.json is missing`);
-      return PACK;
+      return pack;
     },
     async openPhoto(_image, options) {
       calls.push({ method: 'openPhoto', args: options });
@@ -354,6 +357,25 @@ describe('PanelController', () => {
       { kind: 'mapper', mapper: 'beard', strength: 1.5 },
       { kind: 'global', target: 'sad face', neutral: 'face', alpha: 4.1, beta: 0.15 },
     ]);
+  });
+
+  it('warns under the prompt about words the demo pack does not know, without blocking the edit', async () => {
+    const { emit, controller, sent } = setup({ pack: DEMO_PACK });
+    emit(show());
+    await tick();
+    const request = sent.find((m) => m.type === 'REQUEST_TARGET') as Extract<ToPlugin, { type: 'REQUEST_TARGET' }>;
+    emit(targetImage(request.requestId));
+    await tick();
+    const warning = () => {
+      const state = controller.getState();
+      return vocabularyWarning(activeRow(state.form), state.pack);
+    };
+    expect(controller.getState().pack?.knownWords).toEqual(['smiling', 'beard', 'red']);
+    controller.setForm({ prompt: 'face with curly hair' });
+    expect(warning()).toBe('The demo pack does not know “face with curly hair”, so this edit would change nothing. It knows: smiling, beard, red.');
+    expect(formProblem(controller.getState().form, null, null)).toBeNull();
+    controller.setForm({ prompt: 'face with a beard' });
+    expect(warning()).toBeNull();
   });
 
   it('names the row of a stack that cannot run, and never renders it', async () => {

@@ -88,6 +88,8 @@ export interface PackSummary {
   mappers: Array<{ name: string; description: string }>;
   /** Prompt pairs whose Δt the pack stores (no CLIP text model needed for them). */
   presets: PresetEntry[];
+  /** The only words the pack's text encoder knows (pack.json `knownWords`), or null when it knows every word. */
+  knownWords: string[] | null;
   backend: Backend;
   /** What the pack's files cost over the network this run; null for a folder (absent in tests' fakes). */
   download?: DownloadPlan | null;

@@ -138,6 +138,7 @@ export class Engine {
       wDim: pack.generator.wDim,
       mappers: pack.mappers.map(({ name, description }) => ({ name, description })),
       presets: pack.presets ? pack.presets.entries.map((e) => ({ ...e })) : [],
+      knownWords: pack.knownWords ? [...pack.knownWords] : null,
       backend: runtime.backend,
       download: await loaded.downloadPlan(),
     };

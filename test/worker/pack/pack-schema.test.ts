@@ -54,6 +54,13 @@ describe('parsePack', () => {
     expect(parsePack(preset).graphs.clipText).toBeUndefined();
   });
 
+  it('reads knownWords, the words a small text encoder knows, and null for a pack that leaves them out', () => {
+    const { json } = tinyPack();
+    expect(parsePack(json).knownWords).toBeNull();
+    json.knownWords = ['smiling', 'beard', "o'clock", 'x-ray', 'b2'];
+    expect(parsePack(json).knownWords).toEqual(['smiling', 'beard', "o'clock", 'x-ray', 'b2']);
+  });
+
   it('ignores fields it does not know (later exporters may add some)', () => {
     const { json } = tinyPack();
     json.exporter = { version: '0.2' };
@@ -102,6 +109,13 @@ describe('parsePack', () => {
     ['globalDirection.sStd.file in a subfolder', (j) => (j.globalDirection.sStd.file = 'stats/s-std.f32'), 'pack.json: globalDirection.sStd.file is "stats/s-std.f32"; must be a plain file name'],
     ['mappers[0].levels[1] unknown', (j) => (j.mappers[0].levels = ['coarse', 'huge']), 'pack.json: mappers[0].levels[1] is "huge"; must be one of: coarse, medium, fine'],
     ['mappers[0].name with a colon', (j) => (j.mappers[0].name = 'beard:2'), `pack.json: mappers[0].name is "beard:2"; must be a name made of a–z, 0–9, '_' and '-'`],
+    ['knownWords empty', (j) => (j.knownWords = []), 'pack.json: knownWords is an array of 0; must be a non-empty array'],
+    ['knownWords not an array', (j) => (j.knownWords = 'smile'), 'pack.json: knownWords is "smile"; must be a non-empty array'],
+    ['knownWords[1] in capitals', (j) => (j.knownWords = ['smile', 'Beard']), `pack.json: knownWords[1] is "Beard"; must be a lower-case word of at most 40 characters (a–z, 0–9, ' and -)`],
+    ['knownWords[0] two words', (j) => (j.knownWords = ['red hair']), 'pack.json: knownWords[0] is "red hair"; must be a lower-case word'],
+    ['knownWords[0] of 41 letters', (j) => (j.knownWords = ['w'.repeat(41)]), 'pack.json: knownWords[0] is "wwww'],
+    ['knownWords[2] listed twice', (j) => (j.knownWords = ['smile', 'beard', 'smile']), 'pack.json: knownWords[2] is "smile"; must be a word not listed twice'],
+    ['1,001 knownWords', (j) => (j.knownWords = Array.from({ length: 1001 }, (_, i) => `w${i}`)), 'pack.json: knownWords is an array of 1001; must be an array of at most 1000 entries'],
     ['graphs.clipText missing', (j) => delete j.graphs.clipText, 'pack.json: graphs.clipText is missing; must be the file name of the clipText graph (a pack without presets encodes every prompt with it)'],
     ['graphs without the preview graph', (j) => delete j.graphs['synthesisPreview:4'], 'pack.json: graphs["synthesisPreview:4"] is missing; must be the file name of the synthesisPreview:4 graph (generator.previewResolutions lists 4)'],
     ['graphs without the mapper graph', (j) => delete j.graphs['mapper:beard'], 'pack.json: graphs["mapper:beard"] is missing; must be the file name of the mapper:beard graph (mappers lists "beard")'],

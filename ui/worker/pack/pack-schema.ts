@@ -32,6 +32,8 @@ const MAX_EMBED_DIM = 4096;
 const MAX_CLIP_IMAGE_SIZE = 1024; // ViT-B/32 takes 224
 const MAX_MAPPERS = 64;
 const MAX_PRESETS = 1000;
+const MAX_KNOWN_WORDS = 1000;
+const KNOWN_WORD_PATTERN = /^[a-z0-9][a-z0-9'-]{0,39}$/; // a lower-case word of at most 40 characters
 
 export type Rgb = readonly [number, number, number];
 export type StyleLayerKind = 'conv' | 'torgb';
@@ -125,6 +127,11 @@ export interface Pack {
   readonly mappers: readonly MapperSpec[];
   /** null when pack.json has no `presets` (every Δt is then computed with clipText). */
   readonly presets: PresetsSpec | null;
+  /**
+   * The only words the pack's clipText responds to, for a text encoder that knows a small vocabulary (the demo
+   * pack's toy CLIP); the panel warns about a prompt outside them. null when absent: a real CLIP knows every word.
+   */
+  readonly knownWords: readonly string[] | null;
   /** role → file name; clipImage, and clipText in a pack with presets, may be absent (OPTIONAL_GRAPH_ROLES). */
   readonly graphs: Readonly<Partial<Record<GraphRole, string>>>;
   readonly files: ReadonlyMap<string, PackFile>; // every file except pack.json
@@ -172,9 +179,11 @@ export function parsePack(raw: unknown): Pack {
   const mappers = parseMappers(member(root, 'mappers'));
   const presetsField = member(root, 'presets');
   const presets = presetsField.value === undefined ? null : parsePresets(presetsField, clip);
+  const knownWordsField = member(root, 'knownWords');
+  const knownWords = knownWordsField.value === undefined ? null : parseKnownWords(knownWordsField);
   const graphs = parseGraphs(member(root, 'graphs'), generator, mappers, presets !== null);
   const files = parseFiles(member(root, 'files'));
-  const pack: Pack = { format: PACK_FORMAT, id, description, demo, licences, generator, encoder, clip, templates, globalDirection, mappers, presets, graphs, files };
+  const pack: Pack = { format: PACK_FORMAT, id, description, demo, licences, generator, encoder, clip, templates, globalDirection, mappers, presets, knownWords, graphs, files };
   checkFilesListed(pack);
   return pack;
 }
@@ -333,6 +342,16 @@ function parsePresets(field: Field, clip: ClipSpec): PresetsSpec {
     entries.push(entry);
   }
   return { file, dims, entries };
+}
+
+function parseKnownWords(field: Field): string[] {
+  const words = new Set<string>();
+  for (const wordField of items(field, { minLength: 1, maxLength: MAX_KNOWN_WORDS })) {
+    const word = asString(wordField, { pattern: KNOWN_WORD_PATTERN, what: "a lower-case word of at most 40 characters (a–z, 0–9, ' and -)" });
+    if (words.has(word)) invalid(wordField, 'a word not listed twice');
+    words.add(word);
+  }
+  return [...words];
 }
 
 function parseGraphs(field: Field, generator: GeneratorSpec, mappers: readonly MapperSpec[], hasPresets: boolean): Partial<Record<GraphRole, string>> {
