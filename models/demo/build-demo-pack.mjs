@@ -2,6 +2,7 @@
 //   1. python3 -m models.demo      graphs + pack.json, placeholder statistics (models/demo/build.py)
 //   2. facetext pack stats         S mean/std from the pack's own mapping + affine (models/tools/s-stats.ts)
 //   3. facetext pack relevance     fs3 from its synthesis + clipImage (models/tools/relevance.ts)
+//   4. facetext pack presets       the Δt of the demo's own chips (models/demo/design.py PRESETS, via design.json)
 // and checks the committed size budget. Deterministic: running it again gives the same bytes.
 //
 //   node models/demo/build-demo-pack.mjs
@@ -27,12 +28,13 @@ step('graphs and pack.json (python3 -m models.demo)');
 const python = spawnSync(PYTHON, ['-m', 'models.demo', '--out', PACK], { cwd: ROOT, stdio: 'inherit' });
 if (python.status !== 0) process.exit(python.status ?? 1);
 
-const bundle = join(ROOT, 'models/demo/.build/pack-builder.mjs');
-mkdirSync(dirname(bundle), { recursive: true });
+const outdir = join(ROOT, 'models/demo/.build');
+mkdirSync(outdir, { recursive: true });
 await esbuild.build({
   absWorkingDir: ROOT,
-  entryPoints: ['cli/pack-builder-command.ts'],
-  outfile: bundle,
+  entryPoints: ['cli/pack-builder-command.ts', 'cli/cli-pack-presets.ts'],
+  outdir,
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   format: 'esm',
   platform: 'node',
@@ -43,7 +45,8 @@ await esbuild.build({
   external: ['onnxruntime-web'],
   logLevel: 'warning',
 });
-const { runPackStats, runPackRelevance } = await import(pathToFileURL(bundle).href);
+const { runPackStats, runPackRelevance } = await import(pathToFileURL(join(outdir, 'pack-builder-command.mjs')).href);
+const { writePackPresets } = await import(pathToFileURL(join(outdir, 'cli-pack-presets.mjs')).href);
 
 step('S statistics (facetext pack stats)');
 let code = await runPackStats(['--pack', PACK, '--samples', STATS_SAMPLES]);
@@ -52,6 +55,11 @@ if (code !== 0) process.exit(code);
 step('channel relevance (facetext pack relevance)');
 code = await runPackRelevance(['--pack', PACK, '--images', RELEVANCE_IMAGES, '--fresh']);
 if (code !== 0) process.exit(code);
+
+step('the demo chips\' text directions (facetext pack presets)');
+const design = JSON.parse(readFileSync(join(ROOT, 'models/demo/design.json'), 'utf8'));
+const written = await writePackPresets({ dir: PACK, presets: design.presets.map(({ label, neutral, target }) => ({ label, neutral, target })) });
+process.stderr.write(`wrote ${written.file}: ${written.entries} presets\n`);
 
 const files = JSON.parse(readFileSync(join(PACK, 'pack.json'), 'utf8')).files;
 const committed = Object.keys(files).filter((name) => name !== VOCAB).reduce((sum, name) => sum + statSync(join(PACK, name)).size, 0)

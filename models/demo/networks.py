@@ -4,7 +4,7 @@
   affine     W+ → S: s_c = centre_c + scale_c·(a_c · w[wIndex_c])   a_c = the attributes channel c draws (+ noise)
   synthesis  S → θ = G·(s − centre)/scale over conv channels → p = tanh((θ + bias)/2.5) → face.draw_face
   preview r  the same with only the conv layers at resolution ≤ r (what a skip generator has drawn by then)
-  encoder    image → measure.FaceMeasure → p → θ → w = T⁻¹θ (T = G·A) → W+ = w on every row
+  encoder    image → measure.FaceMeasure → p (floored, design.INVISIBLE_FLOOR) → θ → w = T⁻¹θ (T = G·A) → W+ = w on every row
   clipImage  CLIP-normalised image → FaceMeasure → [BASE, p]
   clipText   tokens → [BASE, Σ word vectors of the tokens up to the first EOT]
 
@@ -120,10 +120,12 @@ class Encoder(nn.Module):
         self.measure = FaceMeasure(256)
         self.register_buffer("t_inverse", weights.tensor("t_inverse"))
         self.register_buffer("bias", torch.tensor(design.ATTRIBUTE_BIAS))
+        floor = [design.INVISIBLE_FLOOR.get(name, -P_LIMIT) for name in design.ATTRIBUTES]
+        self.register_buffer("floor", torch.tensor(floor).view(1, -1))
         self.num_ws = design.NUM_WS
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
-        p = self.measure(0.5 * (image + 1.0)).clamp(-P_LIMIT, P_LIMIT)
+        p = torch.maximum(self.measure(0.5 * (image + 1.0)), self.floor).clamp(max=P_LIMIT)
         theta = design.TANH_SCALE * 0.5 * torch.log((1.0 + p) / (1.0 - p)) - self.bias  # atanh
         w = theta @ self.t_inverse.T
         return w.unsqueeze(1).expand(-1, self.num_ws, -1)

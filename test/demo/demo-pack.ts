@@ -11,11 +11,14 @@ import { openGraph } from '../../ui/worker/pack/graph-contract';
 import type { LoadedPack } from '../../ui/worker/pack/load-pack';
 import type { GraphRole } from '../../ui/worker/pack/pack-schema';
 import { OrtRuntime, int32Tensor, type GraphSession } from '../../ui/worker/runtime/ort';
+import { encoderInput } from '../../ui/worker/render/to-rgba';
+import type { RgbaImage } from '../../ui/worker/image';
 import { clipImageInput } from '../../models/tools/clip-preprocess';
 import { LatentCodes, runFloat32 } from '../../models/tools/latent-codes';
 import { REPO_ROOT, VOCAB_PATH } from '../helpers/golden';
 
 export const DEMO_PACK = resolve(REPO_ROOT, 'models/packs/demo');
+export const SAMPLES = resolve(REPO_ROOT, 'playground/samples');
 
 export interface DemoDesign {
   attributes: string[];
@@ -23,6 +26,10 @@ export interface DemoDesign {
   /** Per relevance row: the weight of each attribute in what that channel draws. */
   convChannels: number[][];
   conceptWords: Record<string, Record<string, number>>;
+  /** The demo pack's own preset chips, each with the attribute it moves and the sign of that move. */
+  presets: Array<{ label: string; neutral: string; target: string; attribute: string; sign: 1 | -1 }>;
+  /** The playground's sample portraits, in playground/samples/. */
+  portraits: string[];
 }
 
 export const DESIGN: DemoDesign = JSON.parse(readFileSync(resolve(REPO_ROOT, 'models/demo/design.json'), 'utf8'));
@@ -68,6 +75,20 @@ export class DemoPack {
   /** S → image [3, R, R] in [−1, 1]. */
   async render(s: Float32Array): Promise<Float32Array> {
     return runFloat32(await this.session('synthesis'), s, [1, s.length]);
+  }
+
+  /** S of an image as the plugin gets it: 8-bit RGBA at the encoder's size → encoder → affine. */
+  async invert(image: RgbaImage): Promise<Float32Array> {
+    const { encoder, generator } = this.loaded.pack;
+    const wPlus = await runFloat32(await this.session('encoder'), encoderInput(image, encoder), [1, 3, encoder.size, encoder.size]);
+    return runFloat32(await this.session('affine'), wPlus, [1, generator.numWs, generator.wDim]);
+  }
+
+  /** Unit Δt the pack stores for one of its presets (what a chip applies). */
+  async presetDeltaT(index: number): Promise<Float32Array> {
+    const presets = this.loaded.pack.presets!;
+    const rows = await this.loaded.readFloat32(presets.file);
+    return rows.slice(index * presets.dims, (index + 1) * presets.dims);
   }
 
   /** What the demo's CLIP image encoder reads from an image: one value in (−1, 1) per attribute. */
