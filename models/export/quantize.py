@@ -101,3 +101,127 @@ def unique_name(name: str, taken: set[str]) -> str:
         candidate, n = f"{name}_{n}", n + 1
     taken.add(candidate)
     return candidate
+
+
+# --- int8 execution (issue 16 item 3): QDQ around Conv, static activation ranges -------------------------------
+#
+# x → QuantizeLinear → DequantizeLinear → Conv(DequantizeLinear(int8 w per output channel)) → QuantizeLinear →
+# DequantizeLinear → y. onnxruntime (graph optimisation 'all') fuses that pattern into QLinearConv, which runs
+# MLAS's u8×s8 GEMM; activations are uint8 with a zero point, one scale per tensor, from ranges calibrated by
+# running the float graph (`qdq_calibration_points` names the tensors to observe). Only ordinary (group 1) Convs
+# with a constant weight are rewritten: onnxruntime has no fused int8 ConvTranspose on its CPU EP, so a QDQ
+# ConvTranspose would run as float plus the extra (de)quantisation.
+
+UINT8_MAX = 255
+
+
+def qdq_convs(model: onnx.ModelProto, *, min_elements: int = INT8_MIN_ELEMENTS) -> list[onnx.NodeProto]:
+    """The Convs `quantize_convs_qdq` rewrites: group 1, constant float weight of ≥ `min_elements`."""
+    initializers = {i.name: i for i in model.graph.initializer}
+    chosen = []
+    for node in model.graph.node:
+        if node.op_type != "Conv" or len(node.input) < 2:
+            continue
+        weight = initializers.get(node.input[1])
+        group = next((a.i for a in node.attribute if a.name == "group"), 1)
+        if weight is None or weight.data_type != TensorProto.FLOAT or group != 1 or int(np.prod(weight.dims)) < min_elements:
+            continue
+        if len(node.input) > 2 and node.input[2] and node.input[2] not in initializers:
+            continue
+        chosen.append(node)
+    return chosen
+
+
+def qdq_calibration_points(model: onnx.ModelProto, *, min_elements: int = INT8_MIN_ELEMENTS) -> list[str]:
+    """Tensors whose float range `quantize_convs_qdq` needs: each chosen Conv's input and output, in graph order."""
+    names: list[str] = []
+    for node in qdq_convs(model, min_elements=min_elements):
+        for name in (node.input[0], node.output[0]):
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def activation_quantization(low: float, high: float) -> tuple[np.float32, np.uint8]:
+    """Asymmetric uint8 (scale, zero point) covering [low, high] and 0 (so that zero padding stays exact)."""
+    low, high = min(float(low), 0.0), max(float(high), 0.0)
+    scale = (high - low) / UINT8_MAX if high > low else 1.0
+    zero_point = int(np.clip(np.rint(-low / scale), 0, UINT8_MAX))
+    return np.float32(scale), np.uint8(zero_point)
+
+
+def quantize_convs_qdq(model: onnx.ModelProto, ranges: dict[str, tuple[float, float]], *,
+                       min_elements: int = INT8_MIN_ELEMENTS) -> int:
+    """Rewrite the chosen Convs in place as QDQ int8 (see above); `ranges` holds (min, max) for every
+    `qdq_calibration_points` tensor. Returns how many Convs were rewritten."""
+    graph = model.graph
+    convs = qdq_convs(model, min_elements=min_elements)
+    missing = [n for n in qdq_calibration_points(model, min_elements=min_elements) if n not in ranges]
+    if missing:
+        raise ValueError(f"no calibrated range for {len(missing)} tensors, e.g. {missing[0]}")
+    initializers = {i.name: i for i in graph.initializer}
+    taken = set(initializers) | {o for n in graph.node for o in n.output} | {i.name for i in graph.input}
+    taken |= {n.name for n in graph.node}
+    new_inits: list[onnx.TensorProto] = []
+    before: dict[int, list[onnx.NodeProto]] = {}  # id(conv) → nodes to insert before it
+    after: dict[int, list[onnx.NodeProto]] = {}
+    dequantized_tensor: dict[str, str] = {}  # float tensor → its Q→DQ copy
+    used_weights = {name for node in convs for name in node.input[1:] if name}
+    activation_params: dict[str, tuple[str, str]] = {}
+
+    def params_for(tensor: str) -> tuple[str, str]:
+        if tensor not in activation_params:
+            scale, zero = activation_quantization(*ranges[tensor])
+            s_name, z_name = unique_name(f"{tensor}_scale", taken), unique_name(f"{tensor}_zero", taken)
+            new_inits.extend([numpy_helper.from_array(np.array(scale), s_name), numpy_helper.from_array(np.array(zero), z_name)])
+            activation_params[tensor] = (s_name, z_name)
+        return activation_params[tensor]
+
+    def qdq(tensor: str, source: str, target: str) -> list[onnx.NodeProto]:
+        s_name, z_name = params_for(tensor)
+        q_name = unique_name(f"{tensor}_uint8", taken)
+        return [helper.make_node("QuantizeLinear", [source, s_name, z_name], [q_name], name=unique_name(f"{tensor}_quantize", taken)),
+                helper.make_node("DequantizeLinear", [q_name, s_name, z_name], [target], name=unique_name(f"{tensor}_dequantize", taken))]
+
+    for conv in convs:
+        inserted: list[onnx.NodeProto] = []
+        x = conv.input[0]
+        if x not in dequantized_tensor:
+            dequantized_tensor[x] = unique_name(f"{x}_qdq", taken)
+            inserted += qdq(x, x, dequantized_tensor[x])
+        x_scale = activation_quantization(*ranges[x])[0]
+        weight = numpy_helper.to_array(initializers[conv.input[1]]).astype(np.float32)
+        w_int8, w_scale = quantize_per_axis(weight, 0)
+        w_names = [unique_name(f"{conv.input[1]}_{s}", taken) for s in ("int8", "scale", "zero", "dequantized")]
+        new_inits.extend([numpy_helper.from_array(w_int8, w_names[0]), numpy_helper.from_array(w_scale, w_names[1]),
+                          numpy_helper.from_array(np.zeros(w_scale.shape, np.int8), w_names[2])])
+        inserted.append(helper.make_node("DequantizeLinear", w_names[:3], [w_names[3]], axis=0, name=unique_name(f"{w_names[3]}_node", taken)))
+        inputs = [dequantized_tensor[x], w_names[3]]
+        if len(conv.input) > 2 and conv.input[2]:
+            # int32 bias at scale x_scale · w_scale, as QLinearConv takes it.
+            bias = numpy_helper.to_array(initializers[conv.input[2]]).astype(np.float64)
+            b_scale = (np.float64(x_scale) * w_scale.astype(np.float64)).astype(np.float32)
+            b_int32 = np.clip(np.rint(bias / b_scale), -2**31, 2**31 - 1).astype(np.int32)
+            b_names = [unique_name(f"{conv.input[2]}_{s}", taken) for s in ("int32", "scale", "zero", "dequantized")]
+            new_inits.extend([numpy_helper.from_array(b_int32, b_names[0]), numpy_helper.from_array(b_scale, b_names[1]),
+                              numpy_helper.from_array(np.zeros(b_scale.shape, np.int32), b_names[2])])
+            inserted.append(helper.make_node("DequantizeLinear", b_names[:3], [b_names[3]], axis=0, name=unique_name(f"{b_names[3]}_node", taken)))
+            inputs.append(b_names[3])
+        del conv.input[:]
+        conv.input.extend(inputs)
+        y = conv.output[0]
+        y_float = unique_name(f"{y}_float", taken)
+        conv.output[0] = y_float
+        after[id(conv)] = qdq(y, y_float, y)
+        before[id(conv)] = inserted
+    nodes = list(graph.node)
+    del graph.node[:]
+    for node in nodes:
+        graph.node.extend(before.get(id(node), []))
+        graph.node.append(node)
+        graph.node.extend(after.get(id(node), []))
+    unused = used_weights - {n for node in graph.node for n in node.input}
+    kept = [i for i in graph.initializer if i.name not in unused]
+    del graph.initializer[:]
+    graph.initializer.extend(kept + new_inits)
+    return len(convs)
