@@ -4,7 +4,7 @@
 //   /dist/…      the build
 //   /packs/…     models/packs/…, with Access-Control-Allow-Origin: * (the plugin iframe's origin is null)
 //   /fake-figma/host.js  the host simulator (test/fake-figma/host.ts + the fake Figma API), bundled on first request
-//   /samples/…   playground/samples/: a photo with a face and one without
+//   /samples/…   playground/samples/: a photo with a face, one without, and the demo pack's own portraits
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';

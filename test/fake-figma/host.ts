@@ -17,6 +17,8 @@ export interface LayerInfo {
   width: number;
   height: number;
   imageHash: string | null;
+  /** A text layer's text (the playground shows it), else null. */
+  characters: string | null;
   pluginData: Record<string, string>;
   relaunch: Record<string, string>;
 }
@@ -68,11 +70,25 @@ async function fetchBytesAsync(url: string): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-/** The sample file: a photo, five portrait frames, a caption, a photo without a face, an auto-layout row. */
+/** The demo pack's own faces (playground/samples, rendered by models/demo: design.py PORTRAIT_SEEDS). */
+const DEMO_PORTRAITS = 4;
+
+/**
+ * The sample file: a photo, five portrait frames, a caption, a photo without a face, an auto-layout row, and
+ * portraits drawn by the demo pack's generator, which it inverts exactly; on the real photo the demo pack can
+ * only paste a cartoon face, which the note beside the photo says.
+ */
 async function buildSampleAsync(doc: FakeDocument): Promise<void> {
-  const [face, noFace] = await Promise.all([fetchBytesAsync('/samples/astronaut.png'), fetchBytesAsync('/samples/no-face.png')]);
+  const [face, noFace, ...portraits] = await Promise.all([
+    fetchBytesAsync('/samples/astronaut.png'),
+    fetchBytesAsync('/samples/no-face.png'),
+    ...Array.from({ length: DEMO_PORTRAITS }, (_, i) => fetchBytesAsync(`/samples/demo-portrait-${i + 1}.png`)),
+  ]);
   doc.createImageLayer({ bytes: face, name: 'Astronaut', x: 0, y: 0, width: 256, height: 256 });
   doc.create('TEXT', { name: 'Caption', x: 0, y: 280, width: 256, height: 24 }).characters = 'Our crew';
+  doc.create('TEXT', { name: 'Demo pack note', x: 280, y: 0, width: 400, height: 200 }).characters =
+    'Note: the demo pack draws a cartoon face. On this photo it pastes one over the real face; real results need ' +
+    'a full model pack (Model pack…). The portraits at the bottom are the demo\'s own faces.';
   doc.createImageLayer({ bytes: noFace, name: 'Texture', x: 700, y: 0, width: 256, height: 256 });
   for (let i = 1; i <= 5; i++) {
     const frame = doc.create('FRAME', { name: `Portrait ${i}`, x: (i - 1) * 220, y: 400, width: 200, height: 200 });
@@ -85,6 +101,7 @@ async function buildSampleAsync(doc: FakeDocument): Promise<void> {
   row.itemSpacing = 16;
   doc.createImageLayer({ bytes: face, name: 'Row face', parent: row, width: 128, height: 128 });
   doc.createImageLayer({ bytes: noFace, name: 'Row texture', parent: row, width: 128, height: 128 });
+  portraits.forEach((bytes, i) => doc.createImageLayer({ bytes, name: `Demo portrait ${i + 1}`, x: i * 280, y: 900, width: 256, height: 256 }));
 }
 
 function layerInfo(node: FakeNode): LayerInfo {
@@ -94,6 +111,7 @@ function layerInfo(node: FakeNode): LayerInfo {
     id: node.id, name: node.name, type: node.type, parent: node.parent?.id ?? null,
     x: node.x, y: node.y, width: node.width, height: node.height,
     imageHash: image?.imageHash ?? null,
+    characters: node.type === 'TEXT' ? node.characters : null,
     pluginData: Object.fromEntries(node.getPluginDataKeys().map((key) => [key, node.getPluginData(key)])),
     relaunch: node.getRelaunchData(),
   };
