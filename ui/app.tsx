@@ -1,10 +1,11 @@
 // The panel: draws PanelState (panel-state.ts) and forwards the user's actions to the PanelController.
 // Phases: idle → loading → ready → previewing → applying (data-phase on <main>, for tests and styling).
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import type { CommandName } from '../plugin/protocol';
 import type { Bridge } from './bridge';
 import { Banner } from './components/banner';
 import { BatchStatus } from './components/batch-status';
+import { BeforeAfterToggle } from './components/before-after-toggle';
 import { EditStack } from './components/edit-stack';
 import { FaceChooser } from './components/face-chooser';
 import { PackChooser } from './components/pack-chooser';
@@ -57,12 +58,14 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
   const batchRunning = batch !== null && batch.summary === null;
   const row = activeRow(form);
   const vocabularyNote = row.method === 'global' ? vocabularyWarning(row, pack) : null;
+  const toggleBefore = useCallback(() => controller.toggleBefore(), [controller]);
   const allMappers = form.rows.every((r) => mapperName(r.method) !== null);
   const isBatch = state.command === 'batch-edit';
   const targets = state.selection?.targets.length ?? 0;
   const canApply = !working && !batchRunning && pack !== null && (isBatch ? targets > 0 : face !== null);
-  const before = state.showBefore && face !== null;
-  const shown = before ? face.aligned : (preview?.image ?? face?.aligned ?? null);
+  // The preview in place: the photo around the face, edited as Apply will write it, or (before) as it is.
+  const before = state.showBefore && preview !== null;
+  const shown = preview !== null ? (before ? preview.before : preview.image) : (face?.aligned ?? null);
 
   return (
     <main class="panel" data-phase={phase}>
@@ -94,17 +97,14 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
         <>
           <section class="preview" aria-label="Preview">
             <PreviewImage image={shown} showing={shown === null ? 'none' : before || preview === null ? 'before' : 'after'}
-              label={shown === null ? (targets === 0 ? 'Select an image with a face' : 'No face yet') : before || preview === null ? 'Original face' : 'Edited face (preview)'} />
+              label={shown === null ? (targets === 0 ? 'Select an image with a face' : 'No face yet') : preview === null ? 'Original face' : before ? 'The photo as it is' : 'The photo as Apply will write it (preview)'} />
             <div class="preview-side">
               {state.target !== null && <p class="target-name" title={state.target.name}>{state.target.name}</p>}
               <Activity state={state} />
               {photo !== null && photo.faces.length > 1 && (
                 <FaceChooser faces={photo.faces} value={state.faceIndex} disabled={working} onChoose={(index) => controller.chooseFace(index)} />
               )}
-              <button type="button" class="button-secondary toggle" data-testid="before-after-toggle" aria-pressed={state.showBefore}
-                disabled={face === null || preview === null} onClick={() => controller.toggleBefore()}>
-                {state.showBefore ? 'Show after' : 'Show before'}
-              </button>
+              <BeforeAfterToggle showingBefore={before} disabled={face === null || preview === null} onToggle={toggleBefore} />
               <p class="readout" data-testid="channels-kept" data-value={preview?.channelsKept.join(',') ?? ''}>
                 {allMappers ? 'Mapper edit' : usesLatent(form) && form.rows.length === 1 ? 'Latent as given' : preview === null ? 'Channels kept: –' : `Channels kept: ${preview.channelsKept.join(', ')}`}
               </p>

@@ -7,7 +7,7 @@ import { readInlinedAsset } from './inline-assets';
 import type { InvertResult, PackSourceSpec, PackSummary, RenderOptions, RenderResult, WorkerEnvironment } from './worker/engine-api';
 import type { RgbaImage } from './worker/image';
 import type {
-  ComposePhotoOptions, ComposePhotoResult, FaceModelsInput, OpenPhotoResult, SelectFaceOptions, SelectFaceResult,
+  ComposePhotoOptions, ComposePhotoResult, FaceModelsInput, OpenPhotoResult, PreviewPhotoOptions, PreviewPhotoResult, SelectFaceOptions, SelectFaceResult,
 } from './worker/photo-api';
 import type { ProgressCallback } from '../contract/progress';
 import type { Backend } from './worker/runtime/ort';
@@ -26,7 +26,10 @@ export interface PanelEngine {
   selectFace(options: SelectFaceOptions, onProgress: ProgressCallback): Promise<SelectFaceResult>;
   /** A face from a given W+ (a latent file) instead of a photo. */
   faceFromWPlus(wPlus: Float32Array): Promise<InvertResult>;
+  /** The aligned face rendered with the edits (no photo needed: a face from a W+). */
   render(options: RenderOptions, onProgress: ProgressCallback): Promise<RenderResult>;
+  /** A preview render pasted into the crop around the face, as Apply will paste it (the preview in place). */
+  previewPhoto(options: PreviewPhotoOptions, onProgress: ProgressCallback): Promise<PreviewPhotoResult>;
   composePhoto(options: ComposePhotoOptions, onProgress: ProgressCallback): Promise<ComposePhotoResult>;
 }
 
@@ -110,6 +113,7 @@ function panelEngine(remote: Remote<EngineWorker>, faceModels: StartEngineOption
     selectFace: (options, onProgress) => remote.selectFace(options, proxy(onProgress)),
     faceFromWPlus: (wPlus) => remote.faceFromWPlus(wPlus),
     render: (options, onProgress) => remote.render(options, proxy(onProgress)),
+    previewPhoto: (options, onProgress) => remote.previewPhoto(options, proxy(onProgress)),
     composePhoto: (options, onProgress) => remote.composePhoto(options, proxy(onProgress)),
   };
 }

@@ -15,7 +15,8 @@ import { describeError, messageOf } from './panel-errors';
 import { INITIAL_STATE, panelReducer, type PanelAction, type PanelState } from './panel-state';
 import { createPreviewScheduler, type PreviewScheduler } from './preview-scheduler';
 import type { Preset } from '../contract/presets';
-import type { PackFileLike, RenderOptions } from './worker/engine-api';
+import type { PackFileLike } from './worker/engine-api';
+import type { PreviewPhotoOptions } from './worker/photo-api';
 import type { Progress } from '../contract/progress';
 
 type TargetImage = Extract<ToUi, { type: 'TARGET_IMAGE' }>;
@@ -28,11 +29,13 @@ export interface PanelControllerOptions {
 }
 
 const EMPTY_SELECTION: SelectionSummary = { targets: [], skipped: [], message: null };
+/** The preview shows the photo around the face at this many pixels on its longer side: the 128 px box at 2× density. */
+export const PREVIEW_CROP_SIDE = 256;
 
 export class PanelController {
   private state: PanelState = INITIAL_STATE;
   private readonly listeners = new Set<(state: PanelState) => void>();
-  private readonly scheduler: PreviewScheduler<RenderOptions>;
+  private readonly scheduler: PreviewScheduler<PreviewPhotoOptions>;
   private engine: PanelEngine | null = null;
   private nextId = 0;
   private targetRequest: string | null = null; // the REQUEST_TARGET whose TARGET_IMAGE we wait for
@@ -42,13 +45,13 @@ export class PanelController {
   private readonly onProgress = (progress: Progress) => this.dispatch({ type: 'progress', progress });
 
   constructor(private readonly options: PanelControllerOptions) {
-    this.scheduler = createPreviewScheduler<RenderOptions, Awaited<ReturnType<PanelEngine['render']>>>({
+    this.scheduler = createPreviewScheduler<PreviewPhotoOptions, Awaited<ReturnType<PanelEngine['previewPhoto']>>>({
       run: async (request) => {
         this.dispatch({ type: 'preview-started' });
-        return (await this.ready()).render(request, this.onProgress);
+        return (await this.ready()).previewPhoto(request, this.onProgress);
       },
       onResult: (result, _request, { superseded }) =>
-        this.dispatch({ type: 'preview-result', image: result.image, channelsKept: result.channelsKept, warnings: [...promptWarnings(this.state.form), ...result.warnings], final: !superseded }),
+        this.dispatch({ type: 'preview-result', image: result.image, before: result.before, channelsKept: result.channelsKept, warnings: [...promptWarnings(this.state.form), ...result.warnings], final: !superseded }),
       onError: (error) => this.dispatch({ type: 'preview-failed', error: describeError(error) }),
     });
   }
@@ -202,15 +205,15 @@ export class PanelController {
 
   /** Schedules a preview of the current form (latest wins): the inverted face, or the picked latent. */
   preview(): void {
-    const { face, pack, form, phase, latent } = this.state;
-    if (face === null || pack === null || phase === 'applying' || phase === 'loading') return;
+    const { face, pack, form, phase, latent, photo, faceIndex } = this.state;
+    if (face === null || photo === null || pack === null || phase === 'applying' || phase === 'loading') return;
     const problem = formProblem(form, pack, latent);
     if (problem !== null) {
       this.dispatch({ type: 'warnings', warnings: [problem] });
       return;
     }
     const faceKey = usesLatent(form) ? latent!.faceKey : face.faceKey;
-    this.scheduler.request({ faceKey, edits: editsFor(form), resolution: previewResolution(pack) });
+    this.scheduler.request({ faceKey, edits: editsFor(form), resolution: previewResolution(pack), photoId: photo.photoId, face: faceIndex, size: PREVIEW_CROP_SIDE });
   }
 
   /** A W+ file from the offline optimiser: checked against the pack's W+, then rendered instead of the inversion. */

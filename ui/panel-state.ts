@@ -69,7 +69,9 @@ export interface PanelState {
   recipe: Recipe | null;
   /** A W+ file picked for the 'latent' method. */
   latent: LoadedLatent | null;
-  preview: { image: RgbaImage; channelsKept: number[] } | null;
+  /** The edited face pasted into the crop around it (what Apply writes, at preview size), and that crop unedited. */
+  preview: { image: RgbaImage; before: RgbaImage; channelsKept: number[] } | null;
+  /** The before/after toggle: show `preview.before` instead of `preview.image`. */
   showBefore: boolean;
   /** BetaTooHigh, shown under the β slider instead of as an error. */
   betaNote: string | null;
@@ -125,7 +127,7 @@ export type PanelAction =
   | { type: 'form'; form: EditForm }
   | { type: 'latent'; latent: LoadedLatent }
   | { type: 'preview-started' } // → previewing
-  | { type: 'preview-result'; image: RgbaImage; channelsKept: number[]; warnings: string[]; final: boolean }
+  | { type: 'preview-result'; image: RgbaImage; before: RgbaImage; channelsKept: number[]; warnings: string[]; final: boolean }
   | { type: 'preview-failed'; error: ShownError }
   | { type: 'toggle-before' }
   | { type: 'applying'; activity: string } // → applying
@@ -195,7 +197,7 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
     case 'preview-result':
       return {
         ...state,
-        preview: { image: action.image, channelsKept: action.channelsKept },
+        preview: { image: action.image, before: action.before, channelsKept: action.channelsKept },
         betaNote: null,
         error: action.final ? null : state.error, // a preview that works ends an earlier failure's banner
         warnings: action.warnings,

@@ -1,6 +1,7 @@
 // User story: "smiling" + "grey hair" at once. In the real panel (dist/ui.html in the host simulator) the user
-// stacks two presets, gives each its own α and β, applies, and Edit again on the result re-opens both rows
-// with their values; the recipe on the layer holds the stack.
+// stacks two presets, gives each its own α and β, compares the preview in place with the photo (before/after),
+// applies, and Edit again on the result re-opens both rows with their values; the recipe holds the stack.
+import type { Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentAsync, type Playground } from '../helpers/figma-host';
 import { openPanelPlaygroundAsync, SLOW, clickInPanelAsync, panelFrameAsync } from './panel-helpers';
@@ -13,6 +14,14 @@ afterAll(() => playground?.close());
 
 const SMILING = { kind: 'global', target: 'smiling face', neutral: 'face', alpha: 4.1, beta: 0.17 };
 const GREY = { kind: 'global', target: 'face with grey hair', neutral: 'face with hair', alpha: 10, beta: 0.15 };
+
+/** The preview canvas's size and pixels. */
+async function canvasPixelsAsync(frame: Frame): Promise<{ width: number; height: number; data: number[] }> {
+  return frame.evaluate(() => {
+    const canvas = document.querySelector('canvas[data-testid="preview-image"]') as HTMLCanvasElement;
+    return { width: canvas.width, height: canvas.height, data: [...canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data] };
+  });
+}
 
 const row = (i: number, testid: string) => `[data-testid="edit-row"][data-index="${i}"] [data-testid="${testid}"]`;
 
@@ -41,8 +50,23 @@ describe('An edit stack in the panel', () => {
     expect(await frame.textContent(row(0, 'edit-row-select'))).toBe('1. smiling face');
     expect(await frame.textContent(row(1, 'edit-row-select'))).toBe('2. face with grey hair');
 
-    // The preview shows the stack: wait for it, then Apply.
+    // The preview shows the stack in place: the photo around the face (not the small square render), with the
+    // edited face pasted in. B (outside text fields) and the button flip to the photo as it is and back.
     await frame.waitForSelector('main[data-phase="ready"] [data-testid="preview-image"][data-showing="after"]', SLOW);
+    const afterPixels = await canvasPixelsAsync(frame);
+    expect(afterPixels.width).toBeGreaterThan(100);
+    await frame.press(row(1, 'alpha-slider'), 'b');
+    expect(await frame.getAttribute('[data-testid="preview-image"]', 'data-showing')).toBe('before');
+    expect(await frame.getAttribute('[data-testid="before-after-toggle"]', 'aria-pressed')).toBe('true');
+    const beforePixels = await canvasPixelsAsync(frame);
+    expect([beforePixels.width, beforePixels.height]).toEqual([afterPixels.width, afterPixels.height]);
+    expect(beforePixels.data).not.toEqual(afterPixels.data);
+    await clickInPanelAsync(frame, '[data-testid="before-after-toggle"]');
+    expect(await frame.getAttribute('[data-testid="preview-image"]', 'data-showing')).toBe('after');
+    await frame.press('[data-testid="neutral-input"]', 'b'); // a letter in a text field, not the toggle
+    expect(await frame.getAttribute('[data-testid="preview-image"]', 'data-showing')).toBe('after');
+    await frame.press('[data-testid="neutral-input"]', 'Backspace');
+    expect(await frame.inputValue('[data-testid="neutral-input"]')).toBe('face with hair');
     await clickInPanelAsync(frame, '[data-testid="apply-button"]');
     await page.waitForFunction(() => window.facetextHost.toUi().some((m) => ['RESULT_APPLIED', 'APPLY_FAILED'].includes((m as { type: string }).type)), null, { timeout: 600_000, polling: 250 });
     const applied = await page.evaluate(() => window.facetextHost.toUi().find((m) => ['RESULT_APPLIED', 'APPLY_FAILED'].includes((m as { type: string }).type)));

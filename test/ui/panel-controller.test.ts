@@ -8,8 +8,8 @@ import { DEFAULT_PACK_URLS } from '../../ui/pack-source';
 import { activeRow, formProblem } from '../../ui/edit-form';
 import { vocabularyWarning } from '../../ui/known-words';
 import { PanelController } from '../../ui/panel-controller';
-import type { PackSummary, RenderOptions } from '../../ui/worker/engine-api';
-import type { PhotoFace } from '../../ui/worker/photo-api';
+import type { PackSummary } from '../../ui/worker/engine-api';
+import type { PhotoFace, PreviewPhotoOptions } from '../../ui/worker/photo-api';
 import type { Progress } from '../../contract/progress';
 
 const PACK: PackSummary = {
@@ -28,7 +28,7 @@ function setup({ faces = [face(0)], missing = [] as string[], renderError = null
   let handler: (message: ToUi) => void = () => undefined;
   const port: BridgePort = { post: (message) => sent.push(message), listen: (h) => { const prev = handler; handler = (m) => { prev(m); h(m); }; return () => undefined; } };
   const calls: { method: string; args: unknown }[] = [];
-  const renders: { request: RenderOptions; finish: () => void }[] = [];
+  const renders: { request: PreviewPhotoOptions; finish: () => void }[] = [];
   const engine: PanelEngine = {
     async loadPack(source) {
       calls.push({ method: 'loadPack', args: source });
@@ -47,9 +47,12 @@ function setup({ faces = [face(0)], missing = [] as string[], renderError = null
       calls.push({ method: 'faceFromWPlus', args: Array.from(wPlus) });
       return { faceKey: `wplus:${wPlus.join(',')}`, cached: false, timings: {} };
     },
-    render(request) {
+    render() {
+      throw new Error('the panel previews through previewPhoto');
+    },
+    previewPhoto(request) {
       calls.push({ method: 'render', args: request });
-      return new Promise((resolve, reject) => renders.push({ request, finish: () => (renderError ? reject(renderError) : resolve({ image: image(32), channelsKept: [7], warnings: [], timings: {} })) }));
+      return new Promise((resolve, reject) => renders.push({ request, finish: () => (renderError ? reject(renderError) : resolve({ image: image(32), before: image(32), crop: { left: 0, top: 0, right: 32, bottom: 32 }, channelsKept: [7], warnings: [], timings: {} })) }));
     },
     async composePhoto(options) {
       calls.push({ method: 'composePhoto', args: options });
@@ -161,7 +164,7 @@ describe('PanelController', () => {
     renders[0]!.finish();
     await tick();
     expect(renders.map((r) => (r.request.edits[0] as { alpha: number }).alpha)).toEqual([4.1, 5]);
-    expect(renders[1]!.request).toMatchObject({ faceKey: 'key-0', resolution: 32 });
+    expect(renders[1]!.request).toMatchObject({ faceKey: 'key-0', resolution: 32, photoId: 'p1', face: 0, size: 256 }); // pasted into the photo's crop
     renders[1]!.finish();
     await controller.previewsIdle();
     expect(controller.getState()).toMatchObject({ phase: 'ready', preview: { channelsKept: [7] } });

@@ -1,6 +1,6 @@
 // The photo pipeline's public types (photo-editor.ts): what the panel sends through comlink and gets back.
 // Plain records only; pixels cross as { width, height, data } with their buffers transferred.
-import type { EditSpec, Timings } from './engine-api';
+import type { EditSpec, RenderOptions, RenderResult, Timings } from './engine-api';
 import type { RgbaImage } from './image';
 
 /** One tfjs network: its weights manifest (`*-weights_manifest.json`, parsed) and its shards' bytes in manifest order. */
@@ -84,4 +84,24 @@ export interface ComposePhotoResult {
   channelsKept: number[];
   warnings: string[];
   timings: Timings;
+}
+
+/**
+ * The preview in place: render `faceKey` with `edits` at `resolution` (as Engine.render) and paste it into the
+ * crop of the photo around face `face`, as composePhoto pastes the full-size render (face/paste-preview.ts).
+ */
+export interface PreviewPhotoOptions extends RenderOptions {
+  photoId: string;
+  face: number;
+  /** Longest side of the preview, px (PREVIEW_SIDE_RANGE); the crop is never enlarged. */
+  size: number;
+}
+
+export interface PreviewPhotoResult extends RenderResult {
+  /** The crop with the edited face pasted in, colour-matched: what Apply writes there, at preview size. */
+  image: RgbaImage;
+  /** The same crop of the photo, unedited. */
+  before: RgbaImage;
+  /** Where the crop lies in the photo (pixel-index, right/bottom exclusive), before scaling to `size`. */
+  crop: { left: number; top: number; right: number; bottom: number };
 }

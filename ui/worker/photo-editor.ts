@@ -12,11 +12,12 @@ import { detectFaces, loadFaceModels as startFaceModels, type Face, type ModelFi
 import { MIN_IMAGE_SIDE } from './face/face-errors';
 import { fitPhoto } from './face/fit-photo';
 import { pasteBack } from './face/paste-back';
+import { pastePreview, previewScene, type PreviewScene } from './face/paste-preview';
 import { LruCache } from './cache';
 import type { RgbaImage } from './image';
 import type {
   ComposePhotoOptions, ComposePhotoResult, FaceModelBytes, FaceModelsInput, OpenPhotoOptions, OpenPhotoResult, PhotoFace,
-  SelectFaceOptions, SelectFaceResult,
+  PreviewPhotoOptions, PreviewPhotoResult, SelectFaceOptions, SelectFaceResult,
 } from './photo-api';
 import type { Progress, ProgressCallback } from '../../contract/progress';
 
@@ -35,6 +36,8 @@ interface Photo {
   notes: string[];
   /** Alignment at the encoder size per face index (the quad does not depend on the pack). */
   aligned: Map<string, AlignedFace>;
+  /** The crop each preview pastes into, per face and size: one per photo in practice (the panel's box). */
+  scenes: Map<string, PreviewScene>;
 }
 
 export class PhotoEditor {
@@ -73,7 +76,7 @@ export class PhotoEditor {
         const { quad, qsize } = faceQuad(face.landmarks);
         return { index, box: { ...face.box }, score: face.score, quad: quad.map(([x, y]) => [x, y]), quadSize: qsize, tooSmall: !(qsize >= MIN_FACE_QUAD_PX) };
       });
-      photo = { id, name, image: fitted.image, analysis: fitted.analysis, grey: fitted.grey, detected, faces, notes: fitted.notes, aligned: photo?.aligned ?? new Map() };
+      photo = { id, name, image: fitted.image, analysis: fitted.analysis, grey: fitted.grey, detected, faces, notes: fitted.notes, aligned: photo?.aligned ?? new Map(), scenes: photo?.scenes ?? new Map() };
       this.photos.set(id, photo);
     }
     return { photoId: id, width, height, faces: photo.faces.map(copyFace), notes: [...photo.notes] };
@@ -129,6 +132,31 @@ export class PhotoEditor {
     await (indices.length > 1 && latent === undefined ? this.engine.withEncoderOpen(editFaces) : editFaces());
     if (image === photo.image) throw new Error('composePhoto edited no face'); // unreachable: indices is never empty
     return { image, facesEdited: indices, channelsKept, warnings: [...new Set(warnings)], timings };
+  }
+
+  /**
+   * Renders a preview of the edits and pastes it into the crop around the face, with composePhoto's mask and
+   * colour match, so the preview shows what Apply writes (face/paste-preview.ts). The crop is cached per face.
+   */
+  async previewPhoto({ photoId, face, size, ...render }: PreviewPhotoOptions, onProgress?: ProgressCallback): Promise<PreviewPhotoResult> {
+    const photo = this.photo(photoId);
+    const index = checkFaceIndex(photo, face);
+    const scene = await this.previewSceneOf(photo, index, size);
+    const rendered = await this.engine.render(render, onProgress);
+    const started = performance.now();
+    const image = pastePreview(scene, photo.grey ? toGrey(rendered.image) : rendered.image);
+    const before = { width: scene.before.width, height: scene.before.height, data: new Uint8ClampedArray(scene.before.data) };
+    return { ...rendered, image, before, crop: { ...scene.crop }, timings: { ...rendered.timings, pastePreview: performance.now() - started } };
+  }
+
+  private async previewSceneOf(photo: Photo, index: number, size: number): Promise<PreviewScene> {
+    const key = `${index}@${size}`;
+    let scene = photo.scenes.get(key);
+    if (scene === undefined) {
+      scene = previewScene(photo.image, this.alignedFace(photo, index, (await this.engine.summary()).encoderSize).transform, size);
+      photo.scenes.set(key, scene);
+    }
+    return scene;
   }
 
   private photo(photoId: string): Photo {

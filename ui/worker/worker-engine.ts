@@ -8,7 +8,9 @@ import type {
   RenderOptions, RenderResolution, RenderResult, RuntimeOptions, RuntimeReport, WorkerEnvironment,
 } from './engine-api';
 import type { RgbaImage } from './image';
-import type { ComposePhotoOptions, ComposePhotoResult, FaceModelsInput, OpenPhotoOptions, OpenPhotoResult, SelectFaceOptions, SelectFaceResult } from './photo-api';
+import type {
+  ComposePhotoOptions, ComposePhotoResult, FaceModelsInput, OpenPhotoOptions, OpenPhotoResult, PreviewPhotoOptions, PreviewPhotoResult, SelectFaceOptions, SelectFaceResult,
+} from './photo-api';
 import { PhotoEditor } from './photo-editor';
 import { probeStorage } from './storage-probe';
 import type { ProgressCallback } from '../../contract/progress';
@@ -101,6 +103,11 @@ export class WorkerEngine {
   async composePhoto(options: ComposePhotoOptions, onProgress?: ProgressCallback): Promise<ComposePhotoResult> {
     const composed = await this.photoEditor().composePhoto(options, onProgress);
     return transfer(composed, [composed.image.data.buffer]);
+  }
+
+  async previewPhoto(options: PreviewPhotoOptions, onProgress?: ProgressCallback): Promise<PreviewPhotoResult> {
+    const preview = await this.photoEditor().previewPhoto(options, onProgress);
+    return transfer(preview, [preview.image.data.buffer, preview.before.data.buffer]);
   }
 
   checkEdits(edits: EditOptions['edits']): void {
