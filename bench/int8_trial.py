@@ -52,6 +52,21 @@ def _qdq_conv_nodes(x: str, weight: np.ndarray, out: str, axis: int, op: str, **
     return nodes, inits
 
 
+def up_conv_phases(weight: np.ndarray) -> np.ndarray:
+    """ConvTranspose(3×3, stride 2, no pad) weight [C_in, C_out, 3, 3] → one Conv(2×2, pads 1) weight [4·C_out, C_in,
+    2, 2] whose output channel groups are the output phases (row parity, column parity) in DepthToSpace DCR order:
+    DepthToSpace(2) of that conv, cropped to 2H+1, is the ConvTranspose. Even outputs 2m take x[m]·w0 + x[m−1]·w2,
+    odd ones 2m+1 take x[m]·w1; in the 1-padded input those are taps (1, 0) + (0, 2) and (1, 1)."""
+    c_in, c_out = weight.shape[:2]
+    taps = {0: [(0, 2), (1, 0)], 1: [(1, 1)]}  # output parity → [(tap in the padded input, kernel index)]
+    phases = np.zeros((4, c_out, c_in, 2, 2), np.float32)
+    for phase, (row, col) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
+        for tap_h, k_h in taps[row]:
+            for tap_w, k_w in taps[col]:
+                phases[phase, :, :, tap_h, tap_w] = weight[:, :, k_h, k_w].T
+    return phases.reshape(4 * c_out, c_in, 2, 2)
+
+
 def layers(folder: str) -> None:
     """The preview's layer kinds alone, float32 and int8: where onnxruntime-web's int8 kernels win or lose."""
     out = Path(folder)
@@ -91,13 +106,7 @@ def layers(folder: str) -> None:
     up = {"kernel_shape": [3, 3], "strides": [2, 2]}
     save(f"up{channels}x{size}-f32", channels, size, [helper.make_node("ConvTranspose", ["x", "w"], ["y"], **up)], [numpy_helper.from_array(w, "w")])
     save(f"up{channels}x{size}-qdq", channels, size, *_qdq_conv_nodes("x", w, "y", 1, "ConvTranspose", **up))
-    taps = {0: [(0, 2), (1, 0)], 1: [(1, 1)]}  # output parity → (tap in the 1-padded input, kernel index)
-    phases = np.zeros((4, channels, channels, 2, 2), np.float32)
-    for phase, (row, col) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):  # DepthToSpace DCR order
-        for tap_h, k_h in taps[row]:
-            for tap_w, k_w in taps[col]:
-                phases[phase, :, :, tap_h, tap_w] = w[:, :, k_h, k_w].T
-    phases = phases.reshape(4 * channels, channels, 2, 2)
+    phases = up_conv_phases(w)
     crop = [numpy_helper.from_array(np.array(v, np.int64), n) for n, v in
             (("starts", [0, 0]), ("ends", [2 * size + 1] * 2), ("axes", [2, 3]))]
     tail = [helper.make_node("DepthToSpace", ["p"], ["d"], blocksize=2, mode="DCR"), helper.make_node("Slice", ["d", "starts", "ends", "axes"], ["y"])]

@@ -112,3 +112,27 @@ def test_onnxruntime_web_runs_the_int8_graph_close_to_float(tmp_path):
     # 8-bit activations and weights through two convs: close, not equal.
     assert all(30 < p < 80 for p in report["psnrDb"]), report["psnrDb"]
     assert all(0 < d["relative"] < 0.05 for d in report["diff"]), report["diff"]
+
+
+def test_the_up_conv_as_one_phase_conv_is_exact():
+    """bench/int8_trial.py's packed-phase up-conv (the layer figure in bench/README.md) computes the ConvTranspose."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from int8_trial import up_conv_phases
+
+    rng = np.random.default_rng(7)
+    c_in, c_out, size = 3, 2, 5
+    x = rng.standard_normal((c_in, size, size))
+    w = rng.standard_normal((c_in, c_out, 3, 3)).astype(np.float32)
+    expected = np.zeros((c_out, 2 * size + 1, 2 * size + 1))
+    for i in range(size):
+        for j in range(size):
+            expected[:, 2 * i:2 * i + 3, 2 * j:2 * j + 3] += np.einsum("c,cokl->okl", x[:, i, j], w)
+    k = up_conv_phases(w)
+    padded = np.pad(x, ((0, 0), (1, 1), (1, 1)))
+    conv = np.zeros((4 * c_out, size + 1, size + 1))
+    for a in range(size + 1):
+        for b in range(size + 1):
+            conv[:, a, b] = np.einsum("ckl,ockl->o", padded[:, a:a + 2, b:b + 2], k)
+    # DepthToSpace, DCR: channel (row parity · 2 + column parity) · C + c → out[c, 2h + row parity, 2w + column parity]
+    spread = conv.reshape(2, 2, c_out, size + 1, size + 1).transpose(2, 3, 0, 4, 1).reshape(c_out, 2 * size + 2, 2 * size + 2)
+    np.testing.assert_allclose(spread[:, :2 * size + 1, :2 * size + 1], expected, atol=1e-5)
