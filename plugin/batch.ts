@@ -12,7 +12,7 @@ export interface BatchOptions {
   requestId: string;
   targets: readonly Target[];
   post: (message: ToUi) => void;
-  /** Writes one result layer (added, or an earlier result updated); its errors become the item's error. */
+  /** Writes one item's result (a new layer, or a frame copy that may hold earlier items too); its errors become the item's error. */
   applyAsync: (target: Target, reply: ApplyResult) => Promise<{ result: SceneNode; added: boolean }>;
   /** Lets Figma breathe between items (spec/platform.md §3: long loops freeze the editor). */
   yieldAsync?: () => Promise<void>;
@@ -36,6 +36,7 @@ export function startBatch({ requestId, targets, post, applyAsync, yieldAsync = 
     const total = targets.length;
     const errors: ItemError[] = [];
     const resultNodeIds: string[] = [];
+    let completed = 0;
     let done = 0;
     for (const [index, target] of targets.entries()) {
       if (cancelled) break;
@@ -48,7 +49,8 @@ export function startBatch({ requestId, targets, post, applyAsync, yieldAsync = 
         if (answer.type === 'ITEM_FAILED') throw new Error(answer.message);
         if (answer.nodeId !== node.id) throw new Error('The panel answered for another layer, so this image was skipped.');
         const { result, added } = await applyAsync(target, answer);
-        resultNodeIds.push(result.id);
+        completed += 1;
+        if (!resultNodeIds.includes(result.id)) resultNodeIds.push(result.id);
         post({ type: 'RESULT_APPLIED', requestId, index, resultNodeId: result.id, name: result.name, added });
       } catch (error) {
         errors.push({ nodeId: node.id, name: node.name, message: error instanceof Error ? error.message : String(error) });
@@ -59,7 +61,7 @@ export function startBatch({ requestId, targets, post, applyAsync, yieldAsync = 
       post({ type: 'BATCH_PROGRESS', requestId, done, total, failed: errors.length });
       await yieldAsync();
     }
-    const summary: BatchDone = { type: 'BATCH_DONE', requestId, completed: resultNodeIds.length, total, cancelled, resultNodeIds, errors };
+    const summary: BatchDone = { type: 'BATCH_DONE', requestId, completed, total, cancelled, resultNodeIds, errors };
     post(summary);
     return summary;
   };
@@ -75,9 +77,10 @@ export function startBatch({ requestId, targets, post, applyAsync, yieldAsync = 
   };
 }
 
-/** The figma.notify line for a finished batch. */
-export function batchNotice({ completed, total, cancelled, errors }: Pick<BatchDone, 'completed' | 'total' | 'cancelled' | 'errors'>): string {
+/** The figma.notify line for a finished batch; `skippedResults` facetext results in the selection were left alone. */
+export function batchNotice({ completed, total, cancelled, errors, skippedResults = 0 }: Pick<BatchDone, 'completed' | 'total' | 'cancelled' | 'errors'> & { skippedResults?: number }): string {
   const edited = `${completed} of ${total} image${total === 1 ? '' : 's'} edited`;
   const failed = errors.length > 0 ? `, ${errors.length} failed (${errors[0]!.name}: ${errors[0]!.message})` : '';
-  return cancelled ? `Batch cancelled: ${edited}, results kept${failed}` : `${edited}${failed}`;
+  const skipped = skippedResults > 0 ? `; ${skippedResults} facetext result${skippedResults === 1 ? '' : 's'} skipped (Edit again changes a result)` : '';
+  return `${cancelled ? `Batch cancelled: ${edited}, results kept` : edited}${failed}${skipped}`;
 }

@@ -1,12 +1,13 @@
 // One panel session: opens the panel, tells it what it works on (SHOW_COMMAND), keeps it told about the
 // selection, and routes each checked panel message to its job: target requests (target-requests.ts), writing
 // results (apply-result.ts), batches (batch.ts). Every ToPlugin message is handled here (exhaustive switch).
-import { applyResult, type EditAgainTarget } from './apply-result';
+import { applyBatchResult, applyResult, type EditAgainTarget } from './apply-result';
 import { batchNotice, startBatch, type Batch } from './batch';
 import { applyFailedFor, endSentence, parsePanelMessage } from './panel-messages';
 import { revealNodes } from './place-result';
 import type { CommandName, Recipe, ToPlugin, ToUi } from './protocol';
-import { findTargets, nothingUsableMessage, summarise, type FoundTargets } from './selection';
+import { FrameCopies } from './result-copy';
+import { findTargets, nothingUsableMessage, RESULT_REASON, summarise, type FoundTargets } from './selection';
 import { TargetRequests } from './target-requests';
 
 // Figma's recommended panel size for a narrow tool panel; themeColors gives the iframe Figma's CSS variables.
@@ -63,14 +64,16 @@ export async function showPanelAsync({ command, prompt = null, edit = null, erro
           post({ type: 'NOTHING_SELECTED', requestId: message.requestId, message: nothingUsableMessage(found.skipped) });
           return;
         }
+        const copies = new FrameCopies();
+        const skippedResults = found.skipped.filter((skipped) => skipped.reason === RESULT_REASON).length;
         const running = startBatch({
           requestId: message.requestId, targets: found.targets, post,
-          applyAsync: async (target, reply) => applyResult({ original: target.node, bytes: reply.bytes, recipe: reply.recipe, editAgain: edit }),
+          applyAsync: async (target, reply) => applyBatchResult({ target, bytes: reply.bytes, recipe: reply.recipe, copies }),
         });
         batch = running;
         running.done.then((summary) => {
           batch = null;
-          figma.notify(batchNotice(summary), { error: summary.errors.length > 0 && summary.completed === 0 });
+          figma.notify(batchNotice({ ...summary, skippedResults }), { error: summary.errors.length > 0 && summary.completed === 0 });
           return Promise.all(summary.resultNodeIds.map((id) => figma.getNodeByIdAsync(id)));
         }).then(
           (nodes) => revealNodes(nodes.filter((node): node is SceneNode => node !== null && 'visible' in node)),

@@ -1,7 +1,9 @@
 // Where a result goes and how it is written: a new rectangle beside the original (never touching it), or the
-// updated fill of an earlier result. Each write is all-or-nothing: what can fail runs before the document
-// changes, and a layer whose insertion fails is removed again.
-import { writeRecipe, type PreparedRecipe } from './recipe';
+// updated fill of an earlier result. A result is placed where it is drawn whole: frames clip their content by
+// default, so a spot cut off by a clipping frame is passed over for one beside that frame. Each write is
+// all-or-nothing: what can fail runs before the document changes, and a layer whose insertion fails is removed.
+import { RECIPE_KEY, writeRecipe, type PreparedRecipe } from './recipe';
+import { imagePaintOf } from './selection';
 
 /** Horizontal gap between an original and its result, in canvas px (Figma's default 8-px grid × 5). */
 export const RESULT_GAP = 40;
@@ -46,39 +48,84 @@ function isInsideInstance(node: BaseNode): boolean {
   return false;
 }
 
+/** Groups (and boolean operations) have no coordinate system of their own: their children use their parent's. */
+function sharesParentCoordinates(node: BaseNode): boolean {
+  return node.type === 'GROUP' || node.type === 'BOOLEAN_OPERATION';
+}
+
 /**
- * The layer the result is placed beside: the original, or the outermost auto-layout frame or instance
- * around it (the result then goes in that one's parent, at the original's height), so neither an
- * auto-layout flow nor an instance ever changes.
+ * Whether `box`, in `parent`'s child coordinates, is drawn whole: inside the bounds of every ancestor from
+ * `parent` up that clips its content (frames do by default). Rotation is not considered.
  */
-function placementAnchor(original: SceneNode): { anchor: SceneNode; offsetY: number } {
+export function fullyVisibleIn(parent: BaseNode, box: Box): boolean {
+  let { x, y } = box;
+  for (let at: BaseNode | null = parent; at !== null && at.type !== 'PAGE' && at.type !== 'DOCUMENT'; at = at.parent) {
+    const scene = at as SceneNode;
+    if ('clipsContent' in scene && scene.clipsContent && (x < 0 || y < 0 || x + box.width > scene.width || y + box.height > scene.height)) return false;
+    if (!sharesParentCoordinates(scene)) {
+      x += scene.x;
+      y += scene.y;
+    }
+  }
+  return true;
+}
+
+/** Where a result goes: a child of `parent` at `index`, at `box`. */
+export interface Placement {
+  parent: BaseNode & ChildrenMixin;
+  index: number;
+  box: Box;
+}
+
+/**
+ * Where a result of `size` for `original` goes, never changing a layer that exists. Right of the original in
+ * its parent (placeRightOf) when that spot is drawn whole; otherwise beside the parent, one level up, at the
+ * original's height – repeated while the spot would be cut off by a clipping frame, and always past an
+ * auto-layout frame (its flow would take the result in) or an instance (it takes no new children).
+ */
+export function placeBeside(original: SceneNode, size: { width: number; height: number }): Placement {
   let anchor: SceneNode = original;
   let offsetY = 0;
   const movable = (parent: BaseNode | null): parent is SceneNode => parent !== null && parent.type !== 'PAGE' && parent.type !== 'DOCUMENT' && parent.parent !== null;
-  while (movable(anchor.parent) && (isAutoLayout(anchor.parent) || isInsideInstance(anchor.parent))) {
-    offsetY += anchor.y;
-    anchor = anchor.parent;
+  for (;;) {
+    const parent = anchor.parent as BaseNode & ChildrenMixin;
+    const mustLeave = movable(parent) && (isAutoLayout(parent) || isInsideInstance(parent));
+    if (!mustLeave) {
+      const siblings = parent.children.filter((child) => child.id !== anchor.id && child.visible);
+      const box = placeRightOf(anchor, offsetY, size, siblings);
+      if (!movable(parent) || fullyVisibleIn(parent, box)) return { parent, index: parent.children.indexOf(anchor) + 1, box };
+    }
+    const up = parent as SceneNode;
+    offsetY += anchor.y - (sharesParentCoordinates(up) ? up.y : 0);
+    anchor = up;
   }
-  return { anchor, offsetY };
+}
+
+/** `fills` with every visible IMAGE paint of `oldHash` now showing `newHash` (crop, filters and scale mode kept). */
+export function withImageReplaced(fills: readonly Paint[], oldHash: string, newHash: string): Paint[] {
+  return fills.map((paint) => (paint.type === 'IMAGE' && paint.visible !== false && paint.imageHash === oldHash ? { ...paint, imageHash: newHash } : paint));
+}
+
+/** The result's fill: the original's image paint (crop, filters) showing the result, or a plain FILL for a render. */
+function resultPaint(original: SceneNode, hash: string): ImagePaint {
+  const paint = imagePaintOf(original);
+  return paint === null ? { type: 'IMAGE', imageHash: hash, scaleMode: 'FILL' } : { ...paint, imageHash: hash };
 }
 
 /**
  * A new rectangle beside `original` with `bytes` as its image fill, named `name`, carrying `recipe`. Same
- * size as the original, placed by placementAnchor and placeRightOf. Throws before creating anything when the
- * image cannot be stored (createImage), and removes the rectangle when inserting it fails.
+ * size as the original, placed by placeBeside. Throws before creating anything when the image cannot be
+ * stored (createImage), and removes the rectangle when any later step fails.
  */
 export function createResultLayer(original: SceneNode, bytes: Uint8Array, name: string, recipe: PreparedRecipe): RectangleNode {
   const image = figma.createImage(bytes);
-  const { anchor, offsetY } = placementAnchor(original);
-  const parent = anchor.parent as BaseNode & ChildrenMixin;
-  const siblings = parent.children.filter((child) => child.id !== anchor.id && child.visible);
-  const box = placeRightOf(anchor, offsetY, original, siblings);
+  const { parent, index, box } = placeBeside(original, original);
   const result = figma.createRectangle();
   try {
     result.name = name;
     result.resize(original.width, original.height);
-    result.fills = [{ type: 'IMAGE', imageHash: image.hash, scaleMode: 'FILL' }];
-    parent.insertChild(parent.children.indexOf(anchor) + 1, result);
+    result.fills = [resultPaint(original, image.hash)];
+    parent.insertChild(index, result);
     result.x = box.x;
     result.y = box.y;
     writeRecipe(result, recipe);
@@ -89,13 +136,26 @@ export function createResultLayer(original: SceneNode, bytes: Uint8Array, name: 
   return result;
 }
 
-/** Replaces a result layer's image fill, name and recipe (edit again), keeping its place and size. */
+/**
+ * Replaces the image a result layer shows (edit again, or a batch item in a frame copy), its name and recipe,
+ * keeping its place, size and other fills. On a failure the layer is put back as it was.
+ */
 export function replaceResultImage(result: SceneNode, bytes: Uint8Array, name: string, recipe: PreparedRecipe): void {
-  if (!('fills' in result)) throw new Error(`“${result.name}” cannot hold an image fill.`);
+  const shown = imagePaintOf(result);
+  if (!('fills' in result) || shown === null || shown.imageHash === null) throw new Error(`“${result.name}” no longer has an image fill to replace.`);
   const image = figma.createImage(bytes);
-  result.fills = [{ type: 'IMAGE', imageHash: image.hash, scaleMode: 'FILL' }];
-  result.name = name;
-  writeRecipe(result, recipe);
+  const before = { fills: result.fills as readonly Paint[], name: result.name, json: result.getPluginData(RECIPE_KEY), relaunch: result.getRelaunchData() };
+  try {
+    result.fills = withImageReplaced(before.fills, shown.imageHash, image.hash);
+    result.name = name;
+    writeRecipe(result, recipe);
+  } catch (error) {
+    result.fills = before.fills;
+    result.name = before.name;
+    result.setPluginData(RECIPE_KEY, before.json);
+    result.setRelaunchData(before.relaunch);
+    throw error;
+  }
 }
 
 /** Selects `nodes` and scrolls the canvas to them. */

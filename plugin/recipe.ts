@@ -5,6 +5,8 @@ import { parseRecipe, type ParseError, type Recipe } from '../contract/recipe';
 
 /** The plugin-data key that holds the recipe JSON. */
 export const RECIPE_KEY = 'recipe';
+/** The plugin-data key on a batch's copy of a frame: the id of the frame it copies (result-copy.ts). */
+export const RESULT_OF_KEY = 'resultOf';
 /** Figma's limit per plugin-data entry, key + value (spec/platform.md §2: 100 kB, enforced since May 2025). */
 export const PLUGIN_DATA_MAX_BYTES = 100_000;
 /** Figma shows at most 1000 characters of a relaunch description (plugin-typings `setRelaunchData`). */
@@ -49,6 +51,17 @@ export function readRecipe(node: BaseNode): Recipe | ParseError {
   if (data === '') return { error: `“${node.name}” has no facetext recipe: only layers facetext made can be edited again.` };
   const parsed = parseRecipe(data);
   return 'error' in parsed ? { error: `The recipe on “${node.name}” is damaged (${parsed.error}). Make a new edit from the original layer.` } : parsed;
+}
+
+/**
+ * Whether `node` is something facetext made: a layer with a recipe, a batch's frame copy, or a layer inside
+ * one. Targets skip these (a batch or a new edit never edits an edit by accident); Edit again is the way to
+ * change one. Figma copies plugin data when a layer is duplicated, so a duplicated result still counts.
+ */
+export function isResult(node: BaseNode): boolean {
+  if (node.getPluginData(RECIPE_KEY) !== '') return true;
+  for (let at: BaseNode | null = node; at !== null && at.type !== 'PAGE'; at = at.parent) if (at.getPluginData(RESULT_OF_KEY) !== '') return true;
+  return false;
 }
 
 /** `<original name> · <edits>`, or `<original name> · latent <file>[ + <edits>]`. */

@@ -1,4 +1,4 @@
-import { readRecipe } from '../recipe';
+import { readRecipe, RECIPE_KEY } from '../recipe';
 import { showPanelAsync } from '../panel-session';
 
 /**
@@ -7,7 +7,7 @@ import { showPanelAsync } from '../panel-session';
  * the panel with the reason in its error banner (and a notification) instead of failing.
  */
 export async function editAgainAsync(): Promise<void> {
-  const result = figma.currentPage.selection[0];
+  const result = editedLayer(figma.currentPage.selection[0]);
   if (result === undefined) {
     figma.notify('Select a layer facetext made, then click Edit again.', { error: true });
     await showPanelAsync({ command: 'edit-again', error: 'Select a layer facetext made, then click Edit again.' });
@@ -27,4 +27,14 @@ export async function editAgainAsync(): Promise<void> {
     return;
   }
   await showPanelAsync({ command: 'edit-again', edit: { recipe, result, source: source as SceneNode } });
+}
+
+/**
+ * The layer whose recipe Edit again opens: the selected one, or – for a batch's frame copy, which holds its
+ * recipes on the replaced image layers – the one edited layer inside it.
+ */
+function editedLayer(selected: SceneNode | undefined): SceneNode | undefined {
+  if (selected === undefined || selected.getPluginData(RECIPE_KEY) !== '' || !('findAll' in selected)) return selected;
+  const edited = selected.findAll((node) => node.getPluginData(RECIPE_KEY) !== '');
+  return edited.length === 1 ? edited[0] : selected;
 }

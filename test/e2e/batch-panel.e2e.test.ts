@@ -1,6 +1,7 @@
 // User story: "Batch edit selected frames…" over five portrait frames in the real panel (dist/ui.html in the
 // host simulator), cancelled with the panel's Cancel button while the second image is in flight: two results,
-// kept, and a summary.
+// kept, each a copy of its frame beside the row of frames, and a summary. The host holds item 2's image from the
+// panel until Cancel has reached the plugin, so "during item 2" is a condition, not a race with the engine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentAsync, type Playground } from '../helpers/figma-host';
 import { openPanelPlaygroundAsync, SLOW, clickInPanelAsync } from './panel-helpers';
@@ -26,12 +27,15 @@ describe('batch edit in the panel', () => {
     await frame.waitForSelector('main[data-phase="ready"]', SLOW);
     await frame.fill('[data-testid="prompt-input"]', 'old face');
     expect(await frame.textContent('[data-testid="apply-button"]')).toBe('Apply to 5 images');
+    await page.evaluate(() => window.facetextHost.holdBatchItem(1));
     await clickInPanelAsync(frame, '[data-testid="apply-button"]');
 
-    // Item 2 in flight: its TARGET_IMAGE has arrived.
-    await page.waitForFunction(() => window.facetextHost.toUi().some((m) => (m as { type: string; index?: number; requestId?: string }).type === 'TARGET_IMAGE' && (m as { index: number }).index === 1 && String((m as { requestId: string }).requestId).startsWith('batch')), null, { timeout: 300_000, polling: 100 });
-    expect(await frame.textContent('[data-testid="batch-progress"]')).toContain('1 of 5');
+    // Item 2 in flight: the plugin has sent its image, which waits in the host until Cancel has arrived.
+    await page.waitForFunction(() => window.facetextHost.heldForPanel() > 0, null, { timeout: 300_000, polling: 100 });
+    await frame.waitForSelector('[data-testid="batch-progress"]:has-text("1 of 5")', SLOW);
     await clickInPanelAsync(frame, '[data-testid="cancel-button"]');
+    await page.waitForFunction(() => window.facetextHost.fromUiLog.some((entry) => entry.startsWith('CANCEL_BATCH')), null, { timeout: 30_000, polling: 50 });
+    await page.evaluate(() => window.facetextHost.releaseToPanel());
     await page.waitForFunction(() => window.facetextHost.toUi().some((m) => (m as { type: string }).type === 'BATCH_DONE'), null, { timeout: 300_000, polling: 250 });
     await frame.waitForSelector('[data-testid="cancel-button"]', { state: 'detached', ...SLOW });
 
@@ -49,8 +53,14 @@ describe('batch edit in the panel', () => {
 
     const added = after.layers.filter((layer) => !before.layers.some((b) => b.id === layer.id));
     const face = (n: number) => after.layers.find((l) => l.name === `Face ${n}`)!;
-    expect(added.map((l) => [l.name, l.parent, l.x, l.y, l.width, l.height])).toEqual([1, 2].map((n) => [`Face ${n} · old face`, face(n).parent, 20 + 160 + 40, 20, 160, 160]));
-    for (const layer of added) expect(JSON.parse(layer.pluginData.recipe!)).toMatchObject({ version: 2, edits: [{ kind: 'global', target: 'old face', neutral: 'face', alpha: 4.1, beta: 0.15 }], packId: 'golden-tiny', faceIndex: 0, sourceNodeId: face(Number(layer.name[5])).id });
+    const copy = (n: number) => after.layers.find((l) => l.name === `Portrait ${n} · old face`)!;
+    expect(added.map((l) => [l.name, l.parent, l.x, l.y, l.width, l.height, l.drawn])).toEqual([
+      ['Portrait 1 · old face', after.layers.find((l) => l.name === 'Portrait 1')!.parent, 1120, 400, 200, 200, { x: 1120, y: 400, width: 200, height: 200 }],
+      ['Face 1 · old face', copy(1).id, 20, 20, 160, 160, { x: 1140, y: 420, width: 160, height: 160 }],
+      ['Portrait 2 · old face', after.layers.find((l) => l.name === 'Portrait 2')!.parent, 1360, 400, 200, 200, { x: 1360, y: 400, width: 200, height: 200 }],
+      ['Face 2 · old face', copy(2).id, 20, 20, 160, 160, { x: 1380, y: 420, width: 160, height: 160 }],
+    ]);
+    for (const layer of added.filter((l) => l.name.startsWith('Face'))) expect(JSON.parse(layer.pluginData.recipe!)).toMatchObject({ version: 2, edits: [{ kind: 'global', target: 'old face', neutral: 'face', alpha: 4.1, beta: 0.15 }], packId: 'golden-tiny', faceIndex: 0, sourceNodeId: face(Number(layer.name[5])).id });
     expect(after.layers.filter((layer) => before.layers.some((b) => b.id === layer.id))).toEqual(before.layers);
     for (const [name, digest] of Object.entries(before.digests)) expect(after.digests[name], name).toBe(digest);
     expect(playground.errors).toEqual([]);

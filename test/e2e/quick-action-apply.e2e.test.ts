@@ -22,15 +22,21 @@ describe('Edit with text… run from Quick Actions', () => {
     await page.waitForFunction(() => window.facetextHost.toUi().some((m) => ['RESULT_APPLIED', 'APPLY_FAILED'].includes((m as { type: string }).type)), null, { timeout: 540_000, polling: 250 });
     const after = { ...(await documentAsync(page)), ...(await page.evaluate(() => ({ toUi: window.facetextHost.toUi(), fromUi: [...window.facetextHost.fromUiLog], notifications: window.facetextHost.notifications() }))) };
 
-    // Up to the result: the command, the one image, the result. Then the plugin selects the new layer, which the
-    // panel follows (SELECTION_CHANGED, and a REQUEST_TARGET for it).
+    // Up to the result: the command, the one image, the result. Then the plugin selects the new layer; a result
+    // is no target (SELECTION_CHANGED lists it as skipped), so the panel stays on the original.
     const appliedAt = after.toUi.findIndex((m) => (m as { type: string }).type === 'RESULT_APPLIED');
     expect(after.toUi.slice(0, appliedAt + 1).map((m) => (m as { type: string }).type).filter((type) => type !== 'SELECTION_CHANGED')).toEqual(['SHOW_COMMAND', 'TARGET_IMAGE', 'RESULT_APPLIED']);
     expect(after.fromUi.slice(0, 3).map((entry) => entry.split(' ')[0])).toEqual(['UI_READY', 'REQUEST_TARGET', 'APPLY_RESULT']);
     expect(after.toUi[1]).toMatchObject({ type: 'TARGET_IMAGE', name: 'Astronaut', index: 0, total: 1, width: 256, height: 256, source: 'fill', byteLength: 120_518 });
     const applied = after.toUi[appliedAt] as { type: string; name: string; resultNodeId: string; index: number };
     expect(applied).toMatchObject({ type: 'RESULT_APPLIED', index: 0, name: 'Astronaut · smiling face' });
-    expect(after.toUi[appliedAt + 1]).toMatchObject({ type: 'SELECTION_CHANGED', selection: { targets: [{ nodeId: applied.resultNodeId, name: 'Astronaut · smiling face' }] } });
+    expect(after.toUi[appliedAt + 1]).toEqual({
+      type: 'SELECTION_CHANGED',
+      selection: {
+        targets: [], skipped: [{ nodeId: applied.resultNodeId, name: 'Astronaut · smiling face', reason: 'a facetext result' }],
+        message: '“Astronaut · smiling face” is a facetext result: to change its edit, click Edit again under Plugins in the right sidebar, or select the original photo for a new edit.',
+      },
+    });
     expect(after.notifications).toEqual([{ message: 'Added “Astronaut · smiling face”', error: false }]);
 
     const original = before.layers.find((l) => l.name === 'Astronaut')!;

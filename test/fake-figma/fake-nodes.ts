@@ -2,7 +2,9 @@
 // Scene nodes of the fake Figma document: the properties and methods facetext uses, with Figma's documented
 // behaviour – frozen fills arrays (assign a new array to change them), plugin data as strings of at most
 // 100 kB per entry, relaunch data, auto-layout frames that place their children, groups sized by their
-// children, and exportAsync rendering the node's pixels.
+// children, frames and instances that clip their content (Figma's default for a new frame), clone() (a deep
+// copy with new ids, plugin and relaunch data copied, parented under the page as the typings document), and
+// exportAsync rendering the node's pixels.
 import type { FakeDocument } from './fake-document';
 import { renderNodeAsync } from './render';
 
@@ -29,7 +31,8 @@ export class FakeNode implements Sized {
   layoutPositioning: 'AUTO' | 'ABSOLUTE' = 'AUTO';
   itemSpacing = 0;
   padding = 0;
-  clipsContent = false;
+  /** Figma turns "Clip content" on for every new frame; instances take it from their main component (on here). */
+  clipsContent: boolean;
   characters = '';
   private ownX = 0;
   private ownY = 0;
@@ -45,6 +48,7 @@ export class FakeNode implements Sized {
   ) {
     this.id = document.nextId();
     this.name = name;
+    this.clipsContent = type === 'FRAME' || type === 'INSTANCE';
     if (FILLABLE.has(type)) {
       let fills: readonly Paint[] = Object.freeze([]);
       Object.defineProperty(this, 'fills', {
@@ -159,6 +163,35 @@ export class FakeNode implements Sized {
     this.parent = null;
     this.removed = true;
     for (const child of this.findAll()) child.removed = true;
+  }
+
+  /**
+   * Figma's clone(): the node and its subtree with new ids; fills, layout, plugin data and relaunch data copied.
+   * The typings say the duplicate is parented under figma.currentPage; callers move it where they want it.
+   */
+  clone(): FakeNode {
+    this.assertAlive();
+    const copy = this.copyTree();
+    this.document.page.children.push(copy);
+    copy.parent = this.document.page;
+    return copy;
+  }
+
+  private copyTree(): FakeNode {
+    const copy = new FakeNode(this.document, this.type, this.name);
+    Object.assign(copy, {
+      visible: this.visible, layoutMode: this.layoutMode, layoutPositioning: this.layoutPositioning, itemSpacing: this.itemSpacing,
+      padding: this.padding, clipsContent: this.clipsContent, characters: this.characters,
+      ownX: this.ownX, ownY: this.ownY, ownWidth: this.ownWidth, ownHeight: this.ownHeight, relaunchData: { ...this.relaunchData },
+    });
+    for (const [key, value] of this.pluginData) copy.pluginData.set(key, value);
+    if ('fills' in this) copy.fills = this.fills;
+    for (const child of this.children) {
+      const childCopy = child.copyTree(); // built directly: an instance copy holds what its main component gives it
+      childCopy.parent = copy;
+      copy.children.push(childCopy);
+    }
+    return copy;
   }
 
   findAll(callback: (node: FakeNode) => boolean = () => true): FakeNode[] {

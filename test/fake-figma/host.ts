@@ -21,6 +21,9 @@ export interface LayerInfo {
   characters: string | null;
   pluginData: Record<string, string>;
   relaunch: Record<string, string>;
+  clipsContent: boolean;
+  /** The part of the layer Figma draws, in page coordinates: its box cut by every ancestor that clips; null if none. */
+  drawn: { x: number; y: number; width: number; height: number } | null;
 }
 
 const panelSlot = () => document.getElementById('panel-slot') ?? document.body;
@@ -45,9 +48,17 @@ class IframeUiHost implements UiHost {
     this.frame = frame;
     this.loaded = false;
   }
+  /** Test control: from the first message `hold` matches, messages wait (in order) until release(). */
+  hold: ((message: unknown) => boolean) | null = null;
+  readonly held: unknown[] = [];
   post(message: unknown): void {
-    if (this.loaded) this.deliver(message);
+    if (this.held.length > 0 || this.hold?.(message) === true) this.held.push(message);
+    else if (this.loaded) this.deliver(message);
     else this.queue.push(message); // Figma holds messages until the iframe has loaded
+  }
+  release(): void {
+    this.hold = null;
+    for (const message of this.held.splice(0)) this.post(message);
   }
   close(): void {
     this.frame?.remove();
@@ -104,6 +115,26 @@ async function buildSampleAsync(doc: FakeDocument): Promise<void> {
   portraits.forEach((bytes, i) => doc.createImageLayer({ bytes, name: `Demo portrait ${i + 1}`, x: i * 280, y: 900, width: 256, height: 256 }));
 }
 
+function pageBox(node: FakeNode): { x: number; y: number; width: number; height: number } {
+  const origin = node.parent?.childOrigin() ?? { x: 0, y: 0 };
+  return { x: origin.x + node.x, y: origin.y + node.y, width: node.width, height: node.height };
+}
+
+function drawnBox(node: FakeNode): LayerInfo['drawn'] {
+  let box = pageBox(node);
+  for (let at = node.parent; at !== null && at.type !== 'PAGE'; at = at.parent) {
+    if (!at.clipsContent || at.type === 'GROUP') continue;
+    const clip = pageBox(at);
+    const x = Math.max(box.x, clip.x);
+    const y = Math.max(box.y, clip.y);
+    const right = Math.min(box.x + box.width, clip.x + clip.width);
+    const bottom = Math.min(box.y + box.height, clip.y + clip.height);
+    if (right <= x || bottom <= y) return null;
+    box = { x, y, width: right - x, height: bottom - y };
+  }
+  return box;
+}
+
 function layerInfo(node: FakeNode): LayerInfo {
   const fills = 'fills' in node ? node.fills : [];
   const image = fills.find((paint) => paint.type === 'IMAGE') as ImagePaint | undefined;
@@ -114,6 +145,7 @@ function layerInfo(node: FakeNode): LayerInfo {
     characters: node.type === 'TEXT' ? node.characters : null,
     pluginData: Object.fromEntries(node.getPluginDataKeys().map((key) => [key, node.getPluginData(key)])),
     relaunch: node.getRelaunchData(),
+    clipsContent: node.clipsContent, drawn: drawnBox(node),
   };
 }
 
@@ -188,6 +220,27 @@ export class FigmaHostSimulator {
       }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+  }
+
+  /**
+   * Delays delivery to the panel (as a busy main thread or a slow postMessage may): from the first TARGET_IMAGE
+   * with index `index` on (only batches send an index above 0), messages wait in order until releaseToPanel(). Lets a test act while
+   * that batch item is in flight, on a condition rather than a race.
+   */
+  holdBatchItem(index: number): void {
+    this.ui.hold = (message) => {
+      const m = message as { type?: string; index?: number };
+      return m.type === 'TARGET_IMAGE' && m.index === index;
+    };
+  }
+
+  /** How many messages wait for releaseToPanel(). */
+  heldForPanel(): number {
+    return this.ui.held.length;
+  }
+
+  releaseToPanel(): void {
+    this.ui.release();
   }
 
   /** Quick Actions query mode: the suggestions for `query` typed into parameter `key`. */

@@ -1,6 +1,7 @@
 // The fake's rasteriser for exportAsync: solid and image fills (FILL = cover, FIT = contain) of a node
 // and its visible descendants, nearest-neighbour sampled, composited with source-over. Text is drawn as a
-// box of its fill at 40 % opacity, enough to tell "something is there" from an empty frame.
+// box of its fill at 40 % opacity, enough to tell "something is there" from an empty frame. A frame that
+// clips its content (clipsContent) cuts its descendants off at its bounds, as Figma draws it.
 import type { Rgba } from './codec';
 import type { FakeNode } from './fake-nodes';
 
@@ -11,16 +12,15 @@ export async function renderNodeAsync(root: FakeNode, scale: number): Promise<Rg
   const rootOrigin = root.parent?.childOrigin() ?? { x: 0, y: 0 };
   const left = rootOrigin.x + root.x;
   const top = rootOrigin.y + root.y;
-  const draw = async (node: FakeNode) => {
+  const draw = async (node: FakeNode, clip: Box) => {
     if (!node.visible) return;
-    if ('fills' in node) {
-      const origin = node.parent!.childOrigin();
-      const box = { x: (origin.x + node.x - left) * scale, y: (origin.y + node.y - top) * scale, width: node.width * scale, height: node.height * scale };
-      for (const paint of node.fills) await drawPaint(canvas, paint, box, node.type === 'TEXT' ? 0.4 : 1, node);
-    }
-    for (const child of node.children) await draw(child);
+    const origin = node.parent?.childOrigin() ?? { x: 0, y: 0 };
+    const box = { x: (origin.x + node.x - left) * scale, y: (origin.y + node.y - top) * scale, width: node.width * scale, height: node.height * scale };
+    if ('fills' in node) for (const paint of node.fills) await drawPaint(canvas, paint, box, node.type === 'TEXT' ? 0.4 : 1, node, clip);
+    const inner = node.clipsContent && node.type !== 'GROUP' ? intersect(clip, box) : clip;
+    for (const child of node.children) await draw(child, inner);
   };
-  await draw(root);
+  await draw(root, { x: 0, y: 0, width, height });
   return canvas;
 }
 
@@ -31,13 +31,19 @@ interface Box {
   height: number;
 }
 
-async function drawPaint(canvas: Rgba, paint: Paint, box: Box, opacityFactor: number, node: FakeNode): Promise<void> {
+function intersect(a: Box, b: Box): Box {
+  const x = Math.max(a.x, b.x);
+  const y = Math.max(a.y, b.y);
+  return { x, y, width: Math.max(0, Math.min(a.x + a.width, b.x + b.width) - x), height: Math.max(0, Math.min(a.y + a.height, b.y + b.height) - y) };
+}
+
+async function drawPaint(canvas: Rgba, paint: Paint, box: Box, opacityFactor: number, node: FakeNode, clip: Box): Promise<void> {
   if (paint.visible === false) return;
   const opacity = (paint.opacity ?? 1) * opacityFactor;
-  const x0 = Math.max(0, Math.round(box.x));
-  const y0 = Math.max(0, Math.round(box.y));
-  const x1 = Math.min(canvas.width, Math.round(box.x + box.width));
-  const y1 = Math.min(canvas.height, Math.round(box.y + box.height));
+  const x0 = Math.max(0, Math.round(clip.x), Math.round(box.x));
+  const y0 = Math.max(0, Math.round(clip.y), Math.round(box.y));
+  const x1 = Math.min(canvas.width, Math.round(clip.x + clip.width), Math.round(box.x + box.width));
+  const y1 = Math.min(canvas.height, Math.round(clip.y + clip.height), Math.round(box.y + box.height));
   if (paint.type === 'SOLID') {
     const rgba = [paint.color.r * 255, paint.color.g * 255, paint.color.b * 255, 255 * opacity];
     for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) blend(canvas, x, y, rgba);

@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EditRecipe, ToPlugin, ToUi } from '../../plugin/protocol';
 import { RECIPE_KEY } from '../../plugin/recipe';
+import { resultSelectedMessage } from '../../plugin/selection';
 import type { FakeDocument } from '../fake-figma/fake-document';
 import type { FakeFigma } from '../fake-figma/fake-figma';
 import type { FakeNode } from '../fake-figma/fake-nodes';
@@ -109,6 +110,35 @@ describe('plugin/main.ts single edit', () => {
     expect(photo.getPluginDataKeys()).toEqual([]);
     const stored = await figma.api.getImageByHash((photo.fills[0] as ImagePaint).imageHash!)!.getBytesAsync();
     expect(Buffer.from(stored).equals(Buffer.from(PHOTO))).toBe(true);
+  });
+
+  it('keeps the panel on the original after Apply: the selected result is no target, so a second Apply edits the original again', async () => {
+    const figma = await launchAsync('edit-with-text');
+    await send(figma, { type: 'UI_READY' });
+    await editAsync(figma, 'r1');
+    const result = doc.page.children[1]!;
+    expect(figma.api.currentPage.selection).toEqual([result]);
+    const message = resultSelectedMessage('Portrait · smiling face');
+    expect(received(figma, 'SELECTION_CHANGED')).toEqual([{ type: 'SELECTION_CHANGED', selection: { targets: [], skipped: [{ nodeId: result.id, name: result.name, reason: 'a facetext result' }], message } }]);
+    // The panel still holds r1's target (the original): its next Apply adds a second result of the original.
+    await send(figma, { type: 'APPLY_RESULT', requestId: 'r1', index: 0, nodeId: photo.id, bytes: solidPng(64, 48, [9, 9, 9]), width: 64, height: 48, recipe: EDIT });
+    expect(doc.page.children.map((node) => [node.name, node.x])).toEqual([['Portrait', 0], ['Portrait · smiling face', 720], ['Portrait · smiling face', 360]]);
+    expect(JSON.parse(doc.page.children[1]!.getPluginData(RECIPE_KEY)).sourceNodeId).toBe(photo.id);
+    // A new request with the result selected is answered with the result message, never with the result's image.
+    await send(figma, { type: 'REQUEST_TARGET', requestId: 'r2', index: 0 });
+    expect(figma.toUi.at(-1)).toEqual({ type: 'NOTHING_SELECTED', requestId: 'r2', message });
+  });
+
+  it('says “Edit with text…” on a result is a result and offers Edit again, in one line', async () => {
+    const first = await launchAsync('edit-with-text');
+    await editAsync(first, 'r1');
+    const result = doc.page.children[1]!;
+    const figma = await launchAsync('edit-with-text', { prompt: 'grey hair' }, [result]);
+    await send(figma, { type: 'UI_READY' });
+    const message = '“Portrait · smiling face” is a facetext result: to change its edit, click Edit again under Plugins in the right sidebar, or select the original photo for a new edit.';
+    expect(show(figma).selection).toEqual({ targets: [], skipped: [{ nodeId: result.id, name: result.name, reason: 'a facetext result' }], message });
+    expect(figma.notifications).toEqual([{ message, error: false }]);
+    expect(message).not.toContain('\n');
   });
 
   it('answers NOTHING_SELECTED, and notifies, when the selection has no image', async () => {

@@ -1,7 +1,7 @@
 /// <reference types="@figma/plugin-typings" />
 import { PNG } from 'pngjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createResultLayer, placeRightOf, RESULT_GAP } from '../../plugin/place-result';
+import { createResultLayer, fullyVisibleIn, placeRightOf, replaceResultImage, RESULT_GAP } from '../../plugin/place-result';
 import { prepareRecipe, RECIPE_KEY } from '../../plugin/recipe';
 import { exportScale, readTargetImageAsync } from '../../plugin/target-image';
 import { FakeFigma } from '../fake-figma/fake-figma';
@@ -110,6 +110,45 @@ describe('plugin/place-result.ts', () => {
     expect(result.parent).toBe(doc.page);
     expect({ x: result.x, y: result.y, width: result.width, height: result.height }).toEqual({ x: 100 + 200 + RESULT_GAP, y: 50 + 10 + 5, width: 100, height: 100 });
     expect(card.findAll().map((n) => n.name)).toEqual(['Inner', 'Photo']);
+  });
+
+  it('puts the result inside a clipping frame only where the frame shows it whole, else beside the frame', async () => {
+    const card = doc.create('FRAME', { name: 'Card', x: 300, y: 100, width: 200, height: 200 });
+    expect(card.clipsContent).toBe(true); // Figma's default for a new frame
+    const face = doc.createImageLayer({ bytes: RED, name: 'Face', parent: card, x: 20, y: 20, width: 160, height: 160 });
+    const beside = createResultLayer(scene(face), BLUE, 'Face · smiling face', RECIPE) as unknown as FakeNode;
+    // Right of the face (x = 220) would be cut off by the card: the result goes right of the card, at the face's height.
+    expect([beside.parent, beside.x, beside.y, beside.width, beside.height]).toEqual([doc.page, 300 + 200 + RESULT_GAP, 100 + 20, 160, 160]);
+    expect(card.children).toEqual([face]);
+
+    const board = doc.create('FRAME', { name: 'Board', x: 0, y: 400, width: 600, height: 200 });
+    const group = doc.create('GROUP', { name: 'Group', parent: board });
+    const photo = doc.createImageLayer({ bytes: RED, name: 'Photo', parent: group, x: 10, y: 30, width: 100, height: 100 });
+    const inside = createResultLayer(scene(photo), BLUE, 'Photo · smiling face', RECIPE) as unknown as FakeNode;
+    expect([inside.parent, inside.x, inside.y]).toEqual([group, 10 + 100 + RESULT_GAP, 30]);
+    expect(fullyVisibleIn(scene(group) as unknown as BaseNode, inside)).toBe(true);
+    // Drawn whole: the board's render shows the result's blue across its box.
+    const render = PNG.sync.read(Buffer.from(await board.exportAsync({ format: 'PNG' })));
+    const pixel = (x: number, y: number) => [...render.data.subarray((y * 600 + x) * 4, (y * 600 + x) * 4 + 3)];
+    expect([pixel(151, 31), pixel(249, 129), pixel(60, 80)]).toEqual([[0, 0, 255], [0, 0, 255], [255, 0, 0]]);
+
+    card.clipsContent = false; // a frame that does not clip shows the spot right of the face
+    const unclipped = createResultLayer(scene(face), BLUE, 'Face · old face', RECIPE) as unknown as FakeNode;
+    expect([unclipped.parent, unclipped.x, unclipped.y]).toEqual([card, 20 + 160 + RESULT_GAP, 20]);
+  });
+
+  it('replaces only the image the result shows, keeping its crop and other fills, and rolls back on a failure', () => {
+    const photo = doc.createImageLayer({ bytes: RED, name: 'Photo' });
+    const redHash = (photo.fills[0] as ImagePaint).imageHash!;
+    const backdrop: SolidPaint = { type: 'SOLID', color: { r: 0, g: 1, b: 0 } };
+    photo.fills = [backdrop, { type: 'IMAGE', imageHash: redHash, scaleMode: 'CROP', imageTransform: [[0.5, 0, 0.25], [0, 0.5, 0.25]] }];
+    replaceResultImage(scene(photo), BLUE, 'Photo · smiling face', RECIPE);
+    const blueHash = fake.api.createImage(BLUE).hash;
+    expect(photo.fills).toEqual([backdrop, { type: 'IMAGE', imageHash: blueHash, scaleMode: 'CROP', imageTransform: [[0.5, 0, 0.25], [0, 0.5, 0.25]] }]);
+    const before = { fills: photo.fills, name: photo.name, recipe: photo.getPluginData(RECIPE_KEY) };
+    const huge = { ...RECIPE, relaunch: 'x'.repeat(1001) }; // Figma refuses a relaunch description over 1000 characters
+    expect(() => replaceResultImage(scene(photo), RED, 'Photo · other', huge)).toThrow(/longer than 1000/);
+    expect({ fills: photo.fills, name: photo.name, recipe: photo.getPluginData(RECIPE_KEY) }).toEqual(before);
   });
 
   it('keeps fills arrays frozen, as Figma does', () => {

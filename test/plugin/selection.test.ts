@@ -1,6 +1,7 @@
 /// <reference types="@figma/plugin-typings" />
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { findTargets, summarise } from '../../plugin/selection';
+import { RECIPE_KEY, RESULT_OF_KEY } from '../../plugin/recipe';
+import { findTargets, RESULT_REASON, summarise } from '../../plugin/selection';
 import { FakeFigma } from '../fake-figma/fake-figma';
 import type { FakeDocument } from '../fake-figma/fake-document';
 import type { FakeNode } from '../fake-figma/fake-nodes';
@@ -65,5 +66,24 @@ describe('plugin/selection.ts', () => {
     const text = doc.create('TEXT', { name: 'T' });
     const ellipse = doc.create('ELLIPSE', { name: 'E' });
     expect(summarise(findTargets(nodes([box, text, ellipse]))).message).toMatch(/^“Box” is a rectangle layer without an image fill \(and 2 more layers without a photo\)\. Select/);
+  });
+
+  it('skips facetext results – a layer with a recipe, a frame copy and what is inside it – with the reason', () => {
+    const photo = doc.createImageLayer({ bytes: PHOTO, name: 'Photo' });
+    const result = doc.createImageLayer({ bytes: PHOTO, name: 'Photo · smile' });
+    result.setPluginData(RECIPE_KEY, '{}');
+    const board = doc.create('FRAME', { name: 'Board', width: 900, height: 300 });
+    const card = doc.create('FRAME', { name: 'Card', parent: board });
+    const face = doc.createImageLayer({ bytes: PHOTO, name: 'Face', parent: card });
+    const copy = doc.create('FRAME', { name: 'Card · smile', parent: board });
+    copy.setPluginData(RESULT_OF_KEY, card.id);
+    const copiedFace = doc.createImageLayer({ bytes: PHOTO, name: 'Face copy', parent: copy });
+    const found = findTargets(nodes([photo, result, board, copy]));
+    expect(found.targets).toEqual([{ node: photo, source: 'fill' }, { node: face, source: 'fill', within: board }]);
+    expect(found.skipped).toEqual([
+      { nodeId: result.id, name: 'Photo · smile', reason: RESULT_REASON },
+      { nodeId: copiedFace.id, name: 'Face copy', reason: RESULT_REASON },
+      { nodeId: copy.id, name: 'Card · smile', reason: RESULT_REASON },
+    ]);
   });
 });

@@ -398,3 +398,28 @@ describe('PanelController', () => {
     expect(renders.map((r) => r.request.edits.length)).toEqual([1]);
   });
 });
+
+describe('PanelController after Apply', () => {
+  it('stays on the original when the plugin selects the new result, so a second Apply edits the original again', async () => {
+    const { sent, emit, controller, renders } = setup();
+    emit(show({ prompt: null }));
+    await tick();
+    const request = sent.find((m) => m.type === 'REQUEST_TARGET') as Extract<ToPlugin, { type: 'REQUEST_TARGET' }>;
+    emit(targetImage(request.requestId));
+    await tick();
+    renders.forEach((r) => r.finish());
+    await tick();
+    controller.setForm({ prompt: 'smiling face' });
+    for (const round of [1, 2]) {
+      controller.apply();
+      await tick();
+      emit({ type: 'RESULT_APPLIED', requestId: request.requestId, index: 0, resultNodeId: `9:${round}`, name: 'Photo 0 · smiling face', added: true });
+      // The plugin selects the result; results are no targets, so the selection holds none and says why.
+      emit({ type: 'SELECTION_CHANGED', selection: { targets: [], skipped: [{ nodeId: `9:${round}`, name: 'Photo 0 · smiling face', reason: 'a facetext result' }], message: '“Photo 0 · smiling face” is a facetext result…' } });
+      await tick();
+      expect(controller.getState()).toMatchObject({ phase: 'ready', target: { nodeId: '1:0' }, error: null });
+    }
+    expect(sent.filter((m) => m.type === 'REQUEST_TARGET')).toHaveLength(1);
+    expect(sent.filter((m) => m.type === 'APPLY_RESULT').map((m) => [m.requestId, m.nodeId])).toEqual([[request.requestId, '1:0'], [request.requestId, '1:0']]);
+  });
+});
