@@ -24,8 +24,15 @@ afterEach(() => {
 describe('describeAdapter', () => {
   it('calls SwiftShader (as Chromium reports it) a software adapter', async () => {
     expect(await describeAdapter({ info: SWIFTSHADER_INFO })).toEqual({
-      vendor: 'google', architecture: 'swiftshader', device: '', description: '', software: true, infoAvailable: true,
+      vendor: 'google', architecture: 'swiftshader', device: '', description: '', software: true, infoAvailable: true, shaderF16: false,
     });
+  });
+
+  it("reports whether the adapter offers 'shader-f16' (what a float16-compute graph would need)", async () => {
+    const features = (names: string[]) => ({ has: (name: string) => names.includes(name) });
+    expect((await describeAdapter({ info: SWIFTSHADER_INFO, features: features(['shader-f16', 'timestamp-query']) })).shaderF16).toBe(true);
+    expect((await describeAdapter({ info: SWIFTSHADER_INFO, features: features(['timestamp-query']) })).shaderF16).toBe(false);
+    expect((await describeAdapter({})).shaderF16).toBe(false);
   });
 
   it('reads isFallbackAdapter from the info or the adapter, and software names from any field', async () => {

@@ -48,6 +48,11 @@ export interface GpuAdapterReport {
   software: boolean;
   /** False when the adapter exposed no info at all (then `software` only reflects isFallbackAdapter). */
   infoAvailable: boolean;
+  /**
+   * The adapter offers 'shader-f16' (float16 arithmetic in shaders), which ORT requests when present. Only a graph
+   * that computes in float16 would use it: today's packs store float16 weights but compute in float32 (bench/README.md).
+   */
+  shaderF16: boolean;
 }
 
 export class OrtRuntime {
@@ -230,6 +235,7 @@ interface AdapterInfoLike {
 
 interface AdapterLike {
   info?: AdapterInfoLike;
+  features?: { has(feature: string): boolean };
   isFallbackAdapter?: boolean;
   requestAdapterInfo?: () => Promise<AdapterInfoLike>;
 }
@@ -272,7 +278,7 @@ export async function describeAdapter(adapter: AdapterLike): Promise<GpuAdapterR
   };
   const named = SOFTWARE_RENDERER.test([report.vendor, report.architecture, report.device, report.description].join(' '));
   const fallback = info?.isFallbackAdapter === true || adapter.isFallbackAdapter === true;
-  return { ...report, software: named || fallback, infoAvailable: info !== undefined };
+  return { ...report, software: named || fallback, infoAvailable: info !== undefined, shaderF16: adapter.features?.has('shader-f16') === true };
 }
 
 /** "SwiftShader", "llvmpipe", …: what to call a software adapter in a message. */
