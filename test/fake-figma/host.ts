@@ -97,7 +97,8 @@ async function buildSampleAsync(doc: FakeDocument): Promise<void> {
   ]);
   doc.createImageLayer({ bytes: face, name: 'Astronaut', x: 0, y: 0, width: 256, height: 256 });
   doc.create('TEXT', { name: 'Caption', x: 0, y: 280, width: 256, height: 24 }).characters = 'Our crew';
-  doc.create('TEXT', { name: 'Demo pack note', x: 280, y: 0, width: 400, height: 200 }).characters =
+  // Under the caption, not right of the photo: that spot is where the photo's result goes (place-result.ts).
+  doc.create('TEXT', { name: 'Demo pack note', x: 0, y: 308, width: 940, height: 88 }).characters =
     'Note: the demo pack draws a cartoon face. On this photo it pastes one over the real face; real results need ' +
     'a full model pack (Model pack…). The portraits at the bottom are the demo\'s own faces.';
   doc.createImageLayer({ bytes: noFace, name: 'Texture', x: 700, y: 0, width: 256, height: 256 });
