@@ -13,7 +13,9 @@ export async function editAgainAsync(): Promise<void> {
     await showPanelAsync({ command: 'edit-again', error: 'Select a layer facetext made, then click Edit again.' });
     return;
   }
-  const recipe = readRecipe(result);
+  const recipe = editedCount(result) > 1
+    ? { error: `“${result.name}” holds ${editedCount(result)} edited photos: select the one to change inside it, then click Edit again.` }
+    : readRecipe(result);
   if ('error' in recipe) {
     figma.notify(recipe.error, { error: true });
     await showPanelAsync({ command: 'edit-again', error: recipe.error });
@@ -37,4 +39,9 @@ function editedLayer(selected: SceneNode | undefined): SceneNode | undefined {
   if (selected === undefined || selected.getPluginData(RECIPE_KEY) !== '' || !('findAll' in selected)) return selected;
   const edited = selected.findAll((node) => node.getPluginData(RECIPE_KEY) !== '');
   return edited.length === 1 ? edited[0] : selected;
+}
+
+/** How many layers with a recipe a selected layer without one holds (a frame copy may hold several). */
+function editedCount(node: SceneNode): number {
+  return node.getPluginData(RECIPE_KEY) === '' && 'findAll' in node ? node.findAll((child) => child.getPluginData(RECIPE_KEY) !== '').length : 0;
 }

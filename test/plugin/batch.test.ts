@@ -192,6 +192,27 @@ describe('batch results: frame copies beside their frames', () => {
     expect(doc.page.children.map((node) => node.name)).toEqual(['Frame 1', 'Frame 1 · old face', 'Frame 2', 'Frame 3', 'Frame 4', 'Frame 5']);
   });
 
+  it('asks which photo when Edit again is clicked on a frame copy that holds two edited photos', async () => {
+    const doc = newDocument();
+    const card = doc.create('FRAME', { name: 'Card', width: 300, height: 120 });
+    doc.createImageLayer({ bytes: solidPng(8, 8, [1, 2, 3]), name: 'Ann', parent: card, x: 10, y: 10 });
+    doc.createImageLayer({ bytes: solidPng(8, 8, [4, 5, 6]), name: 'Bob', parent: card, x: 150, y: 10 });
+    doc.selection = [card];
+    const first = await startPluginAsync(doc);
+    first.run('batch-edit');
+    await settleAsync();
+    const copy = doc.node((await runBatchAsync(first, 'b1')).resultNodeIds[0]!)!;
+    doc.selection = [copy];
+    const again = await startPluginAsync(doc);
+    again.run('edit-again');
+    await settleAsync();
+    const error = '“Card · old face” holds 2 edited photos: select the one to change inside it, then click Edit again.';
+    expect(again.notifications).toEqual([{ message: error, error: true }]);
+    again.fromUi({ type: 'UI_READY' } satisfies ToPlugin);
+    await settleAsync();
+    expect(again.toUi[0]).toMatchObject({ type: 'SHOW_COMMAND', command: 'edit-again', recipe: null, error });
+  });
+
   it('leaves nothing behind when writing a copy fails part-way, and reports the item as failed', async () => {
     const { doc, frames } = fiveFrames();
     doc.selection = frames.slice(0, 2);
