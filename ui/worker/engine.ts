@@ -123,6 +123,11 @@ export class Engine {
     return this.summary();
   }
 
+  /** Whether a pack is loaded (summary() and every edit need one). */
+  hasPack(): boolean {
+    return this.state !== undefined;
+  }
+
   /** The loaded pack, as loadPack reported it. */
   async summary(): Promise<PackSummary> {
     const { pack, loaded } = this.requireState();

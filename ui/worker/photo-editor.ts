@@ -3,14 +3,16 @@
 //
 //   openPhoto:    RGBA ─fitPhoto (≤ 4096 px, matte, grey?)→ detectFaces → faces + quads      cached per photo
 //   selectFace:   face ─alignFace(encoderSize)→ aligned ─Engine.invert→ faceKey              aligned cached per face
+//                 (a demo pack takes a square image with no face whole as its aligned face: face/own-framing.ts)
 //   composePhoto: each face: Engine.render(full) ─(grey?)→ pasteBack through its alignment   pixels outside masks kept
 //                 (a given latent W+ replaces the face's inversion: an optimised result, pasted the same way)
 import { INVERT_STEPS, renderSteps, type Engine } from './engine';
 import { EngineError } from './errors';
-import { alignFace, faceQuad, MIN_FACE_QUAD_PX, type AlignedFace } from './face/align';
+import { alignFace, faceQuad, MIN_FACE_QUAD_PX } from './face/align';
 import { detectFaces, loadFaceModels as startFaceModels, type Face, type ModelFiles, type WeightsManifest } from './face/detect';
 import { MIN_IMAGE_SIDE } from './face/face-errors';
 import { fitPhoto } from './face/fit-photo';
+import { alignWholeImage, OWN_FRAMING_NOTE, takesWholeImage, wholeImageFace, type FaceAlignment } from './face/own-framing';
 import { pasteBack } from './face/paste-back';
 import { pastePreview, previewScene, type PreviewScene } from './face/paste-preview';
 import { LruCache } from './cache';
@@ -32,10 +34,12 @@ interface Photo {
   analysis: RgbaImage;
   grey: boolean;
   detected: Face[];
+  /** No face was detected and the demo pack takes the whole image as its face (face/own-framing.ts). */
+  wholeImage: boolean;
   faces: PhotoFace[];
   notes: string[];
   /** Alignment at the encoder size per face index (the quad does not depend on the pack). */
-  aligned: Map<string, AlignedFace>;
+  aligned: Map<string, FaceAlignment>;
   /** The crop each preview pastes into, per face and size: one per photo in practice (the panel's box). */
   scenes: Map<string, PreviewScene>;
 }
@@ -71,12 +75,14 @@ export class PhotoEditor {
     let photo = this.photos.get(id);
     if (photo === undefined || photo.name !== name) {
       const detected = photo?.detected ?? (await detectFaces(fitted.analysis));
-      if (detected.length === 0) throw new EngineError('NoFace', `No face found in ${name}. Select a photo with a clearly visible, roughly frontal face.`);
-      const faces = detected.map((face, index): PhotoFace => {
+      const wholeImage = detected.length === 0 && (await this.packTakesWholeImage(fitted.image));
+      if (detected.length === 0 && !wholeImage) throw new EngineError('NoFace', `No face found in ${name}. Select a photo with a clearly visible, roughly frontal face.`);
+      const faces = wholeImage ? [wholeImageFace(fitted.image)] : detected.map((face, index): PhotoFace => {
         const { quad, qsize } = faceQuad(face.landmarks);
         return { index, box: { ...face.box }, score: face.score, quad: quad.map(([x, y]) => [x, y]), quadSize: qsize, tooSmall: !(qsize >= MIN_FACE_QUAD_PX) };
       });
-      photo = { id, name, image: fitted.image, analysis: fitted.analysis, grey: fitted.grey, detected, faces, notes: fitted.notes, aligned: photo?.aligned ?? new Map(), scenes: photo?.scenes ?? new Map() };
+      const notes = wholeImage ? [...fitted.notes, OWN_FRAMING_NOTE] : fitted.notes;
+      photo = { id, name, image: fitted.image, analysis: fitted.analysis, grey: fitted.grey, detected, wholeImage, faces, notes, aligned: photo?.aligned ?? new Map(), scenes: photo?.scenes ?? new Map() };
       this.photos.set(id, photo);
     }
     return { photoId: id, width, height, faces: photo.faces.map(copyFace), notes: [...photo.notes] };
@@ -159,6 +165,12 @@ export class PhotoEditor {
     return scene;
   }
 
+  /** Whether the loaded pack takes a photo without a detected face whole (face/own-framing.ts); no pack, no. */
+  private async packTakesWholeImage(image: RgbaImage): Promise<boolean> {
+    if (!this.engine.hasPack()) return false;
+    return takesWholeImage(await this.engine.summary(), image);
+  }
+
   private photo(photoId: string): Photo {
     const photo = this.photos.get(photoId);
     if (photo === undefined) {
@@ -167,7 +179,7 @@ export class PhotoEditor {
     return photo;
   }
 
-  private async invertFace(photo: Photo, index: number, onProgress?: ProgressCallback): Promise<{ aligned: AlignedFace; faceKey: string; timings: Record<string, number> }> {
+  private async invertFace(photo: Photo, index: number, onProgress?: ProgressCallback): Promise<{ aligned: FaceAlignment; faceKey: string; timings: Record<string, number> }> {
     const started = performance.now();
     const aligned = this.alignedFace(photo, index, (await this.engine.summary()).encoderSize);
     const align = performance.now() - started;
@@ -176,13 +188,13 @@ export class PhotoEditor {
   }
 
   /** The face aligned for the encoder (cached per size). Throws FaceTooSmall for a face under MIN_FACE_QUAD_PX. */
-  private alignedFace(photo: Photo, index: number, encoderSize: number): AlignedFace {
+  private alignedFace(photo: Photo, index: number, encoderSize: number): FaceAlignment {
     const info = photo.faces[index];
     if (info.tooSmall) throw tooSmall(photo, info);
     const key = `${index}@${encoderSize}`;
     let aligned = photo.aligned.get(key);
     if (aligned === undefined) {
-      aligned = alignFace(photo.analysis, photo.detected[index].landmarks, { outputSize: encoderSize, name: photo.name });
+      aligned = photo.wholeImage ? alignWholeImage(photo.analysis, encoderSize) : alignFace(photo.analysis, photo.detected[index].landmarks, { outputSize: encoderSize, name: photo.name });
       photo.aligned.set(key, aligned);
     }
     return aligned;
