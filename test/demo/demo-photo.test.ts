@@ -8,12 +8,10 @@ import { readImageFile } from '../../cli/image-file';
 import { packFromDirectory } from '../../cli/read-pack-dir';
 import { DEFAULT_ALPHA, DEFAULT_BETA } from '../../contract/edit-spec';
 import { Engine } from '../../ui/worker/engine';
-import { OWN_FRAMING_NOTE } from '../../ui/worker/face/own-framing';
+import { OWN_FRAMING_NOTE, takesWholeImage } from '../../ui/worker/face/own-framing';
 import type { RgbaImage } from '../../ui/worker/image';
 import { PhotoEditor } from '../../ui/worker/photo-editor';
 import { encoderInput } from '../../ui/worker/render/to-rgba';
-import { GOLDEN_TINY_PACK } from '../helpers/golden';
-import { failure } from '../helpers/failure';
 import { DEMO_PACK, DESIGN, DemoPack, SAMPLES } from './demo-pack';
 
 let engine: Engine;
@@ -54,13 +52,9 @@ describe('demo portraits in the photo pipeline', () => {
     expect(sign * (after[attribute]! - before[attribute]!)).toBeGreaterThan(0.3);
   });
 
-  it('still finds no face in a square image without one for a real pack, nor in a non-square one for the demo pack', async () => {
-    const wide: RgbaImage = { width: 160, height: 128, data: new Uint8ClampedArray(160 * 128 * 4).fill(200) };
-    expect(await failure(() => editor.openPhoto(wide, { name: 'wide' }))).toMatchObject({ name: 'NoFace' });
-    const real = new Engine();
-    await real.useLoadedPack(await packFromDirectory(GOLDEN_TINY_PACK));
-    const realEditor = new PhotoEditor(real);
-    expect(await failure(() => realEditor.openPhoto(portrait, { name: 'Demo portrait 1' }))).toMatchObject({ name: 'NoFace' });
-    await real.dispose();
+  it('is the demo pack\'s only, and for square images only: a real pack or a wide image still finds no face', () => {
+    expect(takesWholeImage({ demo: true }, { width: 256, height: 256 })).toBe(true);
+    expect(takesWholeImage({ demo: false }, { width: 256, height: 256 })).toBe(false);
+    expect(takesWholeImage({ demo: true }, { width: 300, height: 256 })).toBe(false);
   });
 });
