@@ -32,7 +32,11 @@ export async function showPanelAsync({ command, prompt = null, edit = null, erro
     edit !== null
       ? { targets: findTargets([edit.source]).targets.filter((target) => target.node.id === edit.source.id), skipped: [] }
       : findTargets(figma.currentPage.selection);
-  const post = (message: ToUi) => figma.ui.postMessage(message);
+  // A hosted panel (a page with its own origin, ARCHITECTURE.md "Hosted mode") says its origin with its first
+  // message; from then on Figma delivers our messages only to a document of that origin, never to a page the
+  // frame was navigated to since [doc: figma-ui-postmessage, option origin].
+  let panelOrigin: string | null = null;
+  const post = (message: ToUi) => figma.ui.postMessage(message, panelOrigin === null ? undefined : { origin: panelOrigin });
   const requests = new TargetRequests(targetsNow, post);
   let batch: Batch | null = null;
 
@@ -122,7 +126,9 @@ export async function showPanelAsync({ command, prompt = null, edit = null, erro
     }
   };
 
-  figma.ui.onmessage = (raw: unknown) => {
+  figma.ui.onmessage = (raw: unknown, properties?: OnMessageProperties) => {
+    const origin = properties?.origin;
+    if (panelOrigin === null && typeof origin === 'string' && /^https?:\/\//.test(origin)) panelOrigin = origin;
     const message = parsePanelMessage(raw);
     if (!('refused' in message)) return handle(message);
     const failed = applyFailedFor(raw, message.refused);

@@ -1,6 +1,9 @@
-// npm start: serves the playground, dist/ and the model packs on http://127.0.0.1:8787
-// (the manifest's devAllowedDomains lets the plugin fetch packs from http://localhost:8787 in development).
-//   /            playground/index.html – dist/ui.html in a null-origin iframe, with a stand-in for Figma
+// npm start: serves the playground, dist/ and the model packs on http://127.0.0.1:8787, and the hosted panel
+// (dist/hosted/) on another origin, http://127.0.0.1:8788 (the manifest's devAllowedDomains lets the plugin reach
+// both as localhost in development).
+//   /            playground/index.html – dist/ui.html in a null-origin iframe, with a stand-in for Figma;
+//                /?ui=hosted shows the hosted panel instead, as Figma shows a non-null-origin UI
+//   /hosted-loader.html  the loader ui.html becomes in hosted mode, pointing at this server's hosted origin
 //   /dist/…      the build
 //   /packs/…     models/packs/…, with Access-Control-Allow-Origin: * (the plugin iframe's origin is null)
 //   /fake-figma/host.js  the host simulator (test/fake-figma/host.ts + the fake Figma API), bundled on first request
@@ -9,24 +12,28 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hostedLoaderHtml } from './hosted-loader.mjs';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const PORT = Number(process.env.PORT ?? 8787);
 const HOST = '127.0.0.1';
+const PACKS = { prefix: '/packs/', dir: join(ROOT, 'models/packs') };
 const ROUTES = [
-  { prefix: '/packs/', dir: join(ROOT, 'models/packs') },
+  PACKS,
   { prefix: '/dist/', dir: join(ROOT, 'dist') },
   { prefix: '/', dir: join(ROOT, 'playground') },
 ];
+// The hosted origin serves what a team's static host would: the panel page and its assets, and packs.
+const HOSTED_ROUTES = [PACKS, { prefix: '/', dir: join(ROOT, 'dist/hosted') }];
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json',
   '.wasm': 'application/wasm', '.onnx': 'application/octet-stream', '.f32': 'application/octet-stream', '.gz': 'application/gzip',
 };
 
 /** The file a URL path names, or undefined; never a path outside the route's folder. */
-export function resolveRequest(urlPath) {
+export function resolveRequest(urlPath, routes = ROUTES) {
   const path = decodeURIComponent(urlPath.split('?')[0]);
-  const route = ROUTES.find((r) => path.startsWith(r.prefix));
+  const route = routes.find((r) => path.startsWith(r.prefix));
   if (route === undefined) return undefined;
   let file = resolve(route.dir, `.${sep}${path.slice(route.prefix.length)}`);
   if (file !== route.dir && !file.startsWith(route.dir + sep)) return undefined;
@@ -43,18 +50,16 @@ function hostScriptAsync() {
   return hostScript;
 }
 
-export function startServer({ port = PORT, host = HOST } = {}) {
-  const server = createServer((request, response) => {
-    if (request.method === 'GET' && request.url?.split('?')[0] === HOST_SCRIPT) {
-      hostScriptAsync().then(
-        (script) => response.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(script),
-        (error) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`Cannot bundle the host simulator: ${error.message}\n`),
-      );
-      return;
-    }
-    const file = request.method === 'GET' || request.method === 'HEAD' ? resolveRequest(request.url ?? '/') : undefined;
+/**
+ * Serves `routes` with the headers a pack host needs (CORS for the null-origin panel, types, lengths).
+ * `onServed({ url, bytes })` hears of every file body sent in full (tests count pack bytes with it).
+ */
+function fileHandler(routes, special = () => false, onServed = undefined) {
+  return (request, response) => {
+    if (special(request, response)) return;
+    const file = request.method === 'GET' || request.method === 'HEAD' ? resolveRequest(request.url ?? '/', routes) : undefined;
     if (file === undefined) {
-      // With the CORS header, so the null-origin panel can read the status and say "404" (not "network").
+      // CORS on errors too, so a null-origin panel can read the status and say what went wrong.
       response.writeHead(404, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' }).end(`Not found: ${request.url}\n`);
       return;
     }
@@ -64,21 +69,63 @@ export function startServer({ port = PORT, host = HOST } = {}) {
       'access-control-allow-origin': '*',
       'cache-control': 'no-store',
     });
-    if (request.method === 'HEAD') response.end();
-    else createReadStream(file).pipe(response);
-  });
+    if (request.method === 'HEAD') {
+      response.end();
+      return;
+    }
+    const bytes = statSync(file).size;
+    response.on('finish', () => onServed?.({ url: request.url, bytes }));
+    createReadStream(file).pipe(response);
+  };
+}
+
+function listen(server, port, host) {
   return new Promise((done, fail) => {
     server.once('error', fail);
     server.listen(port, host, () => done(server));
   });
 }
 
+/**
+ * Starts the playground server on `port` and the hosted panel's server on `hostedPort` (default port + 1, or
+ * any free port when port is 0). Closing the first closes both; `server.hostedUrl` is the hosted page's URL.
+ * `onServed` hears of every file both servers send.
+ */
+export async function startServer({ port = PORT, host = HOST, hostedPort = port === 0 ? 0 : port + 1, onServed = undefined } = {}) {
+  const hosted = await listen(createServer(fileHandler(HOSTED_ROUTES, undefined, onServed)), hostedPort, host);
+  const hostedUrl = `http://${host}:${hosted.address().port}/`;
+  const loader = hostedLoaderHtml(hostedUrl);
+  const server = createServer(fileHandler(ROUTES, (request, response) => {
+    const path = request.url?.split('?')[0];
+    if (request.method === 'GET' && path === '/hosted-loader.html') {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(loader);
+      return true;
+    }
+    if (request.method === 'GET' && path === HOST_SCRIPT) {
+      hostScriptAsync().then(
+        (script) => response.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(script),
+        (error) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`Cannot bundle the host simulator: ${error.message}\n`),
+      );
+      return true;
+    }
+    return false;
+  }, onServed));
+  server.hostedUrl = hostedUrl;
+  server.on('close', () => hosted.close());
+  try {
+    return await listen(server, port, host);
+  } catch (error) {
+    hosted.close();
+    throw error;
+  }
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   if (!existsSync(join(ROOT, 'dist/ui.html'))) console.warn('dist/ui.html is missing: run npm run build (npm start does both).');
   startServer().then(
-    () => console.log(`facetext playground: http://${HOST}:${PORT}/  (packs at http://${HOST}:${PORT}/packs/; Ctrl+C stops)`),
+    (server) => console.log(`facetext playground: http://${HOST}:${PORT}/  (inline panel; packs at http://${HOST}:${PORT}/packs/)\n  hosted panel: http://${HOST}:${PORT}/?ui=hosted  (the page itself at ${server.hostedUrl}; Ctrl+C stops)`),
     (error) => {
-      console.error(`Cannot serve on ${HOST}:${PORT}: ${error.message}. Another server may hold the port; set PORT=… to choose another.`);
+      console.error(`Cannot serve on ${HOST}:${PORT} and ${PORT + 1}: ${error.message}. Another server may hold a port; set PORT=… to choose another.`);
       process.exit(1);
     },
   );

@@ -48,6 +48,8 @@ export interface EngineClient {
 
 export interface StartEngineOptions {
   doc?: Document;
+  /** The hosted page's engine: the Worker script's URL and ORT's wasm, instead of the inlined ones. */
+  hosted?: { workerUrl: string; wasm: () => Promise<ArrayBuffer> };
   /** The face detector's bytes (inlined by the build); read on the first openPhoto. */
   faceModels?: () => Promise<FaceModelsInput> | FaceModelsInput;
 }
@@ -65,9 +67,11 @@ const WORKER_URLS: readonly { scheme: WorkerKind; url: (source: string) => strin
   { scheme: 'blob:', url: (source) => URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), loader: false },
 ];
 
-export async function startEngine({ doc = document, faceModels }: StartEngineOptions = {}): Promise<EngineClient> {
+export async function startEngine({ doc = document, faceModels, hosted }: StartEngineOptions = {}): Promise<EngineClient> {
   const failures: string[] = [];
-  for (const { scheme, url, loader } of WORKER_URLS) {
+  // A hosted page has an origin: its own worker file is a secure context with WebGPU, like the data: worker.
+  const candidates = hosted === undefined ? WORKER_URLS : [{ scheme: 'url' as const, url: () => hosted.workerUrl, loader: false }];
+  for (const { scheme, url, loader } of candidates) {
     let worker: Worker | undefined;
     try {
       worker = new Worker(url(ENGINE_WORKER_SOURCE), { name: 'facetext-engine' }); // CSP may throw here…
@@ -78,7 +82,7 @@ export async function startEngine({ doc = document, faceModels }: StartEngineOpt
       failed.catch(() => undefined); // handled through Promise.race below; no unhandled-rejection noise
       const remote = wrap<EngineWorker>(worker);
       // Read the wasm per attempt: transferring it detaches the buffer even when the worker never starts.
-      const wasmBinary = await readInlinedAsset(doc, ORT_WASM_ELEMENT_ID);
+      const wasmBinary = hosted === undefined ? await readInlinedAsset(doc, ORT_WASM_ELEMENT_ID) : await hosted.wasm();
       const { backend, fallbackReason } = await Promise.race([remote.init(transfer({ wasmBinary }, [wasmBinary])), failed]);
       const reasons = [...(failures.length > 0 ? [`${failures.join('; ')}; started a ${scheme} worker instead`] : []), ...(fallbackReason === null ? [] : [fallbackReason])];
       performance.mark('facetext-engine-ready');

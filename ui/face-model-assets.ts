@@ -21,12 +21,17 @@ interface BlobIndex {
  *   engine.loadFaceModels(transfer(models, faceModelBuffers(models)))
  */
 export async function readFaceModelAssets(doc: Pick<Document, 'getElementById'> = document): Promise<FaceModelsInput> {
-  const bytes = new Uint8Array(await readInlinedAsset(doc, FACE_MODELS_ELEMENT_ID));
+  return parseFaceModelBlob(new Uint8Array(await readInlinedAsset(doc, FACE_MODELS_ELEMENT_ID)), `#${FACE_MODELS_ELEMENT_ID}`);
+}
+
+/** The blob's parts (the hosted page fetches the same blob as face-models.bin); `where` names it in errors. */
+export function parseFaceModelBlob(bytes: Uint8Array, where: string): FaceModelsInput {
+  if (bytes.byteLength < 4) throw new Error(`${where} is cut short: rebuild the plugin with npm run build`);
   const indexLength = new DataView(bytes.buffer).getUint32(0, true);
   const index = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + indexLength))) as BlobIndex;
   const start = 4 + indexLength;
   const part = ({ offset, length }: Span): Uint8Array => {
-    if (start + offset + length > bytes.length) throw new Error(`#${FACE_MODELS_ELEMENT_ID} is cut short: rebuild the plugin with npm run build`);
+    if (start + offset + length > bytes.length) throw new Error(`${where} is cut short: rebuild the plugin with npm run build`);
     return bytes.slice(start + offset, start + offset + length);
   };
   return {

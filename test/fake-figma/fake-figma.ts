@@ -9,8 +9,11 @@ import type { FakeDocument } from './fake-document';
 /** Where the fake shows the panel: a sandboxed iframe in the host page, or a message log under Node. */
 export interface UiHost {
   show(html: string, options: ShowUIOptions): void;
-  /** A structured clone of a figma.ui.postMessage message. */
-  post(message: unknown): void;
+  /**
+   * A structured clone of a figma.ui.postMessage message. `origin` (figma.ui.postMessage's option, default '*'):
+   * delivered only when the panel's document has that origin [doc: figma-ui-postmessage].
+   */
+  post(message: unknown, origin: string): void;
   close(): void;
 }
 
@@ -43,6 +46,8 @@ export class FakeFigma {
   readonly notifications: Notification[] = [];
   /** Every message the plugin posted to its panel, as the panel receives it (structured clones). */
   readonly toUi: unknown[] = [];
+  /** The `origin` option of each of those messages ('*' when none was given), by index. */
+  readonly toUiOrigins: string[] = [];
   readonly scrolledTo: string[][] = [];
   shown: { html: string; options: ShowUIOptions | undefined } | null = null;
   closed = false;
@@ -80,11 +85,14 @@ export class FakeFigma {
     return suggestions;
   }
 
-  /** A message from the panel: `parent.postMessage({ pluginMessage }, '*')` arrives as a structured clone. */
-  fromUi(message: unknown): void {
+  /**
+   * A message from the panel: `parent.postMessage({ pluginMessage }, '*')` arrives as a structured clone, with
+   * the sending document's origin ('null' for the inline panel, the host's for a hosted one).
+   */
+  fromUi(message: unknown, origin = 'null'): void {
     if (this.closed) return;
     const clone = structuredClone(message);
-    const properties: OnMessageProperties = { origin: 'null' };
+    const properties: OnMessageProperties = { origin };
     this.onmessage?.(clone, properties);
     for (const handler of this.uiHandlers) handler(clone, properties);
   }
@@ -107,12 +115,13 @@ export class FakeFigma {
     const page = document.page;
     const storageSize = () => [...document.clientStorage.values()].reduce<number>((sum, value) => sum + (value instanceof Uint8Array ? value.byteLength : JSON.stringify(value).length), 0);
     const ui: FakePluginApi['ui'] = {
-      postMessage: (message: unknown) => {
+      postMessage: (message: unknown, options?: UIPostMessageOptions) => {
         if (fake.closed) throw new Error('The plugin is closed: figma.ui.postMessage has no panel to post to');
         if (fake.shown === null) throw new Error('in postMessage: call figma.showUI first');
         const clone = structuredClone(message);
         fake.toUi.push(clone);
-        fake.uiHost?.post(clone);
+        fake.toUiOrigins.push(options?.origin ?? '*');
+        fake.uiHost?.post(clone, options?.origin ?? '*');
       },
       get onmessage() {
         return fake.onmessage;

@@ -2,6 +2,10 @@
 // built plugin. Each launch runs dist/code.js afresh with a new fake `figma` over one persistent document,
 // and shows dist/ui.html in a sandboxed srcdoc iframe (origin null), relaying `pluginMessage`s both ways
 // with postMessage – structured clone, no transfer list – as Figma does.
+// With ?ui=hosted the panel is the hosted page instead (ARCHITECTURE.md "Hosted mode"): __html__ is the loader
+// (/hosted-loader.html), shown as a data: document that navigates the frame to the hosted origin, and Figma's
+// rules for a non-null-origin UI apply: its messages must carry `pluginId` [doc], and a figma.ui.postMessage
+// `origin` reaches only a document of that origin [doc].
 import { BROWSER_CODEC } from './codec-browser';
 import { FakeDocument } from './fake-document';
 import { FakeFigma, type UiHost } from './fake-figma';
@@ -28,37 +32,49 @@ export interface LayerInfo {
 
 const panelSlot = () => document.getElementById('panel-slot') ?? document.body;
 
+/** 'inline': ui.html is the whole panel; 'hosted': ui.html is the loader of the hosted page. */
+export type UiMode = 'inline' | 'hosted';
+/** manifest.json's id: the pluginId a hosted page's messages must carry to reach this plugin. */
+const PLUGIN_ID = 'facetext';
+
 class IframeUiHost implements UiHost {
   frame: HTMLIFrameElement | null = null;
-  private queue: unknown[] = [];
+  private queue: Array<{ message: unknown; origin: string }> = [];
   private loaded = false;
-  constructor(private readonly session: () => FakeFigma | null) {}
+  constructor(
+    private readonly session: () => FakeFigma | null,
+    private readonly mode: UiMode,
+  ) {}
   show(html: string, options: ShowUIOptions): void {
     this.close();
     const frame = document.createElement('iframe');
     frame.id = 'plugin';
-    frame.setAttribute('sandbox', 'allow-scripts');
+    // [assumed] Figma's frame gives a navigated page its own origin (else "non-null origin iframes" could not
+    // exist) while ui.html itself has origin null: a data: document in a frame that allows same-origin does both.
+    // The inline panel keeps the srcdoc + allow-scripts frame measured to behave as Figma's (spec/platform.md §3).
+    frame.setAttribute('sandbox', this.mode === 'hosted' ? 'allow-scripts allow-same-origin' : 'allow-scripts');
     frame.style.cssText = `width:${options.width ?? 300}px;height:${options.height ?? 200}px;border:0;${options.visible === false ? 'display:none' : ''}`;
     frame.addEventListener('load', () => {
       this.loaded = true;
-      for (const message of this.queue.splice(0)) this.deliver(message);
+      for (const { message, origin } of this.queue.splice(0)) this.deliver(message, origin);
     });
-    frame.srcdoc = html;
+    if (this.mode === 'hosted') frame.src = `data:text/html;charset=utf-8,${encodeURIComponent(html)}`;
+    else frame.srcdoc = html;
     panelSlot().appendChild(frame);
     this.frame = frame;
     this.loaded = false;
   }
   /** Test control: from the first message `hold` matches, messages wait (in order) until release(). */
   hold: ((message: unknown) => boolean) | null = null;
-  readonly held: unknown[] = [];
-  post(message: unknown): void {
-    if (this.held.length > 0 || this.hold?.(message) === true) this.held.push(message);
-    else if (this.loaded) this.deliver(message);
-    else this.queue.push(message); // Figma holds messages until the iframe has loaded
+  readonly held: Array<{ message: unknown; origin: string }> = [];
+  post(message: unknown, origin: string): void {
+    if (this.held.length > 0 || this.hold?.(message) === true) this.held.push({ message, origin });
+    else if (this.loaded) this.deliver(message, origin);
+    else this.queue.push({ message, origin }); // Figma holds messages until the iframe has loaded
   }
   release(): void {
     this.hold = null;
-    for (const message of this.held.splice(0)) this.post(message);
+    for (const { message, origin } of this.held.splice(0)) this.post(message, origin);
   }
   close(): void {
     this.frame?.remove();
@@ -67,11 +83,15 @@ class IframeUiHost implements UiHost {
   }
   receive(event: MessageEvent): void {
     if (this.frame === null || event.source !== this.frame.contentWindow) return;
-    const message = (event.data as { pluginMessage?: unknown } | null)?.pluginMessage;
-    if (message !== undefined) this.session()?.fromUi(message);
+    const data = event.data as { pluginMessage?: unknown; pluginId?: unknown } | null;
+    // A page with an origin must name this plugin (or '*') for Figma to deliver its message [doc].
+    if (event.origin !== 'null' && data?.pluginId !== PLUGIN_ID && data?.pluginId !== '*') return;
+    const message = data?.pluginMessage;
+    if (message !== undefined) this.session()?.fromUi(message, event.origin);
   }
-  private deliver(message: unknown): void {
-    this.frame?.contentWindow?.postMessage({ pluginMessage: message, pluginId: 'facetext' }, '*');
+  private deliver(message: unknown, origin: string): void {
+    // postMessage's targetOrigin does what Figma's `origin` option documents: no delivery to another origin.
+    this.frame?.contentWindow?.postMessage({ pluginMessage: message, pluginId: PLUGIN_ID }, origin);
   }
 }
 
@@ -167,7 +187,9 @@ export class FigmaHostSimulator {
   session: FakeFigma | null = null;
   /** Every message from the panel, by type and request id (bytes left out). */
   readonly fromUiLog: string[] = [];
-  private readonly ui = new IframeUiHost(() => this.session);
+  /** How this page shows the panel: ?ui=hosted emulates the hosted page. */
+  readonly uiMode: UiMode = new URLSearchParams(location.search).get('ui') === 'hosted' ? 'hosted' : 'inline';
+  private readonly ui = new IframeUiHost(() => this.session, this.uiMode);
   private code = '';
   private html = '';
   readonly ready: Promise<void>;
@@ -179,7 +201,8 @@ export class FigmaHostSimulator {
       this.ui.receive(event);
     });
     this.ready = (async () => {
-      const [code, html] = await Promise.all([fetch('/dist/code.js').then((r) => r.text()), fetch('/dist/ui.html').then((r) => r.text())]);
+      const uiHtml = this.uiMode === 'hosted' ? '/hosted-loader.html' : '/dist/ui.html';
+      const [code, html] = await Promise.all([fetch('/dist/code.js').then((r) => r.text()), fetch(uiHtml).then((r) => r.text())]);
       this.code = code;
       this.html = html;
       await buildSampleAsync(this.doc);

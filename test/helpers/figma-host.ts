@@ -64,8 +64,16 @@ export interface RecordedRequest {
   bodyBytes: number;
 }
 
+/** A file body the playground's servers sent in full (the URL path and its bytes). */
+export interface ServedFile {
+  url: string;
+  bytes: number;
+}
+
 export interface Playground {
   url: string;
+  /** Every file both servers sent, in order: what the browser really downloaded (workers' fetches included). */
+  served: ServedFile[];
   browser: Browser;
   page: Page;
   requests: RecordedRequest[];
@@ -78,13 +86,17 @@ export function documentAsync(page: Page) {
   return page.evaluate(async () => ({ layers: window.facetextHost.layers(), digests: await window.facetextHost.imageDigestsAsync() }));
 }
 
-/** Serves the playground on a free port and opens it in Debian's chromium; records every request. */
-export async function openPlaygroundAsync(): Promise<Playground> {
+/**
+ * Serves the playground on a free port and opens it in Debian's chromium; records every request. `ui: 'hosted'`
+ * shows the hosted panel (dist/hosted/ on a second origin) as Figma shows a non-null-origin UI.
+ */
+export async function openPlaygroundAsync({ ui = 'inline' }: { ui?: 'inline' | 'hosted' } = {}): Promise<Playground> {
   if (!existsSync(UI_HTML)) throw new Error(`${UI_HTML} is missing: run npm run build first`);
   // @ts-expect-error – a plain .mjs script without type declarations
-  const { startServer } = (await import('../../scripts/serve.mjs')) as { startServer(options: { port: number }): Promise<Server> };
+  const { startServer } = (await import('../../scripts/serve.mjs')) as { startServer(options: { port: number; onServed(file: ServedFile): void }): Promise<Server> };
   const { chromium } = await import('playwright-core');
-  const server = await startServer({ port: 0 });
+  const served: ServedFile[] = [];
+  const server = await startServer({ port: 0, onServed: (file) => served.push(file) });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
   const page = await browser.newPage();
@@ -92,11 +104,11 @@ export async function openPlaygroundAsync(): Promise<Playground> {
   const errors: string[] = [];
   page.on('request', (request) => requests.push({ url: request.url(), method: request.method(), bodyBytes: request.postDataBuffer()?.byteLength ?? 0 }));
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(url);
+  await page.goto(ui === 'hosted' ? `${url}?ui=hosted` : url);
   await page.waitForFunction(() => window.facetextHost !== undefined);
   await page.evaluate(() => window.facetextHost.ready);
   return {
-    url, browser, page, requests, errors,
+    url, served, browser, page, requests, errors,
     close: async () => {
       await browser.close();
       await new Promise<void>((done) => server.close(() => done()));

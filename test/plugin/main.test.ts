@@ -68,6 +68,18 @@ describe('plugin/main.ts commands', () => {
     expect(figma.notifications).toEqual([]);
   });
 
+  it('answers a hosted panel (a page with an origin) only at that origin', async () => {
+    const figma = await launchAsync('edit-with-text');
+    figma.fromUi({ type: 'UI_READY' }, 'https://facetext.example.com');
+    await settleAsync();
+    expect(show(figma)).toMatchObject({ command: 'edit-with-text' });
+    expect(figma.toUiOrigins.at(-1)).toBe('https://facetext.example.com');
+    // The inline panel (origin null) is posted to as Figma's default, '*'.
+    const inline = await launchAsync('edit-with-text');
+    await send(inline, { type: 'UI_READY' });
+    expect(inline.toUiOrigins).toEqual(inline.toUi.map(() => '*'));
+  });
+
   it('turns an unknown command into one error notification that lists the valid ones', async () => {
     const figma = await launchAsync('sharpen');
     expect(figma.notifications).toEqual([{ message: 'facetext has no command "sharpen". Must be one of: edit-with-text, batch-edit, edit-again, model-pack, diagnostics', error: true }]);

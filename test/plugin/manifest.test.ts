@@ -36,7 +36,8 @@ describe('manifest.json', () => {
     const { allowedDomains, reasoning, devAllowedDomains } = manifest.networkAccess;
     expect(allowedDomains.length).toBeGreaterThan(0);
     if (!(allowedDomains.length === 1 && allowedDomains[0] === 'none')) expect(reasoning?.length ?? 0).toBeGreaterThan(80);
-    expect(devAllowedDomains).toEqual(['http://localhost:8787']);
+    // npm start: packs on 8787, the hosted panel on 8788 (scripts/serve.mjs).
+    expect(devAllowedDomains).toEqual(['http://localhost:8787', 'http://localhost:8788']);
   });
 
   it('lists every command once, with names and no duplicates', () => {

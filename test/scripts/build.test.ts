@@ -55,6 +55,37 @@ describe('dist/ui.html', () => {
   });
 });
 
+describe('dist/hosted/ (the panel as a page for a static host)', () => {
+  const HOSTED = resolve(DIST, 'hosted');
+
+  it('is a small page that loads its script, styles, worker, ORT wasm and face models as separate files', () => {
+    const html = readFileSync(resolve(HOSTED, 'index.html'), 'utf8');
+    expect([...html.matchAll(/<script\b([^>]*)>/gi)].map((m) => m[1]!.trim())).toEqual(['src="panel.js"']);
+    expect(html).toContain('<link rel="stylesheet" href="panel.css">');
+    expect(html.length).toBeLessThan(1000);
+    expect(sha256(readFileSync(resolve(HOSTED, 'ort-wasm-simd-threaded.asyncify.wasm')))).toBe(sha256(readFileSync(ORT_WASM)));
+    // The page's script starts engine-worker.js by URL instead of carrying its 1.6 MB source.
+    expect(statSync(resolve(HOSTED, 'panel.js')).size).toBeLessThan(500e3);
+    expect(readFileSync(resolve(HOSTED, 'engine-worker.js'), 'utf8')).toContain('Comlink');
+    const faces = readFileSync(resolve(HOSTED, 'face-models.bin'));
+    const index = JSON.parse(faces.subarray(4, 4 + faces.readUInt32LE(0)).toString('utf8')) as Record<string, unknown>;
+    expect(Object.keys(index)).toEqual(expect.arrayContaining(['detector', 'landmarks', 'wasm']));
+  });
+});
+
+describe('scripts/hosted-loader.mjs', () => {
+  it('makes the three-line loader Figma documents, for https pages (http only on this computer)', async () => {
+    // @ts-expect-error – a plain .mjs script without type declarations
+    const { hostedLoaderHtml } = (await import('../../scripts/hosted-loader.mjs')) as { hostedLoaderHtml(url: string): string };
+    expect(hostedLoaderHtml('https://facetext.example.com/panel/')).toContain('<script>window.location.href = "https://facetext.example.com/panel/"</script>');
+    expect(hostedLoaderHtml('http://localhost:8788/')).toContain('"http://localhost:8788/"');
+    expect(() => hostedLoaderHtml('http://facetext.example.com/')).toThrow(/must be https/);
+    expect(() => hostedLoaderHtml('panel/')).toThrow(/absolute URL/);
+    // A URL cannot end the script element early: the URL parser escapes < and >.
+    expect(hostedLoaderHtml('https://x.example/</script><script>alert(1)//')).not.toMatch(/<\/script><script>alert/);
+  });
+});
+
 describe('dist/code.js', () => {
   it('runs in a bare context with only `figma` and `__html__`, and opens the panel for a command', () => {
     const code = readFileSync(resolve(DIST, 'code.js'), 'utf8');

@@ -33,4 +33,20 @@ describe('scripts/serve.mjs', () => {
     expect(await response.text()).toContain('id="ort-wasm-gz-base64"');
     expect((await fetch(`${base}/missing`)).status).toBe(404);
   });
+
+  it('serves the hosted panel on a second origin, with packs and wasm typed, and a loader that points there', async () => {
+    const hostedUrl = (server as Server & { hostedUrl: string }).hostedUrl;
+    expect(new URL(hostedUrl).origin).not.toBe(base);
+    const page = await fetch(hostedUrl);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('<script src="panel.js"></script>');
+    const wasm = await fetch(`${hostedUrl}ort-wasm-simd-threaded.asyncify.wasm`, { method: 'HEAD' });
+    expect(wasm.headers.get('content-type')).toBe('application/wasm');
+    const pack = await fetch(`${hostedUrl}packs/golden-tiny/pack.json`, { headers: { origin: base } });
+    expect(pack.headers.get('access-control-allow-origin')).toBe('*');
+    expect(JSON.parse(await pack.text())).toMatchObject({ id: 'golden-tiny' });
+    const loader = await (await fetch(`${base}/hosted-loader.html`)).text();
+    expect(loader).toContain(`window.location.href = ${JSON.stringify(hostedUrl)}`);
+    expect((await fetch(`${hostedUrl}../package.json`)).status).toBe(404);
+  });
 });
