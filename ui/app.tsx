@@ -65,7 +65,7 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
   const canApply = !working && !batchRunning && pack !== null && (isBatch ? targets > 0 : face !== null);
   // The preview in place: the photo around the face, edited as Apply will write it, or (before) as it is.
   const before = state.showBefore && preview !== null;
-  const shown = preview !== null ? (before ? preview.before : preview.image) : (face?.aligned ?? null);
+  const shown = preview !== null && !before ? preview.image : (face?.before ?? null);
 
   return (
     <main class="panel" data-phase={phase}>
@@ -97,7 +97,7 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
         <>
           <section class="preview" aria-label="Preview">
             <PreviewImage image={shown} showing={shown === null ? 'none' : before || preview === null ? 'before' : 'after'}
-              label={shown === null ? (targets === 0 ? 'Select an image with a face' : 'No face yet') : preview === null ? 'Original face' : before ? 'The photo as it is' : 'The photo as Apply will write it (preview)'} />
+              label={shown === null ? (targets === 0 ? 'Select an image with a face' : 'No face yet') : before || preview === null ? 'The photo as it is' : 'The photo as Apply will write it (preview)'} />
             <div class="preview-side">
               {state.target !== null && <p class="target-name" title={state.target.name}>{state.target.name}</p>}
               <Activity state={state} />

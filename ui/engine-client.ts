@@ -7,7 +7,7 @@ import { readInlinedAsset } from './inline-assets';
 import type { InvertResult, PackSourceSpec, PackSummary, RenderOptions, RenderResult, WorkerEnvironment } from './worker/engine-api';
 import type { RgbaImage } from './worker/image';
 import type {
-  ComposePhotoOptions, ComposePhotoResult, FaceModelsInput, OpenPhotoResult, PreviewPhotoOptions, PreviewPhotoResult, SelectFaceOptions, SelectFaceResult,
+  ComposePhotoOptions, ComposePhotoResult, FaceModelsInput, OpenPhotoResult, PreviewCropOptions, PreviewCropResult, PreviewPhotoOptions, PreviewPhotoResult, SelectFaceOptions, SelectFaceResult,
 } from './worker/photo-api';
 import type { ProgressCallback } from '../contract/progress';
 import type { Backend } from './worker/runtime/ort';
@@ -30,6 +30,8 @@ export interface PanelEngine {
   render(options: RenderOptions, onProgress: ProgressCallback): Promise<RenderResult>;
   /** A preview render pasted into the crop around the face, as Apply will paste it (the preview in place). */
   previewPhoto(options: PreviewPhotoOptions, onProgress: ProgressCallback): Promise<PreviewPhotoResult>;
+  /** The photo around the face as it is, at the preview's size: the "before". */
+  previewCrop(options: PreviewCropOptions): Promise<PreviewCropResult>;
   composePhoto(options: ComposePhotoOptions, onProgress: ProgressCallback): Promise<ComposePhotoResult>;
 }
 
@@ -118,6 +120,7 @@ function panelEngine(remote: Remote<EngineWorker>, faceModels: StartEngineOption
     faceFromWPlus: (wPlus) => remote.faceFromWPlus(wPlus),
     render: (options, onProgress) => remote.render(options, proxy(onProgress)),
     previewPhoto: (options, onProgress) => remote.previewPhoto(options, proxy(onProgress)),
+    previewCrop: (options) => remote.previewCrop(options),
     composePhoto: (options, onProgress) => remote.composePhoto(options, proxy(onProgress)),
   };
 }

@@ -51,7 +51,7 @@ export class PanelController {
         return (await this.ready()).previewPhoto(request, this.onProgress);
       },
       onResult: (result, _request, { superseded }) =>
-        this.dispatch({ type: 'preview-result', image: result.image, before: result.before, channelsKept: result.channelsKept, warnings: [...promptWarnings(this.state.form), ...result.warnings], final: !superseded }),
+        this.dispatch({ type: 'preview-result', image: result.image, channelsKept: result.channelsKept, warnings: [...promptWarnings(this.state.form), ...result.warnings], final: !superseded }),
       onError: (error) => this.dispatch({ type: 'preview-failed', error: describeError(error) }),
     });
   }
@@ -346,9 +346,11 @@ export class PanelController {
     if (photo === null) return;
     this.scheduler.clear();
     this.dispatch({ type: 'busy', activity: `Encoding face ${faceIndex + 1}…` });
-    const selected = await (await this.ready()).selectFace({ photoId: photo.photoId, face: faceIndex }, this.onProgress);
+    const engine = await this.ready();
+    const selected = await engine.selectFace({ photoId: photo.photoId, face: faceIndex }, this.onProgress);
+    const crop = await engine.previewCrop({ photoId: photo.photoId, face: faceIndex, size: PREVIEW_CROP_SIDE });
     if (this.state.photo?.photoId !== photo.photoId) return;
-    this.dispatch({ type: 'face-selected', faceIndex, faceKey: selected.faceKey, aligned: selected.aligned });
+    this.dispatch({ type: 'face-selected', faceIndex, faceKey: selected.faceKey, before: crop.image });
     const stored = this.state.recipe?.latent ?? null; // Edit again on a result made from a latent: render that W+ again
     if (stored !== null && this.state.latent === null && this.state.pack !== null) await this.useLatentAsync(stored.file, decodeLatent(stored.wPlus, this.state.pack));
     if (!this.state.quickRun && formProblem(this.state.form, this.state.pack, this.state.latent) === null) this.preview();

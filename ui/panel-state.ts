@@ -63,15 +63,16 @@ export interface PanelState {
   target: TargetRef | null;
   photo: OpenPhoto | null;
   faceIndex: number;
-  face: { faceKey: string; aligned: RgbaImage } | null;
+  /** The inverted face, and the photo around it as it is (the preview's "before", at preview size). */
+  face: { faceKey: string; before: RgbaImage } | null;
   form: EditForm;
   /** Edit again: the recipe the panel was opened with (its latent, if any, is rendered again). */
   recipe: Recipe | null;
   /** A W+ file picked for the 'latent' method. */
   latent: LoadedLatent | null;
-  /** The edited face pasted into the crop around it (what Apply writes, at preview size), and that crop unedited. */
-  preview: { image: RgbaImage; before: RgbaImage; channelsKept: number[] } | null;
-  /** The before/after toggle: show `preview.before` instead of `preview.image`. */
+  /** The edited face pasted into the photo around it: what Apply writes there, at preview size. */
+  preview: { image: RgbaImage; channelsKept: number[] } | null;
+  /** The before/after toggle: show `face.before` instead of `preview.image`. */
   showBefore: boolean;
   /** BetaTooHigh, shown under the β slider instead of as an error. */
   betaNote: string | null;
@@ -123,11 +124,11 @@ export type PanelAction =
   | { type: 'progress'; progress: Progress }
   | { type: 'target'; target: TargetRef }
   | { type: 'photo'; photo: OpenPhoto; faceIndex: number; notes: string[] }
-  | { type: 'face-selected'; faceIndex: number; faceKey: string; aligned: RgbaImage } // → ready
+  | { type: 'face-selected'; faceIndex: number; faceKey: string; before: RgbaImage } // → ready
   | { type: 'form'; form: EditForm }
   | { type: 'latent'; latent: LoadedLatent }
   | { type: 'preview-started' } // → previewing
-  | { type: 'preview-result'; image: RgbaImage; before: RgbaImage; channelsKept: number[]; warnings: string[]; final: boolean }
+  | { type: 'preview-result'; image: RgbaImage; channelsKept: number[]; warnings: string[]; final: boolean }
   | { type: 'preview-failed'; error: ShownError }
   | { type: 'toggle-before' }
   | { type: 'applying'; activity: string } // → applying
@@ -187,7 +188,7 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
       return { ...state, photo: action.photo, faceIndex: action.faceIndex, warnings: action.notes, quickRun: state.quickRun && usable <= 1 };
     }
     case 'face-selected':
-      return { ...state, faceIndex: action.faceIndex, face: { faceKey: action.faceKey, aligned: action.aligned }, preview: null, phase: 'ready', activity: null, stage: null };
+      return { ...state, faceIndex: action.faceIndex, face: { faceKey: action.faceKey, before: action.before }, preview: null, phase: 'ready', activity: null, stage: null };
     case 'form':
       return { ...state, form: action.form, notice: null };
     case 'latent':
@@ -197,7 +198,7 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
     case 'preview-result':
       return {
         ...state,
-        preview: { image: action.image, before: action.before, channelsKept: action.channelsKept },
+        preview: { image: action.image, channelsKept: action.channelsKept },
         betaNote: null,
         error: action.final ? null : state.error, // a preview that works ends an earlier failure's banner
         warnings: action.warnings,

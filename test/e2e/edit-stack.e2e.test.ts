@@ -34,6 +34,8 @@ describe('An edit stack in the panel', () => {
     });
     const frame = await panelFrameAsync(playground);
     await frame.waitForSelector('main[data-phase="ready"]', SLOW);
+    expect(await frame.getAttribute('[data-testid="preview-image"]', 'data-showing')).toBe('before');
+    const opened = await canvasPixelsAsync(frame); // the photo around the face, before any edit
 
     // Row 1: the "smiling" chip, β up two steps. Row 2: "+ Add edit", the "grey hair" chip, α to its end.
     await clickInPanelAsync(frame, '[data-testid="preset-chip-smiling"]');
@@ -61,6 +63,7 @@ describe('An edit stack in the panel', () => {
     const beforePixels = await canvasPixelsAsync(frame);
     expect([beforePixels.width, beforePixels.height]).toEqual([afterPixels.width, afterPixels.height]);
     expect(beforePixels.data).not.toEqual(afterPixels.data);
+    expect(beforePixels).toEqual(opened);
     await clickInPanelAsync(frame, '[data-testid="before-after-toggle"]');
     expect(await frame.getAttribute('[data-testid="preview-image"]', 'data-showing')).toBe('after');
     await frame.press('[data-testid="neutral-input"]', 'b'); // a letter in a text field, not the toggle

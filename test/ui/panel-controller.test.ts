@@ -50,9 +50,13 @@ function setup({ faces = [face(0)], missing = [] as string[], renderError = null
     render() {
       throw new Error('the panel previews through previewPhoto');
     },
+    async previewCrop(options) {
+      calls.push({ method: 'previewCrop', args: options });
+      return { image: image(24), crop: { left: 0, top: 0, right: 24, bottom: 24 } };
+    },
     previewPhoto(request) {
       calls.push({ method: 'render', args: request });
-      return new Promise((resolve, reject) => renders.push({ request, finish: () => (renderError ? reject(renderError) : resolve({ image: image(32), before: image(32), crop: { left: 0, top: 0, right: 32, bottom: 32 }, channelsKept: [7], warnings: [], timings: {} })) }));
+      return new Promise((resolve, reject) => renders.push({ request, finish: () => (renderError ? reject(renderError) : resolve({ image: image(32), crop: { left: 0, top: 0, right: 32, bottom: 32 }, channelsKept: [7], warnings: [], timings: {} })) }));
     },
     async composePhoto(options) {
       calls.push({ method: 'composePhoto', args: options });
@@ -121,7 +125,7 @@ describe('PanelController', () => {
     const request = sent.find((m) => m.type === 'REQUEST_TARGET') as Extract<ToPlugin, { type: 'REQUEST_TARGET' }>;
     emit(targetImage(request.requestId));
     await tick();
-    expect(calls.map((c) => c.method)).toEqual(['loadPack', 'openPhoto', 'selectFace', 'composePhoto']);
+    expect(calls.map((c) => c.method)).toEqual(['loadPack', 'openPhoto', 'selectFace', 'previewCrop', 'composePhoto']);
     expect(sent.some((m) => m.type === 'REMEMBER_PACK_URL')).toBe(false); // already remembered
     const apply = sent.find((m) => m.type === 'APPLY_RESULT') as Extract<ToPlugin, { type: 'APPLY_RESULT' }>;
     expect(apply).toMatchObject({ requestId: request.requestId, index: 0, nodeId: '1:0', width: 8, height: 8 });
@@ -150,7 +154,7 @@ describe('PanelController', () => {
   });
 
   it('renders previews at the largest preview resolution and drops stale slider values', async () => {
-    const { sent, emit, controller, renders } = setup();
+    const { sent, calls, emit, controller, renders } = setup();
     emit(show());
     await tick();
     emit(targetImage((sent.at(-1) as { requestId: string }).requestId));
@@ -165,6 +169,7 @@ describe('PanelController', () => {
     await tick();
     expect(renders.map((r) => (r.request.edits[0] as { alpha: number }).alpha)).toEqual([4.1, 5]);
     expect(renders[1]!.request).toMatchObject({ faceKey: 'key-0', resolution: 32, photoId: 'p1', face: 0, size: 256 }); // pasted into the photo's crop
+    expect(calls.find((c) => c.method === 'previewCrop')!.args).toEqual({ photoId: 'p1', face: 0, size: 256 }); // the same crop, as it is: the "before"
     renders[1]!.finish();
     await controller.previewsIdle();
     expect(controller.getState()).toMatchObject({ phase: 'ready', preview: { channelsKept: [7] } });

@@ -26,16 +26,16 @@ describe('panel-state: batch outcome', () => {
 
 describe('panel-state: previews after a failure', () => {
   const ready = run([
-    { type: 'face-selected', faceIndex: 0, faceKey: 'k', aligned: image(8, 1) },
+    { type: 'face-selected', faceIndex: 0, faceKey: 'k', before: image(8, 1) },
     { type: 'preview-started' },
-    { type: 'preview-result', image: image(4, 10), before: image(4, 1), channelsKept: [3], warnings: [], final: true },
+    { type: 'preview-result', image: image(4, 10), channelsKept: [3], warnings: [], final: true },
   ]);
 
   it('drops the earlier prompt’s preview when the next one fails, and the next success replaces both preview and banner', () => {
     expect(ready.preview?.image.data[0]).toBe(10);
     const failed = run([{ type: 'preview-started' }, { type: 'preview-failed', error: { show: 'banner', title: 'Something went wrong', message: 'boom' } }], ready);
     expect(failed).toMatchObject({ phase: 'ready', preview: null, error: { title: 'Something went wrong', message: 'boom' } });
-    const fixed = run([{ type: 'preview-started' }, { type: 'preview-result', image: image(4, 20), before: image(4, 1), channelsKept: [5], warnings: [], final: true }], failed);
+    const fixed = run([{ type: 'preview-started' }, { type: 'preview-result', image: image(4, 20), channelsKept: [5], warnings: [], final: true }], failed);
     expect(fixed).toMatchObject({ phase: 'ready', error: null, preview: { channelsKept: [5] } });
     expect(fixed.preview?.image.data[0]).toBe(20);
   });

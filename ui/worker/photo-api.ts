@@ -97,11 +97,28 @@ export interface PreviewPhotoOptions extends RenderOptions {
   size: number;
 }
 
+/** Where a preview crop lies in the photo (pixel-index, right/bottom exclusive), before scaling to its size. */
+export interface CropBox {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
 export interface PreviewPhotoResult extends RenderResult {
   /** The crop with the edited face pasted in, colour-matched: what Apply writes there, at preview size. */
   image: RgbaImage;
-  /** The same crop of the photo, unedited. */
-  before: RgbaImage;
-  /** Where the crop lies in the photo (pixel-index, right/bottom exclusive), before scaling to `size`. */
-  crop: { left: number; top: number; right: number; bottom: number };
+  crop: CropBox;
+}
+
+/** The crop previewPhoto pastes into, unedited: the "before" of the preview in place. */
+export interface PreviewCropOptions {
+  photoId: string;
+  face: number;
+  size: number;
+}
+
+export interface PreviewCropResult {
+  image: RgbaImage;
+  crop: CropBox;
 }

@@ -19,7 +19,7 @@ import { LruCache } from './cache';
 import type { RgbaImage } from './image';
 import type {
   ComposePhotoOptions, ComposePhotoResult, FaceModelBytes, FaceModelsInput, OpenPhotoOptions, OpenPhotoResult, PhotoFace,
-  PreviewPhotoOptions, PreviewPhotoResult, SelectFaceOptions, SelectFaceResult,
+  PreviewCropOptions, PreviewCropResult, PreviewPhotoOptions, PreviewPhotoResult, SelectFaceOptions, SelectFaceResult,
 } from './photo-api';
 import type { Progress, ProgressCallback } from '../../contract/progress';
 
@@ -151,8 +151,14 @@ export class PhotoEditor {
     const rendered = await this.engine.render(render, onProgress);
     const started = performance.now();
     const image = pastePreview(scene, photo.grey ? toGrey(rendered.image) : rendered.image);
-    const before = { width: scene.before.width, height: scene.before.height, data: new Uint8ClampedArray(scene.before.data) };
-    return { ...rendered, image, before, crop: { ...scene.crop }, timings: { ...rendered.timings, pastePreview: performance.now() - started } };
+    return { ...rendered, image, crop: { ...scene.crop }, timings: { ...rendered.timings, pastePreview: performance.now() - started } };
+  }
+
+  /** The crop previewPhoto pastes into, as it is: the preview's "before", shown until the first edit renders. */
+  async previewCrop({ photoId, face, size }: PreviewCropOptions): Promise<PreviewCropResult> {
+    const photo = this.photo(photoId);
+    const { before, crop } = await this.previewSceneOf(photo, checkFaceIndex(photo, face), size);
+    return { image: { width: before.width, height: before.height, data: new Uint8ClampedArray(before.data) }, crop: { ...crop } };
   }
 
   private async previewSceneOf(photo: Photo, index: number, size: number): Promise<PreviewScene> {

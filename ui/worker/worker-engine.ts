@@ -9,7 +9,7 @@ import type {
 } from './engine-api';
 import type { RgbaImage } from './image';
 import type {
-  ComposePhotoOptions, ComposePhotoResult, FaceModelsInput, OpenPhotoOptions, OpenPhotoResult, PreviewPhotoOptions, PreviewPhotoResult, SelectFaceOptions, SelectFaceResult,
+  ComposePhotoOptions, ComposePhotoResult, FaceModelsInput, OpenPhotoOptions, OpenPhotoResult, PreviewCropOptions, PreviewCropResult, PreviewPhotoOptions, PreviewPhotoResult, SelectFaceOptions, SelectFaceResult,
 } from './photo-api';
 import { PhotoEditor } from './photo-editor';
 import { probeStorage } from './storage-probe';
@@ -107,7 +107,12 @@ export class WorkerEngine {
 
   async previewPhoto(options: PreviewPhotoOptions, onProgress?: ProgressCallback): Promise<PreviewPhotoResult> {
     const preview = await this.photoEditor().previewPhoto(options, onProgress);
-    return transfer(preview, [preview.image.data.buffer, preview.before.data.buffer]);
+    return transfer(preview, [preview.image.data.buffer]);
+  }
+
+  async previewCrop(options: PreviewCropOptions): Promise<PreviewCropResult> {
+    const crop = await this.photoEditor().previewCrop(options);
+    return transfer(crop, [crop.image.data.buffer]);
   }
 
   checkEdits(edits: EditOptions['edits']): void {

@@ -87,8 +87,16 @@ export function pasteRegion(width: number, height: number, transform: AlignTrans
  */
 export function pasteBack(original: RgbaImage, face: RgbaImage, transform: AlignTransform, options: PasteBackOptions = {}): RgbaImage {
   if (face.width !== face.height) throw new Error(`pasteBack needs a square face image, got ${face.width}×${face.height}`);
-  const { colorMatch = true } = options;
-  const region = pasteRegion(original.width, original.height, transform, options);
+  return pasteInRegion(original, face, pasteRegion(original.width, original.height, transform, options), options);
+}
+
+/**
+ * pasteBack through a region pasteRegion computed for `original`'s size: the weights and the inverse warp are
+ * most of pasteBack's work and depend only on the alignment, so a preview that pastes face after face into the
+ * same crop computes them once (paste-preview.ts).
+ */
+export function pasteInRegion(original: RgbaImage, face: RgbaImage, region: PasteRegion, { colorMatch = true }: Pick<PasteBackOptions, 'colorMatch'> = {}): RgbaImage {
+  if (face.width !== face.height) throw new Error(`pasteBack needs a square face image, got ${face.width}×${face.height}`);
   const { left, top, right, weights, aligned } = region;
   const boxWidth = right - left;
   const warped = new Float32Array(weights.length * 3);

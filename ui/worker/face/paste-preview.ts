@@ -5,7 +5,7 @@
 import type { RgbaImage } from '../image';
 import { resizePillow } from '../resize-pillow';
 import type { AlignTransform } from './align';
-import { pasteBack } from './paste-back';
+import { pasteInRegion, pasteRegion, type PasteRegion } from './paste-back';
 import type { Point, Quad } from './quad-transform';
 
 /** Smallest and largest preview side a caller may ask for (the panel asks for its box at 2× pixel density). */
@@ -20,6 +20,8 @@ export interface PreviewScene {
   crop: { left: number; top: number; right: number; bottom: number };
   /** Preview pixels per photo pixel (≤ 1). */
   scale: number;
+  /** paste-back's weights and inverse warp in `before`, computed once: a preview frame only samples and blends. */
+  region: PasteRegion;
 }
 
 /** The preview scene of one face of `photo`, aligned through `transform`, at most `size` px on the longer side. */
@@ -47,16 +49,12 @@ export function previewScene(photo: RgbaImage, transform: AlignTransform, size: 
   const ky = outHeight / height;
   const point = ([x, y]: Point): Point => [(x - left + 0.5) * kx - 0.5, (y - top + 0.5) * ky - 0.5];
   const [vl, vt, vr, vb] = transform.valid;
-  return {
-    before,
-    transform: {
-      size: transform.size,
-      quad: transform.quad.map(point) as Quad,
-      valid: [(vl - left) * kx, (vt - top) * ky, (vr - left) * kx, (vb - top) * ky],
-    },
-    crop: { left, top, right, bottom },
-    scale: Math.min(kx, ky),
+  const inCrop: AlignTransform = {
+    size: transform.size,
+    quad: transform.quad.map(point) as Quad,
+    valid: [(vl - left) * kx, (vt - top) * ky, (vr - left) * kx, (vb - top) * ky],
   };
+  return { before, transform: inCrop, crop: { left, top, right, bottom }, scale: Math.min(kx, ky), region: pasteRegion(outWidth, outHeight, inCrop) };
 }
 
 /** The edited aligned face (any square resolution) pasted into the scene, as composePhoto pastes it into the photo. */
@@ -65,7 +63,7 @@ export function pastePreview(scene: PreviewScene, face: RgbaImage): RgbaImage {
   // face by the same factor first, then sampling it at preview density, gives those pixels without aliasing.
   const side = Math.max(1, Math.round(face.width * scene.scale));
   const sampled = side < face.width ? resizePillow(face, { width: side, height: side, filter: 'bilinear' }) : face;
-  return pasteBack(scene.before, sampled, scene.transform);
+  return pasteInRegion(scene.before, sampled, scene.region);
 }
 
 function cropImage(image: RgbaImage, left: number, top: number, width: number, height: number): RgbaImage {
