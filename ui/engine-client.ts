@@ -22,6 +22,8 @@ export const ORT_WASM_ELEMENT_ID = 'ort-wasm-gz-base64';
 export interface PanelEngine {
   /** `onProgress` stays subscribed: pack files download when a graph is first used, long after loadPack returns. */
   loadPack(source: PackSourceSpec, onProgress: ProgressCallback): Promise<PackSummary>;
+  /** Stops the loadPack in flight (it rejects with Cancelled; the pack loaded before stays). */
+  cancelPackLoad(): Promise<void>;
   openPhoto(image: RgbaImage, options: { name: string }): Promise<OpenPhotoResult>;
   selectFace(options: SelectFaceOptions, onProgress: ProgressCallback): Promise<SelectFaceResult>;
   /** A face from a given W+ (a latent file) instead of a photo. */
@@ -112,6 +114,7 @@ function panelEngine(remote: Remote<EngineWorker>, faceModels: StartEngineOption
   };
   return {
     loadPack: (source, onProgress) => remote.loadPack(source, proxy(onProgress)),
+    cancelPackLoad: () => remote.cancelPackLoad(),
     async openPhoto(image, options) {
       await ensureFaceModels();
       return remote.openPhoto(transfer(image, [image.data.buffer]), options);

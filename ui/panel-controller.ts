@@ -12,10 +12,10 @@ import type { EngineClient, PanelEngine } from './engine-client';
 import type { ImageCodec } from './image-codec';
 import { DEFAULT_PACK_URLS, normalisePackUrl, previewResolution } from './pack-source';
 import { describeError, messageOf } from './panel-errors';
-import { INITIAL_STATE, panelReducer, type PanelAction, type PanelState } from './panel-state';
+import { canCancel, INITIAL_STATE, panelReducer, type PanelAction, type PanelState } from './panel-state';
 import { createPreviewScheduler, type PreviewScheduler } from './preview-scheduler';
 import type { Preset } from '../contract/presets';
-import type { PackFileLike } from './worker/engine-api';
+import type { PackFileLike, PackSummary } from './worker/engine-api';
 import type { PreviewPhotoOptions } from './worker/photo-api';
 import type { Progress } from '../contract/progress';
 
@@ -26,11 +26,37 @@ export interface PanelControllerOptions {
   bridge: Bridge;
   engine: Promise<EngineClient>;
   codec: ImageCodec;
+  /** The clock progress steps are timed with (ms); tests pass a fake one. */
+  now?: () => number;
 }
 
 const EMPTY_SELECTION: SelectionSummary = { targets: [], skipped: [], message: null };
 /** The preview shows the photo around the face at this many pixels on its longer side: the 128 px box at 2× density. */
 export const PREVIEW_CROP_SIDE = 256;
+
+/**
+ * One flow the user can cancel (a pack load, reading and encoding a face, a single Apply until its result is
+ * sent). cancel() rejects every step it waits on at once; what the engine still computes is dropped.
+ */
+class Job {
+  cancelled = false;
+  private fire!: (error: Error) => void;
+  private readonly whenCancelled = new Promise<never>((_, reject) => (this.fire = reject));
+
+  constructor() {
+    this.whenCancelled.catch(() => undefined); // observed by step(); no unhandled rejection when nothing waits
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.fire(Object.assign(new Error('Cancelled.'), { name: 'Cancelled' }));
+  }
+
+  /** `work`, unless the job is cancelled first. */
+  step<T>(work: Promise<T>): Promise<T> {
+    return Promise.race([work, this.whenCancelled]);
+  }
+}
 
 export class PanelController {
   private state: PanelState = INITIAL_STATE;
@@ -42,7 +68,10 @@ export class PanelController {
   private applyWaiter: { requestId: string; index: number; settle: (reply: ApplyReply) => void } | null = null;
   private batchForm: EditForm | null = null;
   private packRemembered: string | null = null;
-  private readonly onProgress = (progress: Progress) => this.dispatch({ type: 'progress', progress });
+  private readonly jobs = new Set<Job>();
+  /** The job of the flow running now (set by run(); flows read it before their first await). */
+  private job: Job = new Job();
+  private readonly onProgress = (progress: Progress) => this.dispatch({ type: 'progress', progress, at: this.now() });
 
   constructor(private readonly options: PanelControllerOptions) {
     this.scheduler = createPreviewScheduler<PreviewPhotoOptions, Awaited<ReturnType<PanelEngine['previewPhoto']>>>({
@@ -163,7 +192,9 @@ export class PanelController {
     if (files.length === 0 || this.refuseWhileBusy()) return;
     this.run(async () => {
       this.dispatch({ type: 'busy', activity: `Reading the pack folder (${files.length} files)…` });
-      const pack = await (await this.ready()).loadPack({ kind: 'files', files }, this.onProgress);
+      const { job } = this;
+      const engine = await this.ready();
+      const pack = await this.packLoadStep(job, engine, engine.loadPack({ kind: 'files', files }, this.onProgress));
       this.dispatch({ type: 'pack-loaded', pack });
       await this.openSelectionAsync();
     });
@@ -252,11 +283,29 @@ export class PanelController {
     else this.run(() => this.applyAsync());
   }
 
+  /** Cancel (button or Escape): the batch after its item in flight, else the pack load, face or Apply that runs. */
+  cancel(): void {
+    const { batch } = this.state;
+    if (!canCancel(this.state)) return;
+    if (batch !== null && batch.summary === null) {
+      this.cancelBatch();
+      return;
+    }
+    this.targetRequest = null; // a TARGET_IMAGE still on its way is ignored
+    for (const job of this.jobs) job.cancel();
+    this.dispatch({ type: 'cancelled' });
+  }
+
   cancelBatch(): void {
     const { batch } = this.state;
     if (batch === null || batch.summary !== null || batch.cancelling) return;
     this.options.bridge.send({ type: 'CANCEL_BATCH', requestId: batch.requestId });
     this.dispatch({ type: 'batch-cancelling' });
+  }
+
+  /** The clock the panel's progress times are measured with. */
+  now(): number {
+    return (this.options.now ?? Date.now)();
   }
 
   /** Resolves once no preview is rendering or waiting (tests). */
@@ -267,7 +316,14 @@ export class PanelController {
   // ------------------------------------------------------------------ flows
   /** Runs a flow; its error becomes the banner (or the β note), never an unhandled rejection. */
   private run(flow: () => Promise<void>): void {
-    flow().catch((error: unknown) => this.dispatch({ type: 'failed', error: describeError(error) }));
+    const job = new Job();
+    this.jobs.add(job);
+    this.job = job;
+    flow()
+      .catch((error: unknown) => {
+        if (!job.cancelled) this.dispatch({ type: 'failed', error: describeError(error) });
+      })
+      .finally(() => this.jobs.delete(job));
   }
 
   private async ready(): Promise<PanelEngine> {
@@ -281,11 +337,12 @@ export class PanelController {
 
   /** Loads the first URL that has a pack (a missing pack.json moves on to the next URL). */
   private async loadPackAsync(urls: readonly string[]): Promise<void> {
+    const { job } = this;
     const engine = await this.ready();
     for (const [i, url] of urls.entries()) {
       this.dispatch({ type: 'busy', activity: `Loading the model pack from ${url}…` });
       try {
-        const pack = await engine.loadPack({ kind: 'url', url }, this.onProgress);
+        const pack = await this.packLoadStep(job, engine, engine.loadPack({ kind: 'url', url }, this.onProgress));
         this.scheduler.clear();
         this.dispatch({ type: 'pack-loaded', pack });
         this.dispatch({ type: 'pack-url', url });
@@ -298,6 +355,22 @@ export class PanelController {
         const name = (error as { name?: unknown })?.name;
         if (name !== 'PackFileMissing' || i === urls.length - 1) throw error;
       }
+    }
+  }
+
+  /**
+   * A pack load the user may cancel. It is not simply dropped: the engine keeps its previous pack only when the
+   * load itself stops, so a cancel asks the engine to stop and waits until the load has settled.
+   */
+  private async packLoadStep(job: Job, engine: PanelEngine, load: Promise<PackSummary>): Promise<PackSummary> {
+    try {
+      return await job.step(load);
+    } catch (error) {
+      if (!job.cancelled) throw error;
+      void engine.cancelPackLoad();
+      const late = await load.catch(() => null);
+      if (late !== null) this.dispatch({ type: 'pack-loaded', pack: late }); // it finished first: the engine uses it
+      throw error;
     }
   }
 
@@ -325,11 +398,12 @@ export class PanelController {
 
   private async openTargetAsync(message: TargetImage): Promise<void> {
     const { requestId, nodeId, name, index, total } = message;
+    const { job } = this;
     this.dispatch({ type: 'target', target: { requestId, nodeId, name, index, total } });
     this.dispatch({ type: 'busy', activity: `Finding faces in “${name}”…` });
     const engine = await this.ready();
-    const image = await this.options.codec.decode(message.bytes, { name });
-    const opened = await engine.openPhoto(image, { name: `“${name}”` });
+    const image = await job.step(this.options.codec.decode(message.bytes, { name }));
+    const opened = await job.step(engine.openPhoto(image, { name: `“${name}”` }));
     if (this.targetRequest !== requestId) return; // the selection moved on
     const usable = opened.faces.filter((face) => !face.tooSmall);
     const wanted = opened.faces[this.state.faceIndex];
@@ -337,18 +411,18 @@ export class PanelController {
     const notes = [...opened.notes];
     if (usable.length > 1) notes.push(`${usable.length} faces found in “${name}”: face ${faceIndex + 1} is selected. Choose another in the face list${this.state.quickRun ? ', then Apply' : ''}.`);
     this.dispatch({ type: 'photo', photo: { photoId: opened.photoId, width: opened.width, height: opened.height, faces: opened.faces }, faceIndex, notes });
-    await this.selectFaceAsync(faceIndex);
-    if (this.state.quickRun && usable.length <= 1 && this.targetRequest === requestId) await this.applyAsync();
+    await this.selectFaceAsync(faceIndex, job);
+    if (this.state.quickRun && usable.length <= 1 && this.targetRequest === requestId) await this.applyAsync(job);
   }
 
-  private async selectFaceAsync(faceIndex: number): Promise<void> {
+  private async selectFaceAsync(faceIndex: number, job = this.job): Promise<void> {
     const { photo } = this.state;
     if (photo === null) return;
     this.scheduler.clear();
     this.dispatch({ type: 'busy', activity: `Encoding face ${faceIndex + 1}…` });
     const engine = await this.ready();
-    const selected = await engine.selectFace({ photoId: photo.photoId, face: faceIndex }, this.onProgress);
-    const crop = await engine.previewCrop({ photoId: photo.photoId, face: faceIndex, size: PREVIEW_CROP_SIDE });
+    const selected = await job.step(engine.selectFace({ photoId: photo.photoId, face: faceIndex }, this.onProgress));
+    const crop = await job.step(engine.previewCrop({ photoId: photo.photoId, face: faceIndex, size: PREVIEW_CROP_SIDE }));
     if (this.state.photo?.photoId !== photo.photoId) return;
     this.dispatch({ type: 'face-selected', faceIndex, faceKey: selected.faceKey, before: crop.image });
     const stored = this.state.recipe?.latent ?? null; // Edit again on a result made from a latent: render that W+ again
@@ -356,7 +430,7 @@ export class PanelController {
     if (!this.state.quickRun && formProblem(this.state.form, this.state.pack, this.state.latent) === null) this.preview();
   }
 
-  private async applyAsync(): Promise<void> {
+  private async applyAsync(job = this.job): Promise<void> {
     const { target, photo, face, pack, form, faceIndex, latent } = this.state;
     if (target === null || photo === null || face === null || pack === null) {
       throw new Error('Select an image with a face and wait for it to load before applying.');
@@ -367,9 +441,10 @@ export class PanelController {
     this.dispatch({ type: 'applying', activity: `Editing “${target.name}” at full size…` });
     const engine = await this.ready();
     const used = usesLatent(form) ? latent : null;
-    const result = await engine.composePhoto({ photoId: photo.photoId, face: faceIndex, edits: editsFor(form), ...(used !== null ? { latent: used.wPlus } : {}) }, this.onProgress);
-    this.dispatch({ type: 'applying', activity: 'Writing the result layer…' });
-    const png = await this.options.codec.encodePng(result.image);
+    const result = await job.step(engine.composePhoto({ photoId: photo.photoId, face: faceIndex, edits: editsFor(form), ...(used !== null ? { latent: used.wPlus } : {}) }, this.onProgress));
+    const png = await job.step(this.options.codec.encodePng(result.image));
+    // From here the main thread writes: all-or-nothing on its side, so the panel no longer offers Cancel.
+    this.dispatch({ type: 'applying', activity: 'Writing the result layer…', cancellable: false });
     const reply = await this.sendApply({ requestId: target.requestId, index: target.index, nodeId: target.nodeId, png, recipe: recipeFor(form, { packId: pack.id, faceIndex, latent: used }) });
     if (reply.type === 'APPLY_FAILED') throw new Error(reply.message);
     this.dispatch({ type: 'applied', notice: `${reply.added ? 'Added' : 'Updated'} “${reply.name}”.`, warnings: [...promptWarnings(form), ...result.warnings] });
@@ -391,7 +466,7 @@ export class PanelController {
     this.scheduler.clear();
     this.batchForm = form;
     const requestId = this.newId('batch');
-    this.dispatch({ type: 'batch-started', requestId, total: selection!.targets.length });
+    this.dispatch({ type: 'batch-started', requestId, total: selection!.targets.length, at: this.now() });
     this.options.bridge.send({ type: 'START_BATCH', requestId });
   }
 

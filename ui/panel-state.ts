@@ -29,6 +29,16 @@ export interface TargetRef {
   total: number;
 }
 
+/** A step on a progress bar with the time it began (the controller's clock), so the bar can say how long it takes. */
+export type TimedStage = StageView & { startedAt: number };
+
+export interface DownloadState {
+  file: string;
+  loaded: number;
+  total: number;
+  startedAt: number;
+}
+
 export interface OpenPhoto {
   photoId: string;
   width: number;
@@ -42,6 +52,8 @@ export interface BatchState {
   total: number;
   failed: number;
   cancelling: boolean;
+  /** When Apply started it (the panel's clock), for the elapsed and remaining time. */
+  startedAt: number;
   /** Set by BATCH_DONE. */
   summary: { completed: number; total: number; cancelled: boolean; errors: ItemError[] } | null;
 }
@@ -50,6 +62,8 @@ export interface PanelState {
   phase: Phase;
   /** What loading or applying is doing now ("Loading the model pack…"). */
   activity: string | null;
+  /** Whether Cancel (or Escape) can stop it: not once a result is being written, nor in a batch (its own Cancel). */
+  cancellable: boolean;
   engine: EngineStatus;
   command: CommandName | null;
   /** Edit with text from Quick Actions with a prompt: load, detect, edit and apply without interaction. */
@@ -57,9 +71,9 @@ export interface PanelState {
   selection: SelectionSummary | null;
   packUrl: string;
   pack: PackSummary | null;
-  download: { file: string; loaded: number; total: number } | null;
-  /** The engine's current step, in words (ui/progress-label.ts). */
-  stage: StageView | null;
+  download: DownloadState | null;
+  /** The engine's current step, in words (ui/progress-label.ts), and when it began. */
+  stage: TimedStage | null;
   target: TargetRef | null;
   photo: OpenPhoto | null;
   faceIndex: number;
@@ -89,6 +103,7 @@ export interface PanelState {
 export const INITIAL_STATE: PanelState = {
   phase: 'idle',
   activity: null,
+  cancellable: false,
   engine: { status: 'starting' },
   command: null,
   quickRun: false,
@@ -121,7 +136,7 @@ export type PanelAction =
   | { type: 'pack-url'; url: string }
   | { type: 'busy'; activity: string } // → loading
   | { type: 'pack-loaded'; pack: PackSummary }
-  | { type: 'progress'; progress: Progress }
+  | { type: 'progress'; progress: Progress; at: number }
   | { type: 'target'; target: TargetRef }
   | { type: 'photo'; photo: OpenPhoto; faceIndex: number; notes: string[] }
   | { type: 'face-selected'; faceIndex: number; faceKey: string; before: RgbaImage } // → ready
@@ -131,16 +146,24 @@ export type PanelAction =
   | { type: 'preview-result'; image: RgbaImage; channelsKept: number[]; warnings: string[]; final: boolean }
   | { type: 'preview-failed'; error: ShownError }
   | { type: 'toggle-before' }
-  | { type: 'applying'; activity: string } // → applying
+  | { type: 'applying'; activity: string; cancellable?: boolean } // → applying
+  | { type: 'cancelled' } // → ready or idle, "Cancelled."
   | { type: 'applied'; notice: string; warnings: string[] } // → ready
   | { type: 'failed'; error: ShownError } // → back to ready or idle
   | { type: 'warnings'; warnings: string[] }
   | { type: 'notice'; notice: string }
-  | { type: 'batch-started'; requestId: string; total: number }
+  | { type: 'batch-started'; requestId: string; total: number; at: number }
   | { type: 'batch-progress'; done: number; total: number; failed: number }
   | { type: 'batch-cancelling' }
   | { type: 'batch-done'; completed: number; total: number; cancelled: boolean; errors: ItemError[] }
   | { type: 'dismiss-error' };
+
+/** Whether Cancel does something now: a running batch (after its item in flight), or a cancellable load or Apply. */
+export function canCancel(state: PanelState): boolean {
+  const { batch, phase } = state;
+  if (batch !== null && batch.summary === null) return !batch.cancelling;
+  return state.cancellable && (phase === 'loading' || phase === 'applying');
+}
 
 /** Where a phase that ended returns to: ready once a face is inverted, else idle. */
 function settled(state: PanelState): Phase {
@@ -170,15 +193,21 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
     case 'pack-url':
       return { ...state, packUrl: action.url };
     case 'busy':
-      return { ...state, phase: 'loading', activity: action.activity, error: null, notice: null };
+      return { ...state, phase: 'loading', activity: action.activity, cancellable: true, error: null, notice: null };
     case 'pack-loaded':
       // A new pack forgets the faces and any latent (the engine drops them too).
       return { ...state, pack: action.pack, face: null, latent: null, preview: null, phase: 'idle', activity: null, stage: null };
     case 'progress': {
-      const { progress } = action;
+      const { progress, at } = action;
       // A finished download leaves no bar behind; the next file's bytes bring it back.
-      if (progress.stage === 'download') return { ...state, download: progress.loaded < progress.total ? { file: progress.file, loaded: progress.loaded, total: progress.total } : null };
-      return { ...state, stage: stageView(progress) };
+      if (progress.stage === 'download') {
+        if (progress.loaded >= progress.total) return { ...state, download: null };
+        const startedAt = state.download?.file === progress.file ? state.download.startedAt : at;
+        return { ...state, download: { file: progress.file, loaded: progress.loaded, total: progress.total, startedAt } };
+      }
+      const view = stageView(progress);
+      // A step is its words: "2 of 4" moving on keeps the clock only while the words stay the same.
+      return { ...state, stage: { ...view, startedAt: state.stage?.label === view.label ? state.stage.startedAt : at } };
     }
     case 'target':
       return { ...state, target: action.target, photo: null, face: null, latent: null, preview: null, showBefore: false, betaNote: null, warnings: [] };
@@ -216,7 +245,9 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
     case 'toggle-before':
       return { ...state, showBefore: !state.showBefore };
     case 'applying':
-      return { ...state, phase: 'applying', activity: action.activity, error: null, notice: null };
+      return { ...state, phase: 'applying', activity: action.activity, cancellable: action.cancellable ?? true, error: null, notice: null };
+    case 'cancelled':
+      return { ...state, phase: settled(state), activity: null, cancellable: false, stage: null, download: null, quickRun: false, notice: 'Cancelled.', noticeTone: 'warning' };
     case 'applied':
       return { ...state, phase: settled(state), activity: null, stage: null, notice: action.notice, noticeTone: 'success', warnings: action.warnings, quickRun: false };
     case 'failed': {
@@ -232,7 +263,7 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
     case 'notice':
       return { ...state, notice: action.notice, noticeTone: 'success', error: null };
     case 'batch-started':
-      return { ...state, phase: 'applying', activity: 'Editing the selected images…', error: null, notice: null, batch: { requestId: action.requestId, done: 0, total: action.total, failed: 0, cancelling: false, summary: null } };
+      return { ...state, phase: 'applying', activity: 'Editing the selected images…', cancellable: false, error: null, notice: null, batch: { requestId: action.requestId, done: 0, total: action.total, failed: 0, cancelling: false, startedAt: action.at, summary: null } };
     case 'batch-progress':
       return state.batch === null ? state : { ...state, batch: { ...state.batch, done: action.done, total: action.total, failed: action.failed } };
     case 'batch-cancelling':

@@ -23,7 +23,10 @@ const selection = (n: number): SelectionSummary => ({ targets: Array.from({ leng
 const tick = async (rounds = 10) => { for (let i = 0; i < rounds; i++) await new Promise((r) => setTimeout(r, 0)); };
 const named = (name: string, message: string) => Object.assign(new Error(message), { name });
 
-function setup({ faces = [face(0)], missing = [] as string[], renderError = null as Error | null, pack = PACK } = {}) {
+function setup({ faces = [face(0)], missing = [] as string[], renderError = null as Error | null, pack = PACK, now = (): number => 0 } = {}) {
+  /** Set `hold.loadPack` / `hold.compose` to keep those calls waiting; `held` then releases or rejects them. */
+  const hold = { loadPack: false, compose: false };
+  const held: { loadPack?: { resolve: (pack: PackSummary) => void; reject: (error: Error) => void }; compose?: () => void } = {};
   const sent: ToPlugin[] = [];
   let handler: (message: ToUi) => void = () => undefined;
   const port: BridgePort = { post: (message) => sent.push(message), listen: (h) => { const prev = handler; handler = (m) => { prev(m); h(m); }; return () => undefined; } };
@@ -33,7 +36,12 @@ function setup({ faces = [face(0)], missing = [] as string[], renderError = null
     async loadPack(source) {
       calls.push({ method: 'loadPack', args: source });
       if (source.kind === 'url' && missing.includes(source.url)) throw named('PackFileMissing', `${source.url}pack.json is missing`);
+      if (hold.loadPack) return new Promise<PackSummary>((resolve, reject) => (held.loadPack = { resolve, reject }));
       return pack;
+    },
+    async cancelPackLoad() {
+      calls.push({ method: 'cancelPackLoad', args: null });
+      held.loadPack?.reject(named('Cancelled', 'The model pack load was cancelled; the pack loaded before stays in use.'));
     },
     async openPhoto(_image, options) {
       calls.push({ method: 'openPhoto', args: options });
@@ -60,6 +68,7 @@ function setup({ faces = [face(0)], missing = [] as string[], renderError = null
     },
     async composePhoto(options) {
       calls.push({ method: 'composePhoto', args: options });
+      if (hold.compose) await new Promise<void>((resolve) => (held.compose = resolve));
       return { image: image(8), facesEdited: [0], channelsKept: [7], warnings: ['cut to 77 tokens'], timings: {} };
     },
   };
@@ -68,9 +77,9 @@ function setup({ faces = [face(0)], missing = [] as string[], renderError = null
     encodePng: async (img) => ({ bytes: new Uint8Array([137, 80, 78, 71]), width: img.width, height: img.height }),
   };
   const client: EngineClient = { engine, backend: 'wasm', fallbackReason: null };
-  const controller = new PanelController({ bridge: createBridge(port), engine: Promise.resolve(client), codec });
+  const controller = new PanelController({ bridge: createBridge(port), engine: Promise.resolve(client), codec, now });
   controller.start();
-  return { controller, sent, calls, renders, emit: (message: ToUi) => handler(message) };
+  return { controller, sent, calls, renders, hold, held, emit: (message: ToUi) => handler(message) };
 }
 
 const show = (overrides: Partial<Extract<ToUi, { type: 'SHOW_COMMAND' }>> = {}): ToUi => ({
@@ -193,7 +202,7 @@ describe('PanelController', () => {
     // The progress callback the controller hands the engine: a download bar while bytes arrive, none once they are in.
     const onProgress = (controller as unknown as { onProgress: (p: Progress) => void }).onProgress;
     onProgress({ stage: 'download', file: 'affine.onnx', loaded: 10, total: 100 });
-    expect(controller.getState().download).toEqual({ file: 'affine.onnx', loaded: 10, total: 100 });
+    expect(controller.getState().download).toEqual({ file: 'affine.onnx', loaded: 10, total: 100, startedAt: 0 });
     onProgress({ stage: 'download', file: 'affine.onnx', loaded: 100, total: 100 });
     expect(controller.getState().download).toBeNull();
 
@@ -401,6 +410,92 @@ describe('PanelController', () => {
     controller.removeEdit(1);
     await tick();
     expect(renders.map((r) => r.request.edits.length)).toEqual([1]);
+  });
+
+  it('cancels a single Apply before the result is sent: nothing is written and the panel says Cancelled', async () => {
+    const { sent, emit, controller, renders, hold, held } = setup();
+    emit(show());
+    await tick();
+    emit(targetImage((sent.at(-1) as { requestId: string }).requestId));
+    await tick();
+    renders.forEach((r) => r.finish());
+    await tick();
+    hold.compose = true;
+    controller.setForm({ prompt: 'smiling face' });
+    controller.apply();
+    await tick();
+    expect(controller.getState()).toMatchObject({ phase: 'applying', cancellable: true });
+    controller.cancel();
+    expect(controller.getState()).toMatchObject({ phase: 'ready', notice: 'Cancelled.', noticeTone: 'warning', error: null, stage: null });
+    held.compose!(); // the engine finishes later: its result is dropped
+    await tick();
+    expect(sent.some((m) => m.type === 'APPLY_RESULT')).toBe(false);
+    expect(controller.getState()).toMatchObject({ phase: 'ready', notice: 'Cancelled.', error: null });
+    hold.compose = false;
+    controller.apply(); // and Apply works again
+    await tick();
+    expect(sent.filter((m) => m.type === 'APPLY_RESULT')).toHaveLength(1);
+  });
+
+  it('cancels a pack load: the engine stops it, the pack loaded before stays, and nothing is remembered', async () => {
+    const { sent, calls, emit, controller, hold, renders } = setup();
+    emit(show());
+    await tick();
+    emit(targetImage((sent.at(-1) as { requestId: string }).requestId));
+    await tick();
+    renders.forEach((r) => r.finish());
+    await tick();
+    expect(controller.getState()).toMatchObject({ phase: 'ready', pack: { id: 'golden-tiny' } });
+    hold.loadPack = true;
+    controller.setPackUrl('http://example.test/packs/other/');
+    controller.loadPackFromUrl();
+    await tick();
+    expect(controller.getState()).toMatchObject({ phase: 'loading', cancellable: true });
+    controller.cancel();
+    await tick();
+    expect(calls.filter((c) => c.method === 'cancelPackLoad')).toHaveLength(1);
+    expect(controller.getState()).toMatchObject({ pack: { id: 'golden-tiny' }, notice: 'Cancelled.', error: null, cancellable: false });
+    expect(controller.getState().phase).toBe('ready'); // the face of the pack before is still there
+    expect(sent.filter((m) => m.type === 'REMEMBER_PACK_URL').map((m) => (m as { url: string }).url)).toEqual([DEFAULT_PACK_URLS[0]]);
+  });
+
+  it('does nothing on Cancel while a result is being written or when nothing runs', async () => {
+    const { sent, emit, controller, renders } = setup();
+    emit(show());
+    await tick();
+    emit(targetImage((sent.at(-1) as { requestId: string }).requestId));
+    await tick();
+    renders.forEach((r) => r.finish());
+    await tick();
+    controller.setForm({ prompt: 'smiling face' });
+    const idle = controller.getState();
+    controller.cancel();
+    expect(controller.getState()).toBe(idle);
+    controller.apply();
+    await tick();
+    expect(controller.getState()).toMatchObject({ phase: 'applying', activity: 'Writing the result layer…', cancellable: false });
+    controller.cancel();
+    expect(controller.getState().notice).toBeNull();
+    const apply = sent.at(-1) as Extract<ToPlugin, { type: 'APPLY_RESULT' }>;
+    emit({ type: 'RESULT_APPLIED', requestId: apply.requestId, index: 0, resultNodeId: '9:9', name: 'Photo 0 · x', added: true });
+    await tick();
+    expect(controller.getState()).toMatchObject({ phase: 'ready', notice: 'Added “Photo 0 · x”.' });
+  });
+
+  it('times each step with its clock: a download keeps its start while bytes arrive, a new step starts again', async () => {
+    let t = 1_000;
+    const { controller } = setup({ now: () => t });
+    const onProgress = (controller as unknown as { onProgress: (p: Progress) => void }).onProgress;
+    onProgress({ stage: 'download', file: 'encoder.onnx', loaded: 0, total: 100 });
+    t = 5_000;
+    onProgress({ stage: 'download', file: 'encoder.onnx', loaded: 40, total: 100 });
+    expect(controller.getState().download).toEqual({ file: 'encoder.onnx', loaded: 40, total: 100, startedAt: 1_000 });
+    onProgress({ stage: 'encode-face', step: 1, of: 2 });
+    t = 9_000;
+    onProgress({ stage: 'encode-face', step: 1, of: 2 });
+    expect(controller.getState().stage).toMatchObject({ label: 'Encoding the face', startedAt: 5_000 });
+    onProgress({ stage: 'styles', step: 2, of: 2 });
+    expect(controller.getState().stage).toMatchObject({ label: 'Computing the face’s styles', startedAt: 9_000 });
   });
 });
 

@@ -5,7 +5,7 @@ import { INITIAL_STATE, panelReducer, type PanelAction, type PanelState } from '
 const image = (size: number, value = 0) => ({ width: size, height: size, data: new Uint8ClampedArray(size * size * 4).fill(value) });
 const run = (actions: PanelAction[], from: PanelState = INITIAL_STATE) => actions.reduce(panelReducer, from);
 const batchOf = (completed: number, failed: number, cancelled = false): PanelAction[] => [
-  { type: 'batch-started', requestId: 'batch-1', total: 3 },
+  { type: 'batch-started', requestId: 'batch-1', total: 3, at: 0 },
   { type: 'batch-progress', done: completed + failed, total: 3, failed },
   { type: 'batch-done', completed, total: 3, cancelled, errors: Array.from({ length: failed }, (_, i) => ({ nodeId: `1:${i}`, name: `Photo ${i}`, message: 'No face found' })) },
 ];

@@ -1,7 +1,7 @@
 // Every progress variant the engine can send has words in the panel, and none of them leaks a graph's name.
 import { describe, expect, it } from 'vitest';
 import type { Progress, ProgressStage } from '../../contract/progress';
-import { stageView } from '../../ui/progress-label';
+import { durationWords, SHOW_ELAPSED_AFTER_MS, stageView, timeWords } from '../../ui/progress-label';
 
 const EXAMPLES: Array<[string, Progress, string, string | undefined]> = [
   ['download', { stage: 'download', file: 'encoder.onnx', loaded: 10, total: 40 }, 'Downloading encoder.onnx', undefined],
@@ -41,5 +41,38 @@ describe('ui/progress-label.ts', () => {
   it('fills the bar by steps for jobs and by bytes for files', () => {
     expect(stageView({ stage: 'styles', step: 2, of: 4 })).toMatchObject({ value: 2, max: 4 });
     expect(stageView({ stage: 'verify', file: 'a', done: 300, total: 1200 })).toMatchObject({ value: 300, max: 1200 });
+  });
+});
+
+describe('ui/progress-label.ts: elapsed and remaining time (fake clock)', () => {
+  const start = 50_000;
+  it('says nothing for the first 2 s of a step, then the elapsed time', () => {
+    expect(timeWords({ startedAt: start, now: start })).toBeUndefined();
+    expect(timeWords({ startedAt: start, now: start + SHOW_ELAPSED_AFTER_MS - 1 })).toBeUndefined();
+    expect(timeWords({ startedAt: start, now: start + 2_000 })).toBe('2 s');
+    expect(timeWords({ startedAt: start, now: start + 2_001 })).toBe('3 s');
+    expect(timeWords({ startedAt: start, now: start + 65_000 })).toBe('1 min 5 s');
+  });
+
+  it('estimates the time left from the rate so far where the work is measured (bytes, items)', () => {
+    // 40 of 100 bytes in 4 s: 60 more at the same rate take 6 s.
+    expect(timeWords({ startedAt: start, now: start + 4_000, done: 40, total: 100 })).toBe('4 s · about 6 s left');
+    // 1 of 3 images in 30 s: about a minute left.
+    expect(timeWords({ startedAt: start, now: start + 30_000, done: 1, total: 3 })).toBe('30 s · about 1 min left');
+    // Too little done to say (under 5 %), nothing left, or nothing measured: the elapsed time only.
+    expect(timeWords({ startedAt: start, now: start + 10_000, done: 4, total: 100 })).toBe('10 s');
+    expect(timeWords({ startedAt: start, now: start + 10_000, done: 100, total: 100 })).toBe('10 s');
+    expect(timeWords({ startedAt: start, now: start + 10_000, done: 0, total: 0 })).toBe('10 s');
+  });
+
+  it('words durations in whole seconds, rounded up, and whole minutes past ten', () => {
+    expect([100, 1_000, 59_000, 59_500, 60_000, 61_000, 599_000, 600_000, 629_000, 631_000].map(durationWords)).toEqual(['1 s', '1 s', '59 s', '1 min', '1 min', '1 min 1 s', '9 min 59 s', '10 min', '10 min', '11 min']);
+  });
+
+  it('marks only byte and item counts as measurable, not a job’s steps', () => {
+    expect(stageView({ stage: 'download', file: 'a.onnx', loaded: 1, total: 2 }).measurable).toBe(true);
+    expect(stageView({ stage: 'verify', file: 'a.onnx', done: 1, total: 2 }).measurable).toBe(true);
+    expect(stageView({ stage: 'load-graph', role: 'encoder' }).measurable).toBe(false);
+    expect(stageView({ stage: 'render', size: 1024, full: true, step: 3, of: 3 }).measurable).toBe(false);
   });
 });

@@ -38,7 +38,7 @@ describe('the engine remote API', () => {
   });
 
   it('offers the engine methods the panel needs through the worker, with the same parameters', () => {
-    type Remoted = 'backend' | 'loadPack' | 'invert' | 'faceFromWPlus' | 'latents' | 'editLatents' | 'synthesize' | 'render' | 'textDirection' | 'checkEdits' | 'stats' | 'dispose';
+    type Remoted = 'backend' | 'loadPack' | 'cancelPackLoad' | 'invert' | 'faceFromWPlus' | 'latents' | 'editLatents' | 'synthesize' | 'render' | 'textDirection' | 'checkEdits' | 'stats' | 'dispose';
     expectTypeOf<Remoted>().toMatchTypeOf<keyof WorkerEngine & keyof Engine>();
     expectTypeOf<Parameters<WorkerEngine['render']>>().toEqualTypeOf<Parameters<Engine['render']>>();
     expectTypeOf<Parameters<WorkerEngine['invert']>>().toEqualTypeOf<Parameters<Engine['invert']>>();

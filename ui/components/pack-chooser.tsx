@@ -1,12 +1,11 @@
-// Where the model pack comes from: a URL (Load) or a folder on disk; what is loaded and its download progress.
+// Where the model pack comes from: a URL (Load) or a folder on disk, and what is loaded. Its downloads show in
+// the panel's footer, which stays in view.
 import type { PackFileLike, PackSummary } from '../worker/engine-api';
 import { PackStorage } from './pack-storage';
-import { formatBytes, ProgressBar } from './progress-bar';
 
 export interface PackChooserProps {
   url: string;
   pack: PackSummary | null;
-  download: { file: string; loaded: number; total: number } | null;
   busy: boolean;
   open: boolean;
   onUrl: (url: string) => void;
@@ -14,8 +13,7 @@ export interface PackChooserProps {
   onFolder: (files: PackFileLike[]) => void;
 }
 
-export function PackChooser({ url, pack, download, busy, open, onUrl, onLoadUrl, onFolder }: PackChooserProps) {
-  const downloading = download !== null && download.loaded < download.total;
+export function PackChooser({ url, pack, busy, open, onUrl, onLoadUrl, onFolder }: PackChooserProps) {
   return (
     <details class="pack" open={open}>
       <summary>
@@ -45,9 +43,6 @@ export function PackChooser({ url, pack, download, busy, open, onUrl, onLoadUrl,
         {pack !== null && <p class="hint" data-testid="pack-description">{pack.description}</p>}
         <PackStorage />
       </div>
-      {download !== null && (
-        <ProgressBar testid="pack-progress" label={downloading ? `Downloading ${download.file}` : `Downloaded ${download.file}`} value={download.loaded} max={download.total} detail={formatBytes(download.loaded, download.total)} />
-      )}
     </details>
   );
 }

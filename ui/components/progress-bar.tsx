@@ -6,9 +6,11 @@ export interface ProgressBarProps {
   testid: string;
   /** Shown right of the label, e.g. "12.1 of 48.0 MB". */
   detail?: string;
+  /** Elapsed and remaining time, e.g. "8 s · about 20 s left" (ui/progress-label.ts). */
+  time?: string;
 }
 
-export function ProgressBar({ label, value, max, testid, detail }: ProgressBarProps) {
+export function ProgressBar({ label, value, max, testid, detail, time }: ProgressBarProps) {
   const determinate = max > 0;
   return (
     <div class="progress" data-testid={testid} data-value={determinate ? value : undefined} data-max={determinate ? max : undefined}>
@@ -16,6 +18,7 @@ export function ProgressBar({ label, value, max, testid, detail }: ProgressBarPr
         <span>{label}</span>
         {detail !== undefined && <span class="progress-detail">{detail}</span>}
       </div>
+      {time !== undefined && <span class="progress-time" data-testid={`${testid}-time`}>{time}</span>}
       <progress aria-label={label} value={determinate ? Math.min(value, max) : undefined} max={determinate ? max : undefined} />
     </div>
   );

@@ -79,6 +79,8 @@ export class Engine {
   private runtime: Promise<OrtRuntime> | undefined;
   private state: PackState | undefined;
   private previewTicket = 0;
+  /** The pack load in flight: cancelPackLoad() aborts its download and keeps the current pack. */
+  private packLoad: AbortController | undefined;
   private readonly maxFaces: number;
 
   constructor(private readonly options: EngineOptions = {}) {
@@ -106,12 +108,25 @@ export class Engine {
 
   /** Opens a pack (reads and validates pack.json only; graphs load on first use). Drops the previous pack. */
   async loadPack(source: PackSourceSpec, onProgress?: ProgressCallback): Promise<PackSummary> {
+    this.packLoad?.abort(); // a newer load replaces one still in flight
+    const load = new AbortController();
+    this.packLoad = load;
     let loaded: LoadedPack;
-    // Verified files are kept where this context has storage (a hosted panel), else downloaded each run.
-    if (source.kind === 'url') loaded = await packFromUrl(source.url, { onProgress, store: await openPackStore() });
-    else if (source.kind === 'files') loaded = await packFromFiles(source.files, { onProgress });
-    else throw new Error(`Unknown pack source kind "${(source as { kind: unknown }).kind}". Must be one of: url, files`);
+    try {
+      // Verified files are kept where this context has storage (a hosted panel), else downloaded each run.
+      if (source.kind === 'url') loaded = await packFromUrl(source.url, { onProgress, store: await openPackStore(), signal: load.signal });
+      else if (source.kind === 'files') loaded = await packFromFiles(source.files, { onProgress });
+      else throw new Error(`Unknown pack source kind "${(source as { kind: unknown }).kind}". Must be one of: url, files`);
+    } finally {
+      if (this.packLoad === load) this.packLoad = undefined;
+    }
+    if (load.signal.aborted) throw packLoadCancelled();
     return this.useLoadedPack(loaded);
+  }
+
+  /** Stops the pack load in flight, if any: it rejects with Cancelled and the pack loaded before stays. */
+  cancelPackLoad(): void {
+    this.packLoad?.abort(packLoadCancelled());
   }
 
   /** Uses a pack opened elsewhere (Node: packFromDirectory). */
@@ -449,4 +464,8 @@ async function timedAsync<T>(timings: Timings, stage: string, work: () => Promis
   } finally {
     timings[stage] = (timings[stage] ?? 0) + (performance.now() - started);
   }
+}
+
+function packLoadCancelled(): EngineError {
+  return new EngineError('Cancelled', 'The model pack load was cancelled; the pack loaded before stays in use.');
 }

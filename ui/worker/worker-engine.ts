@@ -53,6 +53,10 @@ export class WorkerEngine {
     return this.ready().loadPack(source, onProgress);
   }
 
+  cancelPackLoad(): void {
+    this.ready().cancelPackLoad();
+  }
+
   invert(aligned: RgbaImage, onProgress?: ProgressCallback): Promise<InvertResult> {
     return this.ready().invert(aligned, onProgress);
   }

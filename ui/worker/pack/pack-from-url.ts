@@ -15,14 +15,16 @@ export interface PackFromUrlOptions {
   stallTimeoutMs?: number;
   /** Where verified files are kept between runs (pack-cache.ts; the hosted panel), or null/absent for none. */
   store?: PackStore | null;
+  /** Aborting it stops the download in flight with the signal's reason (the engine's Cancelled). */
+  signal?: AbortSignal;
 }
 
 /** A pack server that sends nothing for this long is taken to be gone (a slow link still sends something). */
 export const STALL_TIMEOUT_MS = 30_000;
 
 /** `baseUrl` is the pack folder ("https://example.com/packs/ffhq-1024/"); relative URLs resolve against the page or worker. */
-export async function packFromUrl(baseUrl: string | URL, { onProgress, fetch: fetchFn = globalThis.fetch, stallTimeoutMs = STALL_TIMEOUT_MS, store = null }: PackFromUrlOptions = {}): Promise<LoadedPack> {
-  const source = urlSource(folderUrl(baseUrl), fetchFn, stallTimeoutMs);
+export async function packFromUrl(baseUrl: string | URL, { onProgress, fetch: fetchFn = globalThis.fetch, stallTimeoutMs = STALL_TIMEOUT_MS, store = null, signal }: PackFromUrlOptions = {}): Promise<LoadedPack> {
+  const source = urlSource(folderUrl(baseUrl), fetchFn, stallTimeoutMs, signal);
   return loadPack(store === null ? source : storedSource(source, store), { onProgress });
 }
 
@@ -77,7 +79,7 @@ function folderUrl(baseUrl: string | URL): URL {
   return url;
 }
 
-function urlSource(base: URL, fetchFn: typeof fetch, stallTimeoutMs: number): PackSource {
+function urlSource(base: URL, fetchFn: typeof fetch, stallTimeoutMs: number, signal: AbortSignal | undefined): PackSource {
   const where = (name: string) => new URL(encodeURIComponent(name), base).href;
   return {
     location: base.href,
@@ -90,12 +92,14 @@ function urlSource(base: URL, fetchFn: typeof fetch, stallTimeoutMs: number): Pa
     where,
     async read(name, { maxBytes, oversize, onBytes }) {
       const url = where(name);
-      const watchdog = new Watchdog(stallTimeoutMs);
+      signal?.throwIfAborted();
+      const watchdog = new Watchdog(stallTimeoutMs, signal);
       let response: Response;
       try {
         response = await Promise.race([fetchFn(url, { signal: watchdog.signal }), watchdog.expired]);
       } catch (error) {
         watchdog.stop();
+        signal?.throwIfAborted();
         // A browser says only "Failed to fetch", for a server that is down and for an answer it may not show us.
         const cause = watchdog.reason ?? (error as Error).message;
         const unreadable = watchdog.reason === null && error instanceof TypeError ? ': the server did not answer, or, in a browser, answered without the Access-Control-Allow-Origin header that lets the page read it' : '';
@@ -123,6 +127,7 @@ function urlSource(base: URL, fetchFn: typeof fetch, stallTimeoutMs: number): Pa
           return await readBody(response, { maxBytes: declared ?? maxBytes, limit: maxBytes, oversize, onBytes, watchdog });
         } catch (error) {
           if (error instanceof EngineError) throw error;
+          signal?.throwIfAborted();
           throw unreachable(`The download of ${name} from ${url} broke off (${watchdog.reason ?? (error as Error).message}). Check the network connection, then load the pack again.`);
         }
       } finally {
@@ -143,10 +148,19 @@ class Watchdog {
   readonly expired = new Promise<never>((_, reject) => (this.expire = reject));
   reason: string | null = null;
 
-  constructor(private readonly ms: number) {
+  constructor(
+    private readonly ms: number,
+    private readonly cancel: AbortSignal | undefined,
+  ) {
     this.expired.catch(() => undefined); // observed by the races; no unhandled rejection when nothing waits
+    cancel?.addEventListener('abort', this.onCancel);
     this.alive();
   }
+
+  private readonly onCancel = () => {
+    this.controller.abort(this.cancel!.reason);
+    this.expire(this.cancel!.reason as Error);
+  };
 
   get signal(): AbortSignal {
     return this.controller.signal;
@@ -164,6 +178,7 @@ class Watchdog {
 
   stop(): void {
     clearTimeout(this.timer);
+    this.cancel?.removeEventListener('abort', this.onCancel);
   }
 }
 
