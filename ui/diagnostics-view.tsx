@@ -1,4 +1,5 @@
 // The panel's "Diagnostics…" view: the report as a readable list, its JSON in a read-only box, and Copy JSON.
+import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { collectDiagnostics, diagnosticsRows, type DiagnosticsReport } from './diagnostics';
 import type { EngineClient } from './engine-client';
@@ -37,10 +38,10 @@ export function DiagnosticsView({ engine }: { engine: Promise<EngineClient> }) {
         <>
           <dl class="diagnostics-list" style={{ display: 'grid', gridTemplateColumns: 'auto 1fr', gap: '2px 8px', margin: 0 }}>
             {diagnosticsRows(report).map(([label, value]) => (
-              <>
-                <dt key={`${label}-label`} style={{ fontWeight: 600 }}>{label}</dt>
-                <dd key={`${label}-value`} style={{ margin: 0, overflowWrap: 'anywhere' }}>{value}</dd>
-              </>
+              <Fragment key={label}>
+                <dt style={{ fontWeight: 600 }}>{label}</dt>
+                <dd style={{ margin: 0, overflowWrap: 'anywhere' }}>{value}</dd>
+              </Fragment>
             ))}
           </dl>
           <textarea id="diagnostics-json" data-testid="diagnostics-json" readOnly rows={6} value={json} style={{ width: '100%', fontFamily: 'monospace', fontSize: '10px' }} />
