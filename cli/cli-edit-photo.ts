@@ -4,7 +4,7 @@
 import type { Engine } from '../ui/worker/engine';
 import type { EditSpec } from '../ui/worker/engine-api';
 import type { RgbaImage } from '../ui/worker/image';
-import type { PhotoFace, QuadPoints } from '../ui/worker/photo-api';
+import type { FaceIdentity, IdentityScore, PhotoFace, QuadPoints } from '../ui/worker/photo-api';
 import { UsageError } from './cli-args';
 
 export interface EditPhotoOptions {
@@ -30,6 +30,11 @@ export interface EditPhotoResult {
     facesEdited: number[];
     quad: QuadPoints;
     notes: string[];
+    /** The first edited face's identity and reconstruction scores (null: no recognition net). */
+    identity: IdentityScore | null;
+    reconstruction: IdentityScore | null;
+    /** Every edited face's scores, when more than one face was edited. */
+    faceIdentities?: FaceIdentity[];
   };
 }
 
@@ -52,7 +57,7 @@ export async function editPhoto({ engine, photo, name, face, edits, latent }: Ed
   started = performance.now();
   const opened = await editor.openPhoto(photo, { name });
   timings.detect = performance.now() - started;
-  const composed = await editor.composePhoto({ photoId: opened.photoId, face, edits, ...(latent !== undefined && { latent }) });
+  const composed = await editor.composePhoto({ photoId: opened.photoId, face, edits, identity: true, ...(latent !== undefined && { latent }) });
   const round = (v: number): number => Math.round(v * 100) / 100;
   const faces = opened.faces.map((f) => ({
     ...f,
@@ -61,13 +66,21 @@ export async function editPhoto({ engine, photo, name, face, edits, latent }: Ed
     quad: f.quad.map(([x, y]): [number, number] => [round(x), round(y)]),
     quadSize: round(f.quadSize),
   }));
+  const scores = (composed.identity ?? []).map((f) => ({ face: f.face, identity: roundScore(f.identity), reconstruction: roundScore(f.reconstruction) }));
   return {
     image: composed.image,
     channelsKept: composed.channelsKept,
     warnings: composed.warnings,
     timings: { ...timings, ...composed.timings },
-    report: { faces, face, facesEdited: composed.facesEdited, quad: faces[composed.facesEdited[0]].quad, notes: opened.notes },
+    report: {
+      faces, face, facesEdited: composed.facesEdited, quad: faces[composed.facesEdited[0]].quad, notes: opened.notes,
+      identity: scores[0]?.identity ?? null, reconstruction: scores[0]?.reconstruction ?? null, ...(scores.length > 1 && { faceIdentities: scores }),
+    },
   };
+}
+
+function roundScore({ distance, score }: IdentityScore): IdentityScore {
+  return { distance: Math.round(distance * 1000) / 1000, score };
 }
 
 /**

@@ -99,6 +99,7 @@ export async function editCommand(args: readonly string[]): Promise<number> {
       size: [result.image.width, result.image.height],
       resolution,
       ...(faces && { faces: faces.faces, face: faces.face, facesEdited: faces.facesEdited, quad: faces.quad }),
+      ...(faces && { identity: faces.identity, reconstruction: faces.reconstruction, ...(faces.faceIdentities && { faceIdentities: faces.faceIdentities }) }),
       edits,
       channelsKept: result.channelsKept,
       warnings: [...warnings, ...result.warnings],

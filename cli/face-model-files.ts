@@ -1,4 +1,4 @@
-// The face models as bytes from node_modules (@vladmandic/face-api's model/ and tfjs-backend-wasm's dist/),
+// The face models (detector, landmarks, recognition) as bytes from node_modules (@vladmandic/face-api's model/ and tfjs-backend-wasm's dist/),
 // for PhotoEditor.loadFaceModels in Node: the CLI and the tests. Resolved from this file, so dist/cli.js
 // finds them in the node_modules above it.
 import { readFileSync } from 'node:fs';
@@ -6,9 +6,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FaceModelBytes, FaceModelsInput } from '../ui/worker/photo-api';
 
-// The nets face/detect.ts runs.
+// The nets face/detect.ts runs, and the one face/identity.ts runs.
 export const DETECTOR_MODEL = 'ssd_mobilenetv1_model';
 export const LANDMARKS_MODEL = 'face_landmark_68_model';
+export const RECOGNITION_MODEL = 'face_recognition_model';
 
 export function readFaceModelFiles(): FaceModelsInput {
   const resolve = createRequire(import.meta.url).resolve;
@@ -17,6 +18,7 @@ export function readFaceModelFiles(): FaceModelsInput {
   return {
     detector: readModel(modelDir, DETECTOR_MODEL),
     landmarks: readModel(modelDir, LANDMARKS_MODEL),
+    recognition: readModel(modelDir, RECOGNITION_MODEL),
     wasm: { plain: readFileSync(join(wasmDir, 'tfjs-backend-wasm.wasm')), simd: readFileSync(join(wasmDir, 'tfjs-backend-wasm-simd.wasm')) },
   };
 }

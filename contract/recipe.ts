@@ -1,6 +1,7 @@
 // The recipe: how a result layer was made, stored as JSON in its plugin data so "Edit again" can reopen it.
 // Version 2 stores an edit stack, and the W+ when the face came from a latent file (an optimised result)
-// rather than the photo's inversion; version-1 recipes (one prompt or one mapper) are read as a stack of one.
+// rather than the photo's inversion, and optionally the identity meter's reading of the result (older version-2
+// recipes lack it and stay valid); version-1 recipes (one prompt or one mapper) are read as a stack of one.
 // Parsers never throw: a bad recipe or message gives a ParseError naming the field, in the contract's words.
 import { problemsOf } from './edit-problems';
 import { globalEdit, mapperEdit, type EditSpec } from './edit-spec';
@@ -18,6 +19,17 @@ export interface LatentSource {
   wPlus: string;
 }
 
+/**
+ * How much the result still looks like the original face: the identity meter's reading when it was applied
+ * (ui/worker/face/identity.ts). A similarity of face descriptors, not a proof of identity.
+ */
+export interface RecipeIdentity {
+  /** 0–100, as the panel showed it. */
+  score: number;
+  /** Euclidean distance of the two 128-d descriptors. */
+  distance: number;
+}
+
 /** What the panel sends with a result (APPLY_RESULT); the main thread adds the source node. */
 export interface EditRecipe {
   /** Edits on top of the face (empty only when a latent gives the face). */
@@ -28,6 +40,8 @@ export interface EditRecipe {
   packId: string;
   /** Which detected face in the image (0 = the largest). */
   faceIndex: number;
+  /** The identity score of the applied result; absent when it was not measured. */
+  identity?: RecipeIdentity;
 }
 
 /** The recipe stored on a result layer. */
@@ -48,6 +62,8 @@ const MAX_FACE_INDEX = 99;
 
 /** Longest latent the recipe holds: 64 × 4096 float32 (the pack schema's bounds on numWs × wDim), in base64. */
 const MAX_LATENT_BASE64 = Math.ceil((64 * 4096 * 4) / 3) * 4;
+/** Far beyond any distance of two face descriptors (different people measure under 1). */
+const MAX_IDENTITY_DISTANCE = 10;
 
 export function toRecipe(edit: EditRecipe, sourceNodeId: string): Recipe {
   return {
@@ -56,6 +72,7 @@ export function toRecipe(edit: EditRecipe, sourceNodeId: string): Recipe {
     latent: edit.latent === null ? null : { ...edit.latent },
     packId: edit.packId,
     faceIndex: edit.faceIndex,
+    ...(edit.identity !== undefined && { identity: { ...edit.identity } }),
     sourceNodeId,
   };
 }
@@ -73,7 +90,17 @@ export function parseEditRecipe(raw: unknown): EditRecipe | ParseError {
   if (!Number.isInteger(r.faceIndex) || (r.faceIndex as number) < 0 || (r.faceIndex as number) > MAX_FACE_INDEX) {
     return { error: `faceIndex must be an integer from 0 to ${MAX_FACE_INDEX}` };
   }
-  return { edits: (r.edits as EditSpec[]).map(ownEdit), latent, packId: r.packId as string, faceIndex: r.faceIndex as number };
+  const identity = r.identity === undefined ? undefined : parseIdentity(r.identity);
+  if (identity !== undefined && 'error' in identity) return identity;
+  return { edits: (r.edits as EditSpec[]).map(ownEdit), latent, packId: r.packId as string, faceIndex: r.faceIndex as number, ...(identity !== undefined && { identity }) };
+}
+
+function parseIdentity(raw: unknown): RecipeIdentity | ParseError {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { error: 'identity must be an object' };
+  const { score, distance } = raw as Record<string, unknown>;
+  if (!Number.isInteger(score) || (score as number) < 0 || (score as number) > 100) return { error: 'identity.score must be an integer from 0 to 100' };
+  if (typeof distance !== 'number' || !(distance >= 0 && distance <= MAX_IDENTITY_DISTANCE)) return { error: `identity.distance must be a number from 0 to ${MAX_IDENTITY_DISTANCE}` };
+  return { score: score as number, distance };
 }
 
 /** A stored latent's shape is checked here; its values when the panel decodes them (ui/latent-file.ts). */

@@ -170,7 +170,7 @@ async function compressedWasmBase64() {
 
 /**
  * The face models as one blob: u32 LE length of a JSON index, the index, then the bytes it points at
- * ({ detector: { manifest, offset, length }, landmarks: …, wasm: { plain: { offset, length }, simd: … } },
+ * ({ detector: { manifest, offset, length }, landmarks: …, recognition: …, wasm: { plain: { offset, length }, simd: … } },
  * offsets from the end of the index). ui/face-model-assets.ts reads it: inlined as gzip + base64 in ui.html,
  * a plain file (face-models.bin) in dist/hosted/.
  */
@@ -192,6 +192,7 @@ async function faceModelsBlob() {
   const index = {
     detector: await net('ssd_mobilenetv1_model'),
     landmarks: await net('face_landmark_68_model'),
+    recognition: await net('face_recognition_model'),
     wasm: { plain: await add(join(TFJS_WASM_DIR, 'tfjs-backend-wasm.wasm')), simd: await add(join(TFJS_WASM_DIR, 'tfjs-backend-wasm-simd.wasm')) },
   };
   const json = Buffer.from(JSON.stringify(index));

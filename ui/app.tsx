@@ -8,6 +8,7 @@ import { BatchErrors, BatchStatus } from './components/batch-status';
 import { BeforeAfterToggle } from './components/before-after-toggle';
 import { EditStack } from './components/edit-stack';
 import { FaceChooser } from './components/face-chooser';
+import { IdentityMeter } from './components/identity-meter';
 import { PackChooser } from './components/pack-chooser';
 import { PackDownloadNote } from './components/pack-storage';
 import { PresetChips } from './components/preset-chips';
@@ -127,6 +128,7 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
                 <p class="readout" data-testid="channels-kept" data-value={preview?.channelsKept.join(',') ?? ''}>
                   {allMappers ? 'Mapper edit' : usesLatent(form) && form.rows.length === 1 ? 'Latent as given' : preview === null ? 'Channels kept: –' : `Channels kept: ${preview.channelsKept.join(', ')}`}
                 </p>
+                {face !== null && <IdentityMeter identity={state.identity} />}
               </div>
             </section>
 

@@ -7,7 +7,8 @@ import { readInlinedAsset } from './inline-assets';
 import type { InvertResult, PackSourceSpec, PackSummary, RenderOptions, RenderResult, WorkerEnvironment } from './worker/engine-api';
 import type { RgbaImage } from './worker/image';
 import type {
-  ComposePhotoOptions, ComposePhotoResult, FaceModelsInput, OpenPhotoResult, PreviewCropOptions, PreviewCropResult, PreviewPhotoOptions, PreviewPhotoResult, SelectFaceOptions, SelectFaceResult,
+  ComposePhotoOptions, ComposePhotoResult, FaceIdentityOptions, FaceModelsInput, IdentityScore, OpenPhotoResult, PreviewCropOptions, PreviewCropResult,
+  PreviewPhotoOptions, PreviewPhotoResult, ReconstructionOptions, SelectFaceOptions, SelectFaceResult,
 } from './worker/photo-api';
 import type { ProgressCallback } from '../contract/progress';
 import type { Backend } from './worker/runtime/ort';
@@ -35,6 +36,10 @@ export interface PanelEngine {
   /** The photo around the face as it is, at the preview's size: the "before". */
   previewCrop(options: PreviewCropOptions): Promise<PreviewCropResult>;
   composePhoto(options: ComposePhotoOptions, onProgress: ProgressCallback): Promise<ComposePhotoResult>;
+  /** The original face vs an edited render of it (null: nothing to score, photo-editor.ts `scores`). */
+  faceIdentity(options: FaceIdentityOptions): Promise<IdentityScore | null>;
+  /** The original face vs its unedited render, once per face (null: nothing to score). */
+  faceReconstruction(options: ReconstructionOptions): Promise<IdentityScore | null>;
 }
 
 /** How the engine Worker was started: from a data: or blob: URL (inline panel), or a file URL (hosted panel). */
@@ -125,5 +130,7 @@ function panelEngine(remote: Remote<EngineWorker>, faceModels: StartEngineOption
     previewPhoto: (options, onProgress) => remote.previewPhoto(options, proxy(onProgress)),
     previewCrop: (options) => remote.previewCrop(options),
     composePhoto: (options, onProgress) => remote.composePhoto(options, proxy(onProgress)),
+    faceIdentity: (options) => remote.faceIdentity(options),
+    faceReconstruction: (options) => remote.faceReconstruction(options),
   };
 }

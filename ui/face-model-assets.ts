@@ -1,5 +1,5 @@
-// The face models inlined in ui.html by scripts/build.mjs (face-api's detector and 68-point nets, tfjs's wasm
-// binaries), decompressed into what the engine's loadFaceModels takes. Nothing is fetched.
+// The face models inlined in ui.html by scripts/build.mjs (face-api's detector, 68-point and recognition nets,
+// tfjs's wasm binaries), decompressed into what the engine's loadFaceModels takes. Nothing is fetched.
 import { readInlinedAsset } from './inline-assets';
 import type { FaceModelsInput } from './worker/photo-api';
 
@@ -12,6 +12,7 @@ interface Span {
 interface BlobIndex {
   detector: Span & { manifest: unknown };
   landmarks: Span & { manifest: unknown };
+  recognition: Span & { manifest: unknown };
   wasm: { plain: Span; simd: Span };
 }
 
@@ -37,12 +38,13 @@ export function parseFaceModelBlob(bytes: Uint8Array, where: string): FaceModels
   return {
     detector: { manifest: index.detector.manifest, weights: part(index.detector) },
     landmarks: { manifest: index.landmarks.manifest, weights: part(index.landmarks) },
+    recognition: { manifest: index.recognition.manifest, weights: part(index.recognition) },
     wasm: { plain: part(index.wasm.plain), simd: part(index.wasm.simd) },
   };
 }
 
 /** The buffers of `models`, for comlink's transfer(). */
 export function faceModelBuffers(models: FaceModelsInput): ArrayBuffer[] {
-  const arrays = [models.detector.weights, models.landmarks.weights, models.wasm.plain, ...(models.wasm.simd ? [models.wasm.simd] : [])];
+  const arrays = [models.detector.weights, models.landmarks.weights, ...(models.recognition ? [models.recognition.weights] : []), models.wasm.plain, ...(models.wasm.simd ? [models.wasm.simd] : [])];
   return arrays.map((array) => array.buffer as ArrayBuffer);
 }

@@ -18,6 +18,7 @@ import type { Preset } from '../contract/presets';
 import type { PackFileLike, PackSummary } from './worker/engine-api';
 import type { PreviewPhotoOptions } from './worker/photo-api';
 import type { Progress } from '../contract/progress';
+import { MIN_IDENTITY_RENDER, type ComposePhotoResult } from './worker/photo-api';
 
 type TargetImage = Extract<ToUi, { type: 'TARGET_IMAGE' }>;
 type ApplyReply = Extract<ToUi, { type: 'RESULT_APPLIED' | 'APPLY_FAILED' }>;
@@ -68,6 +69,8 @@ export class PanelController {
   private applyWaiter: { requestId: string; index: number; settle: (reply: ApplyReply) => void } | null = null;
   private batchForm: EditForm | null = null;
   private packRemembered: string | null = null;
+  private identityFrame = 0; // the preview frame whose identity score may still be shown
+  private readonly reconstructing = new Set<string>(); // faceKeys whose reconstruction score was asked for
   private readonly jobs = new Set<Job>();
   /** The job of the flow running now (set by run(); flows read it before their first await). */
   private job: Job = new Job();
@@ -79,8 +82,10 @@ export class PanelController {
         this.dispatch({ type: 'preview-started' });
         return (await this.ready()).previewPhoto(request, this.onProgress);
       },
-      onResult: (result, _request, { superseded }) =>
-        this.dispatch({ type: 'preview-result', image: result.image, channelsKept: result.channelsKept, warnings: [...promptWarnings(this.state.form), ...result.warnings], final: !superseded }),
+      onResult: (result, _request, { superseded }) => {
+        this.dispatch({ type: 'preview-result', image: result.image, channelsKept: result.channelsKept, warnings: [...promptWarnings(this.state.form), ...result.warnings], final: !superseded });
+        if (!superseded) void this.measureIdentity();
+      },
       onError: (error) => this.dispatch({ type: 'preview-failed', error: describeError(error) }),
     });
   }
@@ -430,6 +435,35 @@ export class PanelController {
     if (!this.state.quickRun && formProblem(this.state.form, this.state.pack, this.state.latent) === null) this.preview();
   }
 
+  /**
+   * After a final preview frame is shown: its identity score, then (once per face) the reconstruction score.
+   * Separate engine calls, so a preview never waits for them; a failure only empties the meter.
+   */
+  private async measureIdentity(): Promise<void> {
+    const { photo, face, faceIndex, identity, pack } = this.state;
+    const resolution = pack === null ? null : previewResolution(pack);
+    if (photo === null || face === null || resolution === null || (resolution !== 'full' && resolution < MIN_IDENTITY_RENDER) || identity.unavailable !== null) return;
+    const { faceKey } = face;
+    const frame = ++this.identityFrame;
+    const target = { photoId: photo.photoId, face: faceIndex };
+    try {
+      const engine = await this.ready();
+      const edited = await engine.faceIdentity(target); // the frame just shown: the engine keeps its render
+      if (edited === null) {
+        this.dispatch({ type: 'identity', faceKey, unavailable: NO_IDENTITY_SCORE });
+        return;
+      }
+      if (frame === this.identityFrame) this.dispatch({ type: 'identity', faceKey, edited });
+      if (this.state.identity.reconstruction === null && !this.reconstructing.has(faceKey)) {
+        this.reconstructing.add(faceKey);
+        const reconstruction = await engine.faceReconstruction(target);
+        if (reconstruction !== null) this.dispatch({ type: 'identity', faceKey, reconstruction });
+      }
+    } catch (error) {
+      this.dispatch({ type: 'identity', faceKey, unavailable: `No identity score: ${messageOf(error)}` });
+    }
+  }
+
   private async applyAsync(job = this.job): Promise<void> {
     const { target, photo, face, pack, form, faceIndex, latent } = this.state;
     if (target === null || photo === null || face === null || pack === null) {
@@ -441,11 +475,13 @@ export class PanelController {
     this.dispatch({ type: 'applying', activity: `Editing “${target.name}” at full size…` });
     const engine = await this.ready();
     const used = usesLatent(form) ? latent : null;
-    const result = await job.step(engine.composePhoto({ photoId: photo.photoId, face: faceIndex, edits: editsFor(form), ...(used !== null ? { latent: used.wPlus } : {}) }, this.onProgress));
+    const result = await job.step(engine.composePhoto({ photoId: photo.photoId, face: faceIndex, edits: editsFor(form), identity: true, ...(used !== null ? { latent: used.wPlus } : {}) }, this.onProgress));
+    const scored = result.identity?.[0];
+    if (scored !== undefined) this.dispatch({ type: 'identity', faceKey: face.faceKey, edited: scored.identity, ...(used === null && { reconstruction: scored.reconstruction }) });
     const png = await job.step(this.options.codec.encodePng(result.image));
     // From here the main thread writes: all-or-nothing on its side, so the panel no longer offers Cancel.
     this.dispatch({ type: 'applying', activity: 'Writing the result layer…', cancellable: false });
-    const reply = await this.sendApply({ requestId: target.requestId, index: target.index, nodeId: target.nodeId, png, recipe: recipeFor(form, { packId: pack.id, faceIndex, latent: used }) });
+    const reply = await this.sendApply({ requestId: target.requestId, index: target.index, nodeId: target.nodeId, png, recipe: { ...recipeFor(form, { packId: pack.id, faceIndex, latent: used }), ...recipeIdentity(result) } });
     if (reply.type === 'APPLY_FAILED') throw new Error(reply.message);
     this.dispatch({ type: 'applied', notice: `${reply.added ? 'Added' : 'Updated'} “${reply.name}”.`, warnings: [...promptWarnings(form), ...result.warnings] });
   }
@@ -486,9 +522,9 @@ export class PanelController {
         throw new Error(`“${name}” has ${usable.length} faces; a batch edits photos with one face. Edit it on its own with Edit with text… and choose the face.`);
       }
       const face = (usable[0] ?? opened.faces[0]!).index;
-      const result = await engine.composePhoto({ photoId: opened.photoId, face, edits: editsFor(form) }, this.onProgress);
+      const result = await engine.composePhoto({ photoId: opened.photoId, face, edits: editsFor(form), identity: true }, this.onProgress);
       const png = await codec.encodePng(result.image);
-      bridge.send({ type: 'APPLY_RESULT', requestId, index, nodeId, bytes: png.bytes, width: png.width, height: png.height, recipe: recipeFor(form, { packId: pack.id, faceIndex: face, latent: null }) });
+      bridge.send({ type: 'APPLY_RESULT', requestId, index, nodeId, bytes: png.bytes, width: png.width, height: png.height, recipe: { ...recipeFor(form, { packId: pack.id, faceIndex: face, latent: null }), ...recipeIdentity(result) } });
     } catch (error) {
       bridge.send({ type: 'ITEM_FAILED', requestId, index, nodeId, message: messageOf(error) });
     }
@@ -498,4 +534,13 @@ export class PanelController {
     this.nextId += 1;
     return `${prefix}-${this.nextId}`;
   }
+}
+
+/** Why the meter is empty when the engine scores nothing (photo-editor.ts `scores`). */
+export const NO_IDENTITY_SCORE = 'No identity score for this face: it was not found by the face detector (a demo pack’s cartoon taken whole), or this build has no face-recognition net.';
+
+/** The recipe's identity field: the applied face's score, when the engine measured one. */
+function recipeIdentity(result: ComposePhotoResult): Pick<EditRecipe, 'identity'> {
+  const scored = result.identity?.[0]?.identity;
+  return scored === undefined ? {} : { identity: { score: scored.score, distance: Math.round(scored.distance * 1000) / 1000 } };
 }

@@ -7,7 +7,7 @@ import type { ShownError } from './panel-errors';
 import { stageView, type StageView } from './progress-label';
 import type { PackSummary } from './worker/engine-api';
 import type { RgbaImage } from './worker/image';
-import type { PhotoFace } from './worker/photo-api';
+import type { IdentityScore, PhotoFace } from './worker/photo-api';
 import type { Progress } from '../contract/progress';
 import type { Backend } from './worker/runtime/ort';
 
@@ -58,6 +58,18 @@ export interface BatchState {
   summary: { completed: number; total: number; cancelled: boolean; errors: ItemError[] } | null;
 }
 
+/** The identity meter (components/identity-meter.tsx): null while not measured yet. */
+export interface IdentityView {
+  /** The original face vs its unedited render (once per face). */
+  reconstruction: IdentityScore | null;
+  /** The original face vs the latest final preview (or the applied result). */
+  edited: IdentityScore | null;
+  /** Why there is no score (no recognition net in this build, or it failed); null otherwise. */
+  unavailable: string | null;
+}
+
+const NO_IDENTITY: IdentityView = { reconstruction: null, edited: null, unavailable: null };
+
 export interface PanelState {
   phase: Phase;
   /** What loading or applying is doing now ("Loading the model pack…"). */
@@ -98,6 +110,7 @@ export interface PanelState {
   /** How the notice reads: a batch with failures is a warning, one where every image failed an error. */
   noticeTone: NoticeTone;
   batch: BatchState | null;
+  identity: IdentityView;
 }
 
 export const INITIAL_STATE: PanelState = {
@@ -127,6 +140,7 @@ export const INITIAL_STATE: PanelState = {
   notice: null,
   noticeTone: 'success',
   batch: null,
+  identity: NO_IDENTITY,
 };
 
 export type PanelAction =
@@ -156,7 +170,9 @@ export type PanelAction =
   | { type: 'batch-progress'; done: number; total: number; failed: number }
   | { type: 'batch-cancelling' }
   | { type: 'batch-done'; completed: number; total: number; cancelled: boolean; errors: ItemError[] }
-  | { type: 'dismiss-error' };
+  | { type: 'dismiss-error' }
+  // A score for the face `faceKey` (ignored once another face is selected).
+  | { type: 'identity'; faceKey: string; reconstruction?: IdentityScore; edited?: IdentityScore; unavailable?: string };
 
 /** Whether Cancel does something now: a running batch (after its item in flight), or a cancellable load or Apply. */
 export function canCancel(state: PanelState): boolean {
@@ -196,7 +212,7 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
       return { ...state, phase: 'loading', activity: action.activity, cancellable: true, error: null, notice: null };
     case 'pack-loaded':
       // A new pack forgets the faces and any latent (the engine drops them too).
-      return { ...state, pack: action.pack, face: null, latent: null, preview: null, phase: 'idle', activity: null, stage: null };
+      return { ...state, pack: action.pack, face: null, latent: null, preview: null, phase: 'idle', activity: null, stage: null, identity: NO_IDENTITY };
     case 'progress': {
       const { progress, at } = action;
       // A finished download leaves no bar behind; the next file's bytes bring it back.
@@ -210,14 +226,14 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
       return { ...state, stage: { ...view, startedAt: state.stage?.label === view.label ? state.stage.startedAt : at } };
     }
     case 'target':
-      return { ...state, target: action.target, photo: null, face: null, latent: null, preview: null, showBefore: false, betaNote: null, warnings: [] };
+      return { ...state, target: action.target, photo: null, face: null, latent: null, preview: null, showBefore: false, betaNote: null, warnings: [], identity: NO_IDENTITY };
     case 'photo': {
       // Several faces stop a Quick Actions run: the user picks one, then applies.
       const usable = action.photo.faces.filter((face) => !face.tooSmall).length;
       return { ...state, photo: action.photo, faceIndex: action.faceIndex, warnings: action.notes, quickRun: state.quickRun && usable <= 1 };
     }
     case 'face-selected':
-      return { ...state, faceIndex: action.faceIndex, face: { faceKey: action.faceKey, before: action.before }, preview: null, phase: 'ready', activity: null, stage: null };
+      return { ...state, faceIndex: action.faceIndex, face: { faceKey: action.faceKey, before: action.before }, preview: null, phase: 'ready', activity: null, stage: null, identity: NO_IDENTITY };
     case 'form':
       return { ...state, form: action.form, notice: null };
     case 'latent':
@@ -234,6 +250,7 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
         showBefore: false,
         phase: action.final && state.phase === 'previewing' ? 'ready' : state.phase,
         stage: action.final ? null : state.stage,
+        identity: { ...state.identity, edited: null }, // measured again for this frame (panel-controller.ts)
       };
     case 'preview-failed': {
       const phase = state.phase === 'previewing' ? 'ready' : state.phase;
@@ -277,6 +294,11 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
     }
     case 'dismiss-error':
       return { ...state, error: null };
+    case 'identity': {
+      if (state.face?.faceKey !== action.faceKey) return state;
+      const { reconstruction = state.identity.reconstruction, edited = state.identity.edited, unavailable = state.identity.unavailable } = action;
+      return { ...state, identity: { reconstruction, edited, unavailable } };
+    }
     default:
       throw new Error(`Unknown panel action: ${JSON.stringify(action satisfies never)}`);
   }

@@ -23,9 +23,11 @@ describe('readFaceModelAssets', () => {
     const expected = readFaceModelFiles();
     expect(models.detector.manifest).toEqual(expected.detector.manifest);
     expect(models.landmarks.manifest).toEqual(expected.landmarks.manifest);
+    expect(models.recognition!.manifest).toEqual(expected.recognition!.manifest);
     const pairs = [
       [models.detector.weights, expected.detector.weights],
       [models.landmarks.weights, expected.landmarks.weights],
+      [models.recognition!.weights, expected.recognition!.weights],
       [models.wasm.plain, expected.wasm.plain],
       [models.wasm.simd!, expected.wasm.simd!],
     ] as const;
@@ -34,8 +36,9 @@ describe('readFaceModelAssets', () => {
       expect(Buffer.compare(Buffer.from(actual), Buffer.from(wanted))).toBe(0);
     }
     expect(models.detector.weights.length).toBe(5_616_957); // ssd_mobilenetv1_model.bin
+    expect(models.recognition!.weights.length).toBe(6_444_032); // face_recognition_model.bin
     const buffers = faceModelBuffers(models);
-    expect(new Set(buffers).size).toBe(4);
+    expect(new Set(buffers).size).toBe(5);
     buffers.forEach((buffer, i) => expect(buffer.byteLength).toBe(pairs[i][0].length));
   });
 

@@ -7,9 +7,9 @@ import type { ImageCodec } from '../../ui/image-codec';
 import { DEFAULT_PACK_URLS } from '../../ui/pack-source';
 import { activeRow, formProblem } from '../../ui/edit-form';
 import { vocabularyWarning } from '../../ui/known-words';
-import { PanelController } from '../../ui/panel-controller';
+import { NO_IDENTITY_SCORE, PanelController } from '../../ui/panel-controller';
 import type { PackSummary } from '../../ui/worker/engine-api';
-import type { PhotoFace, PreviewPhotoOptions } from '../../ui/worker/photo-api';
+import type { ComposePhotoResult, IdentityScore, PhotoFace, PreviewPhotoOptions } from '../../ui/worker/photo-api';
 import type { Progress } from '../../contract/progress';
 
 const PACK: PackSummary = {
@@ -23,7 +23,13 @@ const selection = (n: number): SelectionSummary => ({ targets: Array.from({ leng
 const tick = async (rounds = 10) => { for (let i = 0; i < rounds; i++) await new Promise((r) => setTimeout(r, 0)); };
 const named = (name: string, message: string) => Object.assign(new Error(message), { name });
 
-function setup({ faces = [face(0)], missing = [] as string[], renderError = null as Error | null, pack = PACK, now = (): number => 0 } = {}) {
+interface IdentityFake {
+  identity?: IdentityScore | null;
+  reconstruction?: IdentityScore | null;
+  composed?: ComposePhotoResult['identity'];
+}
+
+function setup({ faces = [face(0)], missing = [] as string[], renderError = null as Error | null, pack = PACK, now = (): number => 0, scores = {} as IdentityFake } = {}) {
   /** Set `hold.loadPack` / `hold.compose` to keep those calls waiting; `held` then releases or rejects them. */
   const hold = { loadPack: false, compose: false };
   const held: { loadPack?: { resolve: (pack: PackSummary) => void; reject: (error: Error) => void }; compose?: () => void } = {};
@@ -69,7 +75,15 @@ function setup({ faces = [face(0)], missing = [] as string[], renderError = null
     async composePhoto(options) {
       calls.push({ method: 'composePhoto', args: options });
       if (hold.compose) await new Promise<void>((resolve) => (held.compose = resolve));
-      return { image: image(8), facesEdited: [0], channelsKept: [7], warnings: ['cut to 77 tokens'], timings: {} };
+      return { image: image(8), facesEdited: [0], channelsKept: [7], warnings: ['cut to 77 tokens'], timings: {}, ...(scores.composed !== undefined && { identity: scores.composed }) };
+    },
+    async faceIdentity(options) {
+      calls.push({ method: 'faceIdentity', args: options });
+      return scores.identity ?? null;
+    },
+    async faceReconstruction(options) {
+      calls.push({ method: 'faceReconstruction', args: options });
+      return scores.reconstruction ?? null;
     },
   };
   const codec: ImageCodec = {
@@ -521,5 +535,65 @@ describe('PanelController after Apply', () => {
     }
     expect(sent.filter((m) => m.type === 'REQUEST_TARGET')).toHaveLength(1);
     expect(sent.filter((m) => m.type === 'APPLY_RESULT').map((m) => [m.requestId, m.nodeId])).toEqual([[request.requestId, '1:0'], [request.requestId, '1:0']]);
+  });
+});
+
+describe('PanelController identity meter', () => {
+  const LIKENESS = { distance: 0.25, score: 88 };
+  const INVERSION = { distance: 0.31, score: 84 };
+
+  // The demo pack previews at 128 px, golden-tiny (PACK) at 32.
+  async function previewFrame(scores: IdentityFake, previewResolutions = [64, 128]) {
+    const ctx = setup({ scores, pack: { ...PACK, previewResolutions } });
+    ctx.emit(show({ packUrl: 'http://example.test/packs/a/' }));
+    await tick();
+    const request = ctx.sent.find((m) => m.type === 'REQUEST_TARGET') as Extract<ToPlugin, { type: 'REQUEST_TARGET' }>;
+    ctx.emit(targetImage(request.requestId));
+    await tick();
+    ctx.controller.setForm({ prompt: 'smiling face' }, { preview: true });
+    await tick();
+    ctx.renders.at(-1)!.finish();
+    await tick();
+    return ctx;
+  }
+
+  it('scores a final preview of ≥ 128 px after showing it, and asks for the reconstruction once per face', async () => {
+    const { controller, calls, renders } = await previewFrame({ identity: LIKENESS, reconstruction: INVERSION });
+    expect(controller.getState().preview).not.toBeNull();
+    expect(controller.getState().identity).toEqual({ edited: LIKENESS, reconstruction: INVERSION, unavailable: null });
+    const methods = calls.map((c) => c.method);
+    expect(methods.slice(methods.indexOf('render'))).toEqual(['render', 'faceIdentity', 'faceReconstruction']);
+    expect(calls.find((c) => c.method === 'faceIdentity')!.args).toEqual({ photoId: 'p1', face: 0 }); // the engine keeps the frame's render
+
+    controller.setForm({ alpha: 6 }, { preview: true });
+    await tick();
+    renders.at(-1)!.finish();
+    await tick();
+    expect(calls.filter((c) => c.method === 'faceIdentity')).toHaveLength(2);
+    expect(calls.filter((c) => c.method === 'faceReconstruction')).toHaveLength(1);
+    expect(controller.getState().identity.reconstruction).toEqual(INVERSION);
+  });
+
+  it('does not score previews under 128 px (a blur, not a face)', async () => {
+    const { controller, calls } = await previewFrame({ identity: LIKENESS, reconstruction: INVERSION }, [16, 32]);
+    expect(controller.getState().preview).not.toBeNull();
+    expect(calls.map((c) => c.method)).not.toContain('faceIdentity');
+    expect(controller.getState().identity).toEqual({ edited: null, reconstruction: null, unavailable: null });
+  });
+
+  it('says why the meter is empty when the engine scores nothing', async () => {
+    const { controller } = await previewFrame({ identity: null });
+    expect(controller.getState().identity).toEqual({ edited: null, reconstruction: null, unavailable: NO_IDENTITY_SCORE });
+  });
+
+  it('stores the applied result’s identity score in the recipe and shows it', async () => {
+    const composed = [{ face: 0, identity: { distance: 0.41234, score: 72 }, reconstruction: INVERSION }];
+    const { controller, sent, calls } = await previewFrame({ identity: LIKENESS, reconstruction: INVERSION, composed });
+    controller.apply();
+    await tick();
+    expect(calls.find((c) => c.method === 'composePhoto')!.args).toMatchObject({ identity: true });
+    const apply = sent.find((m) => m.type === 'APPLY_RESULT') as Extract<ToPlugin, { type: 'APPLY_RESULT' }>;
+    expect(apply.recipe.identity).toEqual({ score: 72, distance: 0.412 });
+    expect(controller.getState().identity.edited).toEqual({ distance: 0.41234, score: 72 });
   });
 });

@@ -17,6 +17,8 @@ export interface FaceModelsInput {
   landmarks: FaceModelBytes;
   /** tfjs-backend-wasm.wasm and, optionally (faster), tfjs-backend-wasm-simd.wasm. */
   wasm: { plain: Uint8Array; simd?: Uint8Array };
+  /** face_recognition_model, for the identity scores; without it they are null. */
+  recognition?: FaceModelBytes;
 }
 
 export type QuadPoints = [number, number][];
@@ -74,6 +76,8 @@ export interface ComposePhotoOptions {
    * python3 -m models.optimize); the edits apply on top. Only with one face index.
    */
   latent?: Float32Array;
+  /** Also score each edited face against the original (identity) and its unedited render (reconstruction). */
+  identity?: boolean;
 }
 
 export interface ComposePhotoResult {
@@ -84,6 +88,47 @@ export interface ComposePhotoResult {
   channelsKept: number[];
   warnings: string[];
   timings: Timings;
+  /** With `identity`: one entry per edited face; null when the recognition net is not loaded or the face was taken whole (a demo pack's own framing). */
+  identity?: FaceIdentity[] | null;
+}
+
+/**
+ * Similarity of two faces' 128-d faceRecognitionNet descriptors (face/identity.ts): a likeness of
+ * descriptors, not a proof of identity; outside the net's domain (cartoon faces) it means little.
+ */
+export interface IdentityScore {
+  /** Euclidean distance (face-api's usual same-person threshold is 0.6). */
+  distance: number;
+  /** 0–100: 100 at distance 0, 50 at 0.6, 0 from 0.8 on (calibrated on sample faces; README, "Identity meter"). */
+  score: number;
+}
+
+export interface FaceIdentity {
+  face: number;
+  /** The original face vs the edited result. */
+  identity: IdentityScore;
+  /** The original face vs its unedited render (the inversion, or the given latent): how well it was inverted. */
+  reconstruction: IdentityScore;
+}
+
+/** faceIdentity's smallest render: below it the face crop is too blurred for the net (golden-tiny's 32 px previews). */
+export const MIN_IDENTITY_RENDER = 128;
+
+export interface FaceIdentityOptions {
+  photoId: string;
+  face: number;
+  /**
+   * An edited render of that face in the aligned frame, as Engine.render returns it (≥ 128 px wide); left out,
+   * the render of the face's latest previewPhoto (so the panel sends nothing back).
+   */
+  image?: RgbaImage;
+}
+
+export interface ReconstructionOptions {
+  photoId: string;
+  face: number;
+  /** The W+ rendered instead of the face's inversion (the panel's latent method). */
+  latent?: Float32Array;
 }
 
 /**

@@ -6,6 +6,7 @@
 //                 (a demo pack takes a square image with no face whole as its aligned face: face/own-framing.ts)
 //   composePhoto: each face: Engine.render(full) ─(grey?)→ pasteBack through its alignment   pixels outside masks kept
 //                 (a given latent W+ replaces the face's inversion: an optimised result, pasted the same way)
+//   identity:     original aligned face vs an edited or unedited render: faceRecognitionNet descriptors   per face
 import { INVERT_STEPS, renderSteps, type Engine } from './engine';
 import { EngineError } from './errors';
 import { alignFace, faceQuad, MIN_FACE_QUAD_PX } from './face/align';
@@ -13,19 +14,25 @@ import { detectFaces, loadFaceModels as startFaceModels, type Face, type ModelFi
 import { MIN_IMAGE_SIDE } from './face/face-errors';
 import { fitPhoto } from './face/fit-photo';
 import { alignWholeImage, OWN_FRAMING_NOTE, takesWholeImage, wholeImageFace, type FaceAlignment } from './face/own-framing';
+import { compareDescriptors, cropForDescriptor, faceDescriptor, identityCrop, isRecognitionModelLoaded, loadRecognitionModel, type IdentityCrop } from './face/identity';
 import { pasteBack } from './face/paste-back';
 import { pastePreview, previewScene, type PreviewScene } from './face/paste-preview';
 import { LruCache } from './cache';
+import { toRgba } from './render/to-rgba';
 import type { RgbaImage } from './image';
+import { MIN_IDENTITY_RENDER } from './photo-api';
 import type {
-  ComposePhotoOptions, ComposePhotoResult, FaceModelBytes, FaceModelsInput, OpenPhotoOptions, OpenPhotoResult, PhotoFace,
-  PreviewCropOptions, PreviewCropResult, PreviewPhotoOptions, PreviewPhotoResult, SelectFaceOptions, SelectFaceResult,
+  ComposePhotoOptions, ComposePhotoResult, FaceIdentity, FaceIdentityOptions, FaceModelBytes, FaceModelsInput, IdentityScore,
+  OpenPhotoOptions, OpenPhotoResult, PhotoFace, PreviewCropOptions, PreviewCropResult, PreviewPhotoOptions, PreviewPhotoResult, ReconstructionOptions,
+  SelectFaceOptions, SelectFaceResult,
 } from './photo-api';
 import type { Progress, ProgressCallback } from '../../contract/progress';
 
 // Photos kept with their detections and alignments: the one being edited plus a few of a batch. Each
 // holds up to 4096² RGBA (64 MB), twice when transparent.
 const MAX_PHOTOS = 4;
+// Reconstruction scores kept, one per inverted face (or latent): a few photos' faces.
+const MAX_RECONSTRUCTIONS = 16;
 
 interface Photo {
   id: string;
@@ -42,23 +49,33 @@ interface Photo {
   aligned: Map<string, FaceAlignment>;
   /** The crop each preview pastes into, per face and size: one per photo in practice (the panel's box). */
   scenes: Map<string, PreviewScene>;
+  /** Per face index: the identity crop in the aligned frame and the original face's descriptor. */
+  identity: Map<number, Promise<{ crop: IdentityCrop; descriptor: Float32Array }>>;
+  /** Per face index: the aligned render of its latest previewPhoto, which faceIdentity scores by default. */
+  lastPreview: Map<number, RgbaImage>;
 }
 
 export class PhotoEditor {
   private readonly photos = new LruCache<string, Photo>(MAX_PHOTOS);
+  private readonly reconstructions = new LruCache<string, Promise<IdentityScore>>(MAX_RECONSTRUCTIONS);
 
   constructor(private readonly engine: Engine) {}
 
-  /** Starts tfjs's wasm backend and loads the detector and landmark nets from bytes. Once per process. */
-  loadFaceModels(models: FaceModelsInput): Promise<void> {
+  /**
+   * Starts tfjs's wasm backend and loads the detector and landmark nets from bytes, and the recognition net
+   * when given (identity scores). Once per process.
+   */
+  async loadFaceModels(models: FaceModelsInput): Promise<void> {
     const wasm = models?.wasm;
     if (!(wasm?.plain instanceof Uint8Array)) throw new Error('`models.wasm.plain` must be the bytes of tfjs-backend-wasm.wasm');
     if (wasm.simd !== undefined && !(wasm.simd instanceof Uint8Array)) throw new Error('`models.wasm.simd` must be bytes or left out');
-    return startFaceModels({
+    const recognition = models.recognition === undefined ? undefined : modelFiles(models.recognition, 'recognition');
+    await startFaceModels({
       detector: modelFiles(models.detector, 'detector'),
       landmarks: modelFiles(models.landmarks, 'landmarks'),
       wasm: { plain: wasm.plain, simd: wasm.simd },
     });
+    if (recognition !== undefined) loadRecognitionModel(recognition);
   }
 
   /** Detects the faces of a photo. Throws ImageInvalid (unusable pixels, too small) or NoFace. */
@@ -82,7 +99,10 @@ export class PhotoEditor {
         return { index, box: { ...face.box }, score: face.score, quad: quad.map(([x, y]) => [x, y]), quadSize: qsize, tooSmall: !(qsize >= MIN_FACE_QUAD_PX) };
       });
       const notes = wholeImage ? [...fitted.notes, OWN_FRAMING_NOTE] : fitted.notes;
-      photo = { id, name, image: fitted.image, analysis: fitted.analysis, grey: fitted.grey, detected, wholeImage, faces, notes, aligned: photo?.aligned ?? new Map(), scenes: photo?.scenes ?? new Map() };
+      photo = {
+        id, name, image: fitted.image, analysis: fitted.analysis, grey: fitted.grey, detected, wholeImage, faces, notes,
+        aligned: photo?.aligned ?? new Map(), scenes: photo?.scenes ?? new Map(), identity: photo?.identity ?? new Map(), lastPreview: photo?.lastPreview ?? new Map(),
+      };
       this.photos.set(id, photo);
     }
     return { photoId: id, width, height, faces: photo.faces.map(copyFace), notes: [...photo.notes] };
@@ -96,7 +116,7 @@ export class PhotoEditor {
   }
 
   /** Edits one face or every face large enough, renders each at the generator's resolution and pastes it back. */
-  async composePhoto({ photoId, face, edits, latent }: ComposePhotoOptions, onProgress?: ProgressCallback): Promise<ComposePhotoResult> {
+  async composePhoto({ photoId, face, edits, latent, identity = false }: ComposePhotoOptions, onProgress?: ProgressCallback): Promise<ComposePhotoResult> {
     const photo = this.photo(photoId);
     if (latent !== undefined && face === 'all') {
       throw new EngineError('BadArgument', 'A latent is one face: compose it with one face index, not "all".');
@@ -114,6 +134,8 @@ export class PhotoEditor {
       indices = [checkFaceIndex(photo, face)];
     }
     const timings: Record<string, number> = {};
+    const scores: FaceIdentity[] = [];
+    const scoring = identity && this.scores(photo);
     let channelsKept: number[] = [];
     let image = photo.image;
     const perFace = INVERT_STEPS + renderSteps(edits);
@@ -132,12 +154,85 @@ export class PhotoEditor {
         const edited = photo.grey ? toGrey(rendered.image) : rendered.image;
         image = pasteBack(image, edited, aligned.transform);
         add(timings, '', { pasteBack: performance.now() - started });
+        if (scoring) {
+          const scored = performance.now();
+          scores.push({ face: index, identity: await this.identityOf(photo, index, edited), reconstruction: await this.reconstructionOf(photo, index, faceKey) });
+          add(timings, '', { identity: performance.now() - scored });
+        }
       }
     };
     // Several faces share one encoder session (it is otherwise released after each inversion).
     await (indices.length > 1 && latent === undefined ? this.engine.withEncoderOpen(editFaces) : editFaces());
     if (image === photo.image) throw new Error('composePhoto edited no face'); // unreachable: indices is never empty
-    return { image, facesEdited: indices, channelsKept, warnings: [...new Set(warnings)], timings };
+    return { image, facesEdited: indices, channelsKept, warnings: [...new Set(warnings)], timings, ...(identity && { identity: scoring ? scores : null }) };
+  }
+
+  /**
+   * The identity score of an edited render of one face (aligned frame, as Engine.render returns it; by default
+   * the render of its latest previewPhoto) against the original face. Null where nothing is scored (`scores`).
+   */
+  async faceIdentity({ photoId, face, image: given }: FaceIdentityOptions): Promise<IdentityScore | null> {
+    const photo = this.photo(photoId);
+    const index = checkFaceIndex(photo, face);
+    if (!this.scores(photo)) return null;
+    const image = given ?? photo.lastPreview.get(index);
+    if (image === undefined) throw new EngineError('BadArgument', `Face ${index} of ${photo.name} has no preview yet to score: preview it first, or pass the render.`);
+    if (!(image?.data instanceof Uint8ClampedArray) || !(image.width >= MIN_IDENTITY_RENDER) || image.height !== image.width || image.data.length !== image.width * image.height * 4) {
+      throw new EngineError('BadArgument', `An identity score needs a square RGBA render at least ${MIN_IDENTITY_RENDER} px wide.`);
+    }
+    return this.identityOf(photo, index, photo.grey ? toGrey(image) : image);
+  }
+
+  /**
+   * The reconstruction score of one face: the original against its unedited render (of its inversion, or of
+   * `latent`), so a poor inversion shows before any edit. Cached per face. Null where nothing is scored (`scores`).
+   */
+  async faceReconstruction({ photoId, face, latent }: ReconstructionOptions): Promise<IdentityScore | null> {
+    const photo = this.photo(photoId);
+    const index = checkFaceIndex(photo, face);
+    if (!this.scores(photo)) return null;
+    const { faceKey } = latent === undefined ? await this.invertFace(photo, index) : await this.engine.faceFromWPlus(latent);
+    return this.reconstructionOf(photo, index, faceKey);
+  }
+
+  /**
+   * Whether a photo's faces get identity scores: the recognition net is loaded and the faces were detected
+   * (a demo pack's whole-image face has no landmarks to crop by, and no face the net would recognise).
+   */
+  private scores(photo: Photo): boolean {
+    return isRecognitionModelLoaded() && !photo.wholeImage;
+  }
+
+  private async identityOf(photo: Photo, index: number, render: RgbaImage): Promise<IdentityScore> {
+    const original = await this.originalIdentity(photo, index);
+    return compareDescriptors(original.descriptor, await faceDescriptor(cropForDescriptor(render, original.crop)));
+  }
+
+  /** The unedited render at the smallest preview size ≥ MIN_IDENTITY_RENDER (else full size), scored. */
+  private reconstructionOf(photo: Photo, index: number, faceKey: string): Promise<IdentityScore> {
+    return this.reconstructions.getOrCreate(`${photo.id}#${index}#${faceKey}`, async () => {
+      const summary = await this.engine.summary();
+      const sizes = summary.previewResolutions.filter((size) => size >= MIN_IDENTITY_RENDER);
+      const resolution = sizes.length > 0 ? Math.min(...sizes) : 'full';
+      const { s } = await this.engine.latents(faceKey);
+      const rendered = toRgba(await this.engine.synthesize({ s, resolution }));
+      return this.identityOf(photo, index, photo.grey ? toGrey(rendered) : rendered);
+    });
+  }
+
+  /** The identity crop and the original face's descriptor, from its alignment at the encoder size (cached). */
+  private originalIdentity(photo: Photo, index: number): Promise<{ crop: IdentityCrop; descriptor: Float32Array }> {
+    let original = photo.identity.get(index);
+    if (original === undefined) {
+      original = (async () => {
+        const aligned = this.alignedFace(photo, index, (await this.engine.summary()).encoderSize);
+        const crop = identityCrop(photo.detected[index].landmarks, aligned.transform);
+        return { crop, descriptor: await faceDescriptor(cropForDescriptor(aligned.image, crop)) };
+      })();
+      original.catch(() => photo.identity.delete(index));
+      photo.identity.set(index, original);
+    }
+    return original;
   }
 
   /**
@@ -149,6 +244,7 @@ export class PhotoEditor {
     const index = checkFaceIndex(photo, face);
     const scene = await this.previewSceneOf(photo, index, size);
     const rendered = await this.engine.render(render, onProgress);
+    photo.lastPreview.set(index, rendered.image);
     const started = performance.now();
     const image = pastePreview(scene, photo.grey ? toGrey(rendered.image) : rendered.image);
     return { ...rendered, image, crop: { ...scene.crop }, timings: { ...rendered.timings, pastePreview: performance.now() - started } };

@@ -9,7 +9,8 @@ import type {
 } from './engine-api';
 import type { RgbaImage } from './image';
 import type {
-  ComposePhotoOptions, ComposePhotoResult, FaceModelsInput, OpenPhotoOptions, OpenPhotoResult, PreviewCropOptions, PreviewCropResult, PreviewPhotoOptions, PreviewPhotoResult, SelectFaceOptions, SelectFaceResult,
+  ComposePhotoOptions, ComposePhotoResult, FaceIdentityOptions, FaceModelsInput, IdentityScore, OpenPhotoOptions, OpenPhotoResult, PreviewCropOptions,
+  PreviewCropResult, PreviewPhotoOptions, PreviewPhotoResult, ReconstructionOptions, SelectFaceOptions, SelectFaceResult,
 } from './photo-api';
 import { PhotoEditor } from './photo-editor';
 import { probeStorage } from './storage-probe';
@@ -117,6 +118,14 @@ export class WorkerEngine {
   async previewCrop(options: PreviewCropOptions): Promise<PreviewCropResult> {
     const crop = await this.photoEditor().previewCrop(options);
     return transfer(crop, [crop.image.data.buffer]);
+  }
+
+  faceIdentity(options: FaceIdentityOptions): Promise<IdentityScore | null> {
+    return this.photoEditor().faceIdentity(options);
+  }
+
+  faceReconstruction(options: ReconstructionOptions): Promise<IdentityScore | null> {
+    return this.photoEditor().faceReconstruction(options);
   }
 
   checkEdits(edits: EditOptions['edits']): void {

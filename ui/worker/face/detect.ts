@@ -83,8 +83,8 @@ async function initialise({ detector, landmarks, wasm }: FaceModelFiles): Promis
     URL.revokeObjectURL(plain);
     URL.revokeObjectURL(simd);
   }
-  faceapi.nets.ssdMobilenetv1.loadFromWeightMap(decode(detector, 'detector'));
-  faceapi.nets.faceLandmark68Net.loadFromWeightMap(decode(landmarks, 'landmarks'));
+  faceapi.nets.ssdMobilenetv1.loadFromWeightMap(decodeWeights(detector, 'detector'));
+  faceapi.nets.faceLandmark68Net.loadFromWeightMap(decodeWeights(landmarks, 'landmarks'));
 }
 
 /**
@@ -119,11 +119,17 @@ function ensureWorkerEnvironment(): void {
   faceapi.env.setEnv(env as unknown as Parameters<typeof faceapi.env.setEnv>[0]);
 }
 
+/** Whether loadFaceModels() has finished (tfjs's backend runs, so further nets can load). */
+export function isFaceModelLoaded(): boolean {
+  return faceapi.nets.ssdMobilenetv1.isLoaded;
+}
+
 function bytesUrl(bytes: Uint8Array): string {
   return URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/wasm' }));
 }
 
-function decode({ manifest, weights }: ModelFiles, which: string): ReturnType<typeof tf.io.decodeWeights> {
+/** A net's weight map from its manifest and bytes; the byte count is checked against the manifest first. */
+export function decodeWeights({ manifest, weights }: ModelFiles, which: string): ReturnType<typeof tf.io.decodeWeights> {
   const specs = manifest.flatMap((group) => group.weights);
   const buffer = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
   const expected = specs.reduce((sum, spec) => sum + weightBytes(spec), 0);
