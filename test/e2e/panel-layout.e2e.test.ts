@@ -72,6 +72,8 @@ afterAll(() => playground?.close());
 describe.each<FigmaTheme>(['light', 'dark'])('the panel at 320 × 480 in the %s theme', (theme) => {
   it('shows the preview, both sliders, the prompt and Apply without scrolling', async () => {
     const frame = await launchAsync(playground, 'edit-with-text', ['Astronaut'], theme);
+    await frame.waitForSelector('main[data-phase="ready"]', SLOW);
+    await clickInPanelAsync(frame, '[data-testid="preset-chip-smiling"]'); // an empty prompt previews nothing
     await frame.waitForSelector('main[data-phase="ready"] [data-testid="preview-image"][data-showing="after"]', SLOW);
     expect(await frame.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(theme === 'dark' ? 'rgb(44, 44, 44)' : 'rgb(255, 255, 255)');
     await expectVisibleAsync(frame, EDITING);
