@@ -9,6 +9,7 @@ import { relevanceScores, deltaSFromScores, applyDeltaS } from '../ui/worker/edi
 import { Engine } from '../ui/worker/engine';
 import type { LoadedPack } from '../ui/worker/pack/load-pack';
 import { previewRole, type GraphRole } from '../ui/worker/pack/pack-schema';
+import { renderThroughChain, sessionStageRunner, StageCache, synthesisChain, type StageRunner } from '../ui/worker/render/synthesis-chain';
 import { encoderInput, toRgba } from '../ui/worker/render/to-rgba';
 import { OrtRuntime, float32Tensor, int32Tensor, type GraphSession, type RuntimeOptions } from '../ui/worker/runtime/ort';
 // The profile group needs enableProfiling, which the engine's runtime never sets: it opens its sessions on the same
@@ -143,22 +144,32 @@ async function meanS(loaded: LoadedPack): Promise<Float32Array> {
 async function benchSynthesis({ runtime, loaded, repeats, warmup }: GroupContext, roles: GraphRole[]): Promise<StageResult[]> {
   const s = await meanS(loaded);
   const results: StageResult[] = [];
-  for (const role of roles) {
-    const { session, result } = await openTimed(runtime, loaded, role);
-    results.push(result);
-    try {
+  const chain = synthesisChain(loaded.pack.generator);
+  const sessions = new Map<GraphRole, GraphSession>();
+  // A render at a role runs the synthesis chain's stages up to it (models/README.md, "The synthesis chain"), cold:
+  // no stage cache, so each run does the whole work from S, as a render at a new S does.
+  const run = sessionStageRunner(async (role) => sessions.get(role)!);
+  try {
+    for (const role of roles) {
+      const stages = chain.slice(0, chain.findIndex((stage) => stage.role === role) + 1);
+      for (const stage of stages) {
+        if (sessions.has(stage.role)) continue;
+        const { session, result } = await openTimed(runtime, loaded, stage.role);
+        sessions.set(stage.role, session);
+        results.push(result);
+      }
+      const size = stages[stages.length - 1].size;
       let image: Float32Array | undefined;
-      const run = await measure(repeats, warmup, async () => {
-        image = await runFloat(session, { s: float32Tensor(s, [1, s.length]) }, 'image');
+      const timing = await measure(repeats, warmup, async () => {
+        image = await renderThroughChain({ run, pack: loaded.pack, s, size });
       });
-      const size = Math.round(Math.sqrt(image!.length / 3));
       const label = role === 'synthesis' ? `synthesis ${size}px (full)` : `synthesis preview ${size}px`;
-      results.push({ group: role === 'synthesis' ? 'synthesis' : 'preview', stage: label, role, ...run });
+      results.push({ group: role === 'synthesis' ? 'synthesis' : 'preview', stage: label, role, ...timing, info: { stages: stages.map((stage) => stage.role) } });
       const rgba = await measure(repeats, 0, () => toRgba({ width: size, height: size, data: image! }));
       results.push({ group: role === 'synthesis' ? 'synthesis' : 'preview', stage: `to RGBA ${size}px`, ...rgba });
-    } finally {
-      await session.release();
     }
+  } finally {
+    for (const session of sessions.values()) await session.release();
   }
   return results;
 }
@@ -314,7 +325,7 @@ function syntheticLandmarks(cx: number, cy: number, eyes: number): number[][] {
 
 /**
  * Through the Engine, as the panel does: a preset edit (Δt stored in the pack) rendered at the default
- * preview resolution, then α changes (the α-drag: Δs cached, only applyDeltaS + synthesisPreview run).
+ * preview resolution, then α changes (the α-drag: Δs cached, only applyDeltaS + the synthesis chain up to the preview run).
  * Records which graphs the engine opened: a preset must need neither CLIP graph.
  */
 async function benchPreset({ loaded, repeats, warmup, runtimeOptions }: GroupContext): Promise<StageResult[]> {
@@ -411,5 +422,24 @@ async function profileFeeds(role: GraphRole, loaded: LoadedPack): Promise<Record
     return { tokens: int32Tensor(tokens, [prompts, length]) };
   }
   const s = await meanS(loaded);
-  return { s: float32Tensor(s, [1, s.length]) };
+  const chain = synthesisChain(pack.generator);
+  const index = chain.findIndex((stage) => stage.role === role);
+  if (index <= 0) return { s: float32Tensor(s, [1, s.length]) };
+  // A later stage of the synthesis chain continues from the previous stage's outputs: compute them first.
+  const cache = new StageCache();
+  const run: StageRunner = async (stage, feeds, names) => {
+    const session = await ort.InferenceSession.create(await loaded.readFile(pack.graphs[stage]!), { executionProviders: ['wasm'] });
+    try {
+      const outputs = await session.run(feeds);
+      const result: Record<string, { data: Float32Array; dims: readonly number[] }> = {};
+      for (const name of names) result[name] = { data: (await outputs[name]!.getData()) as Float32Array, dims: outputs[name]!.dims };
+      return result;
+    } finally {
+      await session.release();
+    }
+  };
+  await renderThroughChain({ run, pack, s, size: chain[index - 1].size, cache });
+  const { image, features } = cache.deepest(s, index - 1)!.output;
+  const previous = chain[index - 1].size;
+  return { s: float32Tensor(s, [1, s.length]), featuresIn: float32Tensor(features.data, features.dims), imageIn: float32Tensor(image, [1, 3, previous, previous]) };
 }

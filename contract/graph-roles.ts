@@ -8,10 +8,11 @@ export type GraphRole = FixedGraphRole | PreviewGraphRole | MapperGraphRole;
 
 export const FIXED_GRAPH_ROLES: readonly FixedGraphRole[] = ['mapping', 'affine', 'synthesis', 'encoder', 'clipText', 'clipImage'];
 /**
- * Graphs a pack may leave out: clipImage only builds relevance (edit-time packs drop it), and clipText only
- * encodes free prompts (a preset-only pack stores every Δt it offers).
+ * Graphs a pack may leave out: clipImage only builds relevance (edit-time packs drop it), clipText only
+ * encodes free prompts (a preset-only pack stores every Δt it offers), and mapping only draws random faces
+ * for `pack stats` / `pack relevance` (a photo edit starts from the encoder's W+; edit-time packs drop it).
  */
-export const OPTIONAL_GRAPH_ROLES: readonly FixedGraphRole[] = ['clipText', 'clipImage'];
+export const OPTIONAL_GRAPH_ROLES: readonly FixedGraphRole[] = ['mapping', 'clipText', 'clipImage'];
 
 export function previewRole(resolution: number): PreviewGraphRole {
   return `synthesisPreview:${resolution}`;

@@ -15,15 +15,16 @@ import numpy as np
 import onnx
 import torch
 
-from models.export.graphs import GraphSpec, role_file
+from models.export.graphs import GraphSpec, role_file, synthesis_chain_specs
 from models.export.onnx_export import OPSET
-from models.export.pack import CLIP_VOCAB_NAME, DEFAULT_CLIP_VOCAB, REPO_ROOT, _checked_vocab
+from models.export.pack import CLIP_VOCAB_NAME, DEFAULT_CLIP_VOCAB, PACK_FORMAT, REPO_ROOT, _checked_vocab
 from models.export.templates import PROMPT_TEMPLATES
 from models.styleclip.images import write_png
 
 from . import design
 from .bpe import WordTokens
-from .networks import CLIP_MEAN, CLIP_STD, EOT, Affine, ClipImage, ClipText, DemoWeights, Encoder, Mapping, Synthesis
+from .networks import (CLIP_MEAN, CLIP_STD, EOT, Affine, ClipImage, ClipText, DemoWeights, Encoder, Mapping, Synthesis,
+                       SynthesisStage)
 
 PACK_ID = "demo"
 DEFAULT_OUT = REPO_ROOT / "models" / "packs" / PACK_ID
@@ -120,11 +121,8 @@ def graph_specs(weights: DemoWeights, vocab: Path) -> list[GraphSpec]:
         GraphSpec("mapping", role_file("mapping"), mapping, {"z": z}, ["w"], {"z": {0: "n"}, "w": {0: "n"}},
                   checks=[{"z": z[:1]}]),
         GraphSpec("affine", role_file("affine"), affine, {"wplus": wplus}, ["s"]),
-        GraphSpec("synthesis", role_file("synthesis"), Synthesis(weights, design.RESOLUTION), {"s": s}, ["image"]),
     ]
-    for r in design.PREVIEWS:
-        role = f"synthesisPreview:{r}"
-        specs.append(GraphSpec(role, role_file(role), Synthesis(weights, r), {"s": s}, ["image"]))
+    specs += synthesis_chain_specs(lambda start, stop: SynthesisStage(weights, start, stop), s, list(design.PREVIEWS))
     specs += [
         GraphSpec("encoder", role_file("encoder"), Encoder(weights), {"image": image}, ["wplus"]),
         GraphSpec("clipText", role_file("clipText"), ClipText(ids, vectors), {"tokens": sample_tokens(vocab, texts, 9)},
@@ -196,7 +194,7 @@ def write_demo_pack(out: Path = DEFAULT_OUT, vocab_path: Path = DEFAULT_CLIP_VOC
     for name, data in payloads.items():
         (out / name).write_bytes(data)
     pack = {
-        "format": 1,
+        "format": PACK_FORMAT,
         "id": PACK_ID,
         "description": DESCRIPTION,
         "demo": True,

@@ -71,13 +71,21 @@ class DemoWeights:
 
 def attributes_from_s(s: torch.Tensor, weights: DemoWeights, max_resolution: int) -> torch.Tensor:
     """S [1, totalS] → p [1, P], using only conv layers at resolution ≤ max_resolution."""
-    keep = weights.conv_resolution <= max_resolution
+    return attributes_from_theta(theta_from_s(s, weights, 0, max_resolution))
+
+
+def theta_from_s(s: torch.Tensor, weights: DemoWeights, above: int, max_resolution: int) -> torch.Tensor:
+    """The pre-tanh attribute sum [1, P] of the conv layers at resolutions in (above, max_resolution]."""
+    keep = (weights.conv_resolution > above) & (weights.conv_resolution <= max_resolution)
     index = torch.tensor(weights.conv_index[keep])
     centre = weights.tensor("centre")[index]
     scale = weights.tensor("scale")[index]
     g = torch.tensor(weights.g[:, keep], dtype=torch.float32)
     normalised = (s[:, index] - centre) / scale
-    theta = normalised @ g.T
+    return normalised @ g.T
+
+
+def attributes_from_theta(theta: torch.Tensor) -> torch.Tensor:
     return torch.tanh((theta + torch.tensor(design.ATTRIBUTE_BIAS)) / design.TANH_SCALE)
 
 
@@ -112,6 +120,30 @@ class Synthesis(nn.Module):
     def forward(self, s: torch.Tensor) -> torch.Tensor:
         p = attributes_from_s(s, self.weights, self.resolution)
         return 2.0 * draw_face(p, self.resolution) - 1.0
+
+
+class SynthesisStage(nn.Module):
+    """A stage of the demo's synthesis chain (models/README.md, "The synthesis chain"): the pre-tanh attribute sum of
+    the conv layers up to `start` arrives as features (broadcast to [1, P, r, r], the chain's shape); this stage adds
+    the layers in (start, stop] and draws the face at stop. The drawing starts afresh at every size, so the previous
+    image is not needed; an empty slice of it keeps the input in the graph (torch drops unused inputs) at no cost."""
+
+    def __init__(self, weights: DemoWeights, start: int | None, stop: int | None):
+        super().__init__()
+        self.weights, self.start = weights, start
+        self.stop = design.RESOLUTION if stop is None else stop
+        self.features_out = stop is not None
+
+    def forward(self, s: torch.Tensor, features_in: torch.Tensor | None = None, image_in: torch.Tensor | None = None):
+        theta = theta_from_s(s, self.weights, self.start or 0, self.stop)
+        image = 2.0 * draw_face(attributes_from_theta(theta if features_in is None else features_in[:, :, 0, 0] + theta),
+                                self.stop) - 1.0
+        if image_in is not None:
+            image = image + image_in[:, :, :0, :0].sum()  # exactly 0: see the class comment
+        if not self.features_out:
+            return image
+        total = theta if features_in is None else features_in[:, :, 0, 0] + theta
+        return image, total[:, :, None, None].expand(-1, -1, self.stop, self.stop)
 
 
 class Encoder(nn.Module):

@@ -6,8 +6,9 @@
    a state file in the pack folder records each finished graph's sha256, so an interrupted build resumes;
 3. write what the folder supplied (fs3, S_mean_std, vocabulary) and compute what it did not with the pack's own
    graphs: `facetext pack stats` and `pack relevance` (dist/cli.js), the latter with the clipImage graph;
-4. leave clipImage out (unless --keep-clip-image; it is only needed to build relevance), for --profile preset
-   store the built-in presets' Δt and leave clipText and the vocabulary out too;
+4. leave clipImage out (unless --keep-clip-image; it is only needed to build relevance) and mapping (only `pack stats`
+   and random faces need it, not a photo edit), for --profile preset store the built-in presets' Δt and leave
+   clipText and the vocabulary out too;
 5. verify every graph against float32 torch and every file against pack.json, and print a summary.
 """
 from __future__ import annotations
@@ -34,7 +35,7 @@ from .sources import PackError, build_specs, load_sources
 from .verify import verify_graphs
 
 CLI = REPO_ROOT / "dist" / "cli.js"
-PROFILES = ("full", "edit", "preset")  # full: every graph; edit: no clipImage; preset: no clipImage, clipText, vocab
+PROFILES = ("full", "edit", "preset")  # full: every graph; edit: no clipImage, mapping; preset: also no clipText, vocab
 COMPACT_STORAGE = {"encoder": "int8", "clipText": "int8"}  # every other graph: float16 (bench/README.md, "Compact packs")
 DEFAULT_STORAGE = "float16"
 STATE_VERSION = 1
@@ -280,6 +281,8 @@ def build(options: BuildOptions, log=print) -> bool:
     dropped = []
     if options.profile != "full" and not options.keep_clip_image:
         dropped.append("clipImage")
+    if options.profile != "full":
+        dropped.append("mapping")  # the S statistics are computed above; edits start from e4e's W+
     if options.profile == "preset":
         dropped.append("clipText")
     for role in dropped:

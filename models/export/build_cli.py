@@ -27,8 +27,8 @@ def parse_build_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--id", required=True, dest="pack_id", help="pack id, [a-z0-9-]+, equal to the --out folder name")
     parser.add_argument("--description", default=None, help="default: the id")
     parser.add_argument("--profile", default="edit", choices=("full", "edit", "preset"),
-                        help="edit (default): no clipImage; preset: also no clipText/vocabulary, presets stored; "
-                             "full: every graph")
+                        help="edit (default): no clipImage, no mapping (only pack stats and random faces use it); "
+                             "preset: also no clipText/vocabulary, presets stored; full: every graph")
     parser.add_argument("--keep-clip-image", action="store_true", help="keep clipImage (relevance building)")
     parser.add_argument("--fp32", action="store_true", help="store every graph's weights as float32")
     parser.add_argument("--fp16", metavar="ROLES", help="comma list of roles stored as float16 (or 'all')")

@@ -92,6 +92,29 @@ def _graph_error(role: str, got: np.ndarray, want: np.ndarray) -> dict:
     return entry
 
 
+def chain_roles(pack: dict, role: str) -> list[str]:
+    """The stage graphs that render `role` (models/README.md, "The synthesis chain"): every preview stage up to it."""
+    stages = [f"synthesisPreview:{r}" for r in sorted(pack["generator"]["previewResolutions"])] + ["synthesis"]
+    return stages[:stages.index(role) + 1]
+
+
+def run_chains(chains: list[tuple[Path, dict, np.ndarray, str]]) -> list[dict[str, np.ndarray]]:
+    """Renders each (pack folder, pack.json, S, role) through its synthesis chain; stage k of every chain in one run."""
+    carried: list[dict[str, np.ndarray]] = [{} for _ in chains]
+    results: list[dict[str, np.ndarray]] = [{} for _ in chains]
+    for k in range(max(len(chain_roles(p, role)) for _, p, _, role in chains)):
+        todo = [i for i, (_, p, _, role) in enumerate(chains) if k < len(chain_roles(p, role))]
+        jobs = []
+        for i in todo:
+            folder, p, s, role = chains[i]
+            stage = chain_roles(p, role)[k]
+            feeds = {"s": s} if k == 0 else {"s": s, "featuresIn": carried[i]["features"], "imageIn": carried[i]["image"]}
+            jobs.append((folder / p["graphs"][stage], feeds, ["image"] if stage == "synthesis" else ["image", "features"]))
+        for i, out in zip(todo, run_onnx(jobs)):
+            carried[i] = results[i] = out
+    return results
+
+
 def compare_packs(pack_dir: Path, reference_dir: Path, *, beta: float = 0.15, json_path: Path | None = None,
                   log=print) -> bool:
     pack_dir, reference_dir = Path(pack_dir), Path(reference_dir)
@@ -135,9 +158,9 @@ def compare_packs(pack_dir: Path, reference_dir: Path, *, beta: float = 0.15, js
                       "channelsDiffering": int(np.setxor1d(kept_pack, kept_ref).size)})
         renders += [(s + ALPHA * ds_pack, pack_dir, pack), (s + ALPHA * ds_ref, reference_dir, ref)]
     synth_roles = ["synthesis"] + [r for r in ref["graphs"] if r.startswith("synthesisPreview:") and r in pack["graphs"]]
-    jobs = [(d / p["graphs"][role], {"s": s}, ["image"]) for role in synth_roles for d, p in ((pack_dir, pack), (reference_dir, ref))]
-    jobs += [(d / p["graphs"]["synthesis"], {"s": x.astype(np.float32)}, ["image"]) for x, d, p in renders]
-    images = run_onnx(jobs)
+    chains = [(d, p, s, role) for role in synth_roles for d, p in ((pack_dir, pack), (reference_dir, ref))]
+    chains += [(d, p, x.astype(np.float32), "synthesis") for x, d, p in renders]
+    images = run_chains(chains)
     for i, role in enumerate(synth_roles):
         errors.append(_graph_error(role, images[2 * i]["image"], images[2 * i + 1]["image"]))
     for i, edit in enumerate(edits):

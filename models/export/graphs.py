@@ -35,16 +35,32 @@ class Affine(nn.Module):
         return self.generator.affine(wplus)
 
 
-class Synthesis(nn.Module):
-    """S → image; with `resolution` set, the skip image after that resolution's ToRGB (a cheap preview)."""
+class SynthesisStage(nn.Module):
+    """One graph of the synthesis chain (models/README.md, "The synthesis chain"): the blocks after `start` up to `stop`.
 
-    def __init__(self, generator: Generator, resolution: int | None = None):
+    The first stage takes S alone; a later one continues from the previous stage's features and skip image. Every stage
+    but the last (the full size) also returns its features, so no weight is stored in two graphs.
+    """
+
+    def __init__(self, generator: Generator, start: int | None, stop: int | None):
         super().__init__()
         self.generator = generator
-        self.resolution = resolution
+        self.start, self.stop = start, stop
 
-    def forward(self, s: torch.Tensor) -> torch.Tensor:
-        return self.generator.synthesis(s, stop_resolution=self.resolution)
+    def forward(self, s: torch.Tensor, features_in: torch.Tensor | None = None, image_in: torch.Tensor | None = None):
+        image, features = self.generator.synthesis_stage(s, features_in, image_in, start=self.start, stop=self.stop)
+        return image if self.stop is None else (image, features)
+
+
+def synthesis_stage_role(stop: int | None) -> str:
+    """The role of the stage ending at `stop`: synthesisPreview:<r> for a preview, synthesis for the full size."""
+    return "synthesis" if stop is None else f"synthesisPreview:{stop}"
+
+
+def synthesis_stage_io(start: int | None, stop: int | None) -> tuple[list[str], list[str]]:
+    """The contract's input and output names of a stage (models/README.md, "Graph contracts")."""
+    inputs = ["s"] if start is None else ["s", "featuresIn", "imageIn"]
+    return inputs, ["image"] if stop is None else ["image", "features"]
 
 
 class Encoder(nn.Module):
@@ -118,11 +134,27 @@ def generator_specs(generator: Generator, latent_avg: torch.Tensor, previews: li
         GraphSpec("mapping", role_file("mapping"), Mapping(generator), {"z": z[:1]}, ["w"],
                   {"z": {0: "N"}, "w": {0: "N"}}, checks=[{"z": z}]),
         GraphSpec("affine", role_file("affine"), Affine(generator), {"wplus": wplus}, ["s"]),
-        GraphSpec("synthesis", role_file("synthesis"), Synthesis(generator), {"s": s}, ["image"]),
     ]
-    for resolution in previews:
-        role = f"synthesisPreview:{resolution}"
-        specs.append(GraphSpec(role, role_file(role), Synthesis(generator, resolution), {"s": s}, ["image"]))
+    return specs + synthesis_chain_specs(lambda start, stop: SynthesisStage(generator, start, stop), s, previews)
+
+
+def synthesis_chain_specs(stage, s: torch.Tensor, previews: list[int]) -> list[GraphSpec]:
+    """The stage graphs ending at each preview (ascending) and at the full size; `stage(start, stop)` builds one.
+
+    Each stage's sample inputs are the outputs torch gives for the stage before it, so verify checks every stage on
+    the features it really receives.
+    """
+    specs, carried, start = [], {}, None
+    for stop in [*sorted(previews), None]:
+        module = stage(start, stop)
+        names, outputs = synthesis_stage_io(start, stop)
+        inputs = {"s": s, **carried}
+        role = synthesis_stage_role(stop)
+        specs.append(GraphSpec(role, role_file(role), module, {name: inputs[name] for name in names}, outputs))
+        if stop is not None:
+            with torch.no_grad():
+                image, features = module(*specs[-1].inputs.values())
+            carried, start = {"featuresIn": features, "imageIn": image}, stop
     return specs
 
 

@@ -1,4 +1,4 @@
-"""Writes a model pack (models/README.md, format 1): graphs, global-direction data, vocabulary, pack.json."""
+"""Writes a model pack (models/README.md, format 2): graphs, global-direction data, vocabulary, pack.json."""
 from __future__ import annotations
 
 import hashlib
@@ -15,7 +15,7 @@ from .sources import (E4E_SIZE, MAPPER_NAME_PATTERN, PackError, Sources, build_s
 from .templates import PROMPT_TEMPLATES
 from .verify import stored_as_fp16, verify_graphs
 
-PACK_FORMAT = 1  # models/README.md
+PACK_FORMAT = 2  # models/README.md; 2: the synthesis is a chain of stage graphs (no preview stores weights twice)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLIP_VOCAB_NAME = "bpe_simple_vocab_16e6.txt.gz"
 DEFAULT_CLIP_VOCAB = REPO_ROOT.parent / "shared" / "clip" / CLIP_VOCAB_NAME
@@ -128,7 +128,7 @@ def write_pack(sources: Sources, options: PackOptions, *, relevance: Path,
 def describe_pack(sources: Sources, *, pack_id: str, description: str, demo: bool, licences: dict[str, str],
                   previews: list[int], graphs: dict[str, str], relevance_shape: tuple[int, int],
                   files: dict[str, dict]) -> dict:
-    """pack.json's content (models/README.md, format 1) for these sources and files."""
+    """pack.json's content (models/README.md, format 2) for these sources and files."""
     generator, clip = sources.generator.generator, sources.clip
     cfg = generator.config
     return {

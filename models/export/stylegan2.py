@@ -320,19 +320,31 @@ class Generator(nn.Module):
 
     def synthesis(self, s: torch.Tensor, *, stop_resolution: int | None = None) -> torch.Tensor:
         """Flat S [B, total_s] → skip image [B, 3, R, R] at stop_resolution (default: full size)."""
+        skip, _ = self.synthesis_stage(s, stop=stop_resolution)
+        return skip
+
+    def synthesis_stage(self, s: torch.Tensor, features: torch.Tensor | None = None, skip: torch.Tensor | None = None,
+                        *, start: int | None = None, stop: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """The blocks after resolution `start` up to `stop` (None: from the constant input / to full size).
+
+        Continues from the features x and skip image that the stage ending at `start` returned; returns the skip image
+        and x at `stop`. Running the stages one after another computes exactly what one synthesis call computes.
+        """
+        resolutions = [4] + [2 ** (block + 3) for block in range(len(self.to_rgbs))]
+        stop = self.config.size if stop is None else stop
+        if stop not in resolutions or (start is not None and (start not in resolutions or start >= stop)):
+            raise ValueError(f"stage {start}→{stop}: not generator resolutions in increasing order")
         styles = [s[:, layer.offset:layer.offset + layer.channels] for layer in self.style_layers]
         noises = [getattr(self.noises, f"noise_{i}") for i in range(self.config.num_noises)]
-        x = self.conv1(self.input(), styles[0], noises[0])
-        skip = self.to_rgb1(x, styles[1], None)
-        if stop_resolution == 4:
-            return skip
+        if start is None:
+            features = self.conv1(self.input(), styles[0], noises[0])
+            skip = self.to_rgb1(features, styles[1], None)
+            start = 4
         for block in range(len(self.to_rgbs)):
+            if not start < 2 ** (block + 3) <= stop:
+                continue
             up, same, rgb = self.convs[2 * block], self.convs[2 * block + 1], self.to_rgbs[block]
-            x = up(x, styles[2 + 3 * block], noises[1 + 2 * block])
-            x = same(x, styles[3 + 3 * block], noises[2 + 2 * block])
-            skip = rgb(x, styles[4 + 3 * block], skip)
-            if stop_resolution == 2 ** (block + 3):
-                return skip
-        if stop_resolution not in (None, self.config.size):
-            raise ValueError(f"stop_resolution {stop_resolution} is not a generator resolution")
-        return skip
+            features = up(features, styles[2 + 3 * block], noises[1 + 2 * block])
+            features = same(features, styles[3 + 3 * block], noises[2 + 2 * block])
+            skip = rgb(features, styles[4 + 3 * block], skip)
+        return skip, features

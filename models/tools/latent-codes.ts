@@ -1,6 +1,7 @@
 // Random S codes the way upstream GetCode makes them (spec/styleclip.md §1.4): z ~ N(0, I) from a seeded
 // sampler, mapping → w, truncation towards the generator's w_avg, only that one w tiled to every W+ row,
 // affine → S. Shared by the S statistics and the relevance builders.
+import { EngineError } from '../../ui/worker/errors';
 import { openGraph, type SessionFactory } from '../../ui/worker/pack/graph-contract';
 import type { LoadedPack } from '../../ui/worker/pack/load-pack';
 import type { GraphRole } from '../../ui/worker/pack/pack-schema';
@@ -55,8 +56,11 @@ export class LatentCodes {
 
   /** The next `count` S codes, [count, totalS] row-major. */
   async nextS(count: number): Promise<Float32Array> {
-    const { generator } = this.options.loaded.pack;
+    const { generator, graphs, id } = this.options.loaded.pack;
     const { zDim, wDim, numWs, totalS, wAvg } = generator;
+    if (graphs.mapping === undefined) {
+      throw new EngineError('PackInvalid', `Pack ${id} has no mapping graph (edit-time packs leave it out), so it cannot draw random faces. Use a pack built with --profile full (python3 -m models.export build).`);
+    }
     const mapping = await this.session('mapping');
     const affine = await this.session('affine');
     const codes = new Float32Array(count * totalS);

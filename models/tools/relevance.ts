@@ -13,7 +13,8 @@
 // whole images (relevance-checkpoint.ts), and a resumed run ends with the same bytes.
 import { EngineError } from '../../ui/worker/errors';
 import type { LoadedPack } from '../../ui/worker/pack/load-pack';
-import { previewRole, type GraphRole } from '../../ui/worker/pack/pack-schema';
+import { previewRole, type GraphRole, type Pack } from '../../ui/worker/pack/pack-schema';
+import { renderThroughChain, sessionStageRunner, synthesisChain } from '../../ui/worker/render/synthesis-chain';
 import { styleLayout } from '../../ui/worker/edit/style-layout';
 import { clipImageInput } from './clip-preprocess';
 import { LatentCodes, runFloat32, type BuilderRuntime } from './latent-codes';
@@ -100,7 +101,7 @@ export async function computeRelevance(options: RelevanceOptions): Promise<Relev
   const codes = new LatentCodes({ loaded, runtime, truncation, seed });
   const key = JSON.stringify({
     pack: pack.id,
-    files: [pack.graphs.mapping!, pack.graphs.affine!, pack.graphs[role]!, pack.graphs.clipImage].map((f) => pack.files.get(f)?.sha256),
+    files: [pack.graphs.mapping!, pack.graphs.affine!, ...stageFiles(pack, role), pack.graphs.clipImage].map((f) => pack.files.get(f)?.sha256),
     sMean: hash32(sMean),
     sStd: hash32(sStd),
     images, sigma, resolution, batch, seed, truncation: codes.truncation,
@@ -119,7 +120,8 @@ export async function computeRelevance(options: RelevanceOptions): Promise<Relev
   }
 
   try {
-    const render = await codes.session(role);
+    // Each render runs the synthesis chain up to `resolution` (models/README.md, "The synthesis chain").
+    const run = sessionStageRunner((stage) => codes.session(stage));
     const encode = await codes.session('clipImage');
     const allS = await codes.nextS(images); // all codes from one stream: code i does not depend on where a run starts
     const rendersLeft = (images - start) * convChannels * 2;
@@ -146,7 +148,7 @@ export async function computeRelevance(options: RelevanceOptions): Promise<Relev
           for (let sign = 0; sign < 2; sign++) {
             const edited = Float32Array.from(s);
             edited[c] = Math.fround(sMean[c] + (sign === 0 ? -1 : 1) * Math.fround(sigma * sStd[c]));
-            const picture = await runFloat32(render, edited, [1, totalS]);
+            const picture = await renderThroughChain({ run, pack, s: edited, size: resolution });
             clipInput.set(clipImageInput(picture, resolution, clip), (2 * k + sign) * perImage);
           }
         }
@@ -177,6 +179,12 @@ export async function computeRelevance(options: RelevanceOptions): Promise<Relev
     else zeroRows++;
   }
   return { matrix, rows: convChannels, dims, resumedFrom: start, zeroRows };
+}
+
+/** The files of the chain's stages up to `role` (every one of them shapes the render). */
+function stageFiles(pack: Pack, role: GraphRole): string[] {
+  const chain = synthesisChain(pack.generator);
+  return chain.slice(0, chain.findIndex((stage) => stage.role === role) + 1).map((stage) => pack.graphs[stage.role]!);
 }
 
 /** The graph role that renders at `resolution`, or a BadArgument listing the valid sizes. */

@@ -15,6 +15,7 @@ import { encoderInput } from '../../ui/worker/render/to-rgba';
 import type { RgbaImage } from '../../ui/worker/image';
 import { clipImageInput } from '../../models/tools/clip-preprocess';
 import { LatentCodes, runFloat32 } from '../../models/tools/latent-codes';
+import { renderThroughChain, sessionStageRunner } from '../../ui/worker/render/synthesis-chain';
 import { REPO_ROOT, VOCAB_PATH } from '../helpers/golden';
 
 export const DEMO_PACK = resolve(REPO_ROOT, 'models/packs/demo');
@@ -72,9 +73,10 @@ export class DemoPack {
     return Array.from({ length: count }, (_, i) => all.slice(i * totalS, (i + 1) * totalS));
   }
 
-  /** S → image [3, R, R] in [−1, 1]. */
+  /** S → image [3, R, R] in [−1, 1], through the synthesis chain. */
   async render(s: Float32Array): Promise<Float32Array> {
-    return runFloat32(await this.session('synthesis'), s, [1, s.length]);
+    const { pack } = this.loaded;
+    return renderThroughChain({ run: sessionStageRunner((role) => this.session(role)), pack, s, size: pack.generator.resolution });
   }
 
   /** S of an image as the plugin gets it: 8-bit RGBA at the encoder's size → encoder → affine. */

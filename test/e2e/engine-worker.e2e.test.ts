@@ -135,12 +135,12 @@ function checkChain(label: string, result: ChainResult, tolerance: { latent: num
   expect(result.preview).toEqual({ width: 32, height: 32 });
   expect(result.detachedAfterTransfer, 'the face buffer was transferred, not copied').toBe(true);
   expect(result.loadProgressStages, 'graphs and data arrive over HTTP with download progress').toEqual(['download']);
-  // Progress reaches the page through a comlink proxy; the preview graph loads on this first preview.
+  // Progress reaches the page through a comlink proxy. The full render just before, at the same S, computed the
+  // synthesis chain's 32 px stage, so this preview loads and runs no graph (models/README.md, "The synthesis chain").
   expect(result.renderProgress).toEqual([
     'styles 1/3',
     'text-direction 2/3',
     'render 3/3',
-    'load-graph synthesisPreview:32',
   ]);
   expect(result.betaError?.name).toBe('BetaTooHigh');
   expect(result.betaError?.message).toMatch(/^β too high: 0 channels pass β = 0\.9/);

@@ -9,6 +9,7 @@ import subprocess
 
 import numpy as np
 import onnx
+from onnx import numpy_helper
 import pytest
 import torch
 
@@ -27,9 +28,12 @@ F32, I32 = onnx.TensorProto.FLOAT, onnx.TensorProto.INT32
 CONTRACTS = {
     "mapping": ([("z", F32, ["N", 32])], [("w", F32, ["N", 32])]),
     "affine": ([("wplus", F32, [1, 10, 32])], [("s", F32, [1, 356])]),
-    "synthesis": ([("s", F32, [1, 356])], [("image", F32, [1, 3, 64, 64])]),
-    "synthesisPreview:16": ([("s", F32, [1, 356])], [("image", F32, [1, 3, 16, 16])]),
-    "synthesisPreview:32": ([("s", F32, [1, 356])], [("image", F32, [1, 3, 32, 32])]),
+    # The synthesis chain: 16 px stage → 32 px stage → the rest, each continuing from the previous features and image.
+    "synthesisPreview:16": ([("s", F32, [1, 356])], [("image", F32, [1, 3, 16, 16]), ("features", F32, [1, 24, 16, 16])]),
+    "synthesisPreview:32": ([("s", F32, [1, 356]), ("featuresIn", F32, [1, 24, 16, 16]), ("imageIn", F32, [1, 3, 16, 16])],
+                            [("image", F32, [1, 3, 32, 32]), ("features", F32, [1, 20, 32, 32])]),
+    "synthesis": ([("s", F32, [1, 356]), ("featuresIn", F32, [1, 20, 32, 32]), ("imageIn", F32, [1, 3, 32, 32])],
+                  [("image", F32, [1, 3, 64, 64])]),
     "encoder": ([("image", F32, [1, 3, 256, 256])], [("wplus", F32, [1, 10, 32])]),
     "clipText": ([("tokens", I32, ["N", "L"])], [("features", F32, ["N", 32])]),
     "clipImage": ([("image", F32, ["N", 3, 32, 32])], [("features", F32, ["N", 32])]),
@@ -91,7 +95,7 @@ def test_encoder_clip_and_mapper_sections(pack):
                             "std": [0.26862954, 0.26130258, 0.27577711]}
     assert pack["mappers"] == [{"name": "beard", "description": "a face with a beard",
                                 "levels": ["coarse", "medium", "fine"]}]
-    assert (pack["format"], pack["id"], pack["demo"]) == (1, "golden-tiny", False)
+    assert (pack["format"], pack["id"], pack["demo"]) == (2, "golden-tiny", False)
     assert set(pack["licences"]) == {"generator", "encoder", "clip", "mappers"}
 
 
@@ -194,6 +198,19 @@ def test_verify_catches_a_graph_that_differs_from_torch(exported_pack, tmp_path)
     (tmp_path / mapping.file).write_bytes(export_graph(dataclasses.replace(mapping, module=Mapping(broken))))
     (check,) = verify_graphs(tmp_path, [mapping], set())
     assert not check.ok and check.max_abs_diff > 1e-4
+
+
+def test_no_weight_is_stored_in_two_synthesis_stages(exported_pack, pack):
+    """Each stage holds only its own layers: the previews are prefixes of the synthesis, not copies of it."""
+    seen: dict[str, str] = {}
+    for role in ("synthesisPreview:16", "synthesisPreview:32", "synthesis"):
+        model = onnx.load(str(exported_pack / pack["graphs"][role]))
+        large = [t for t in model.graph.initializer if int(np.prod(t.dims)) >= 64]
+        assert large, f"{role} holds its own weights"
+        for tensor in large:
+            digest = hashlib.sha256(numpy_helper.to_array(tensor).tobytes()).hexdigest()
+            assert digest not in seen, f"{role}: {tensor.name} is also stored in {seen[digest]}"
+            seen[digest] = role
 
 
 def test_default_previews_are_a_quarter_and_a_half_within_16_to_256():

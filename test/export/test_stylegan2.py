@@ -13,6 +13,7 @@ from models.export.checkpoints import load_generator_checkpoint
 from models.export.graphs import generator_specs
 from models.export.onnx_export import export_graph
 from models.export.stylegan2 import Blur, Generator, GeneratorConfig, ModulatedConv2d, Upsample
+from models.export.compare import run_chains
 from models.export.verify import run_onnx, verify_graphs
 
 FFHQ_CHANNELS = {4: 512, 8: 512, 16: 512, 32: 512, 64: 512, 128: 256, 256: 128, 512: 64, 1024: 32}  # config-f
@@ -56,6 +57,21 @@ def test_torch_generator_reproduces_the_golden(generator, name, compute, expecte
     with torch.no_grad():
         actual = compute(generator)
     assert_close(actual, golden(expected), name)
+
+
+def test_synthesis_stages_chained_compute_exactly_the_one_pass_synthesis(generator):
+    """The pack's chain (16 → 32 → 64) continues from each stage's features: the same numbers as one pass."""
+    s = tensor("stylegan2-tiny/case_b_styles.npy")
+    with torch.no_grad():
+        image16, features16 = generator.synthesis_stage(s, stop=16)
+        image32, features32 = generator.synthesis_stage(s, features16, image16, start=16, stop=32)
+        image64, _ = generator.synthesis_stage(s, features32, image32, start=32)
+        assert features16.shape == (2, generator.to_rgbs[1].conv.in_channel, 16, 16)
+        assert torch.equal(image16, generator.synthesis(s, stop_resolution=16))
+        assert torch.equal(image32, generator.synthesis(s, stop_resolution=32))
+        assert torch.equal(image64, generator.synthesis(s))
+    with pytest.raises(ValueError, match="increasing order"):
+        generator.synthesis_stage(s, features32, image32, start=32, stop=16)
 
 
 def test_architecture_is_read_from_the_tiny_checkpoint(generator):
@@ -151,15 +167,19 @@ def onnx_results(exported_pack):
             names.append(("affine", case, i))
     s_cases = {"case_a": golden("stylegan2-tiny/case_a_styles.npy"), "case_b": golden("stylegan2-tiny/case_b_styles.npy"),
                "edited": golden("global-direction/s_edited.npy")[0, 1].reshape(-1, 356)}
-    for graph in ("synthesis", "synthesis-preview-16", "synthesis-preview-32"):
-        for case, s in s_cases.items():
-            for i, row in enumerate(s):
-                jobs.append((exported_pack / f"{graph}.onnx", {"s": row[None]}, ["image"]))
-                names.append((graph, case, i))
     jobs.append((exported_pack / "mapping.onnx", {"z": golden("stylegan2-tiny/case_a_z.npy")}, ["w"]))
     names.append(("mapping", "case_a", None))
-    results = run_onnx(jobs)
-    return {name: next(iter(result.values())) for name, result in zip(names, results)}
+    results = {name: next(iter(result.values())) for name, result in zip(names, run_onnx(jobs))}
+    # Every image runs the synthesis chain as the engine does: the stages up to that preview, or all of them.
+    pack = json.loads((exported_pack / "pack.json").read_text())
+    chains, names = [], []
+    for role in ("synthesis", "synthesisPreview:16", "synthesisPreview:32"):
+        for case, s in s_cases.items():
+            for i, row in enumerate(s):
+                chains.append((exported_pack, pack, row[None], role))
+                names.append((role, case, i))
+    results.update({name: result["image"] for name, result in zip(names, run_chains(chains))})
+    return results
 
 
 def _stack(results, graph, case):
@@ -175,8 +195,9 @@ ONNX_CASES = [
     ("synthesis graph: case b image", lambda r: _stack(r, "synthesis", "case_b"), "stylegan2-tiny/case_b_image.npy"),
     ("synthesis graph: edited S image", lambda r: _stack(r, "synthesis", "edited").reshape(2, 2, 3, 64, 64),
      "global-direction/image_edited_pair0_beta0.1.npy"),
-    ("preview 16 graph: case b skip", lambda r: _stack(r, "synthesis-preview-16", "case_b"), "stylegan2-tiny/case_b_skip_16.npy"),
-    ("preview 32 graph: case b skip", lambda r: _stack(r, "synthesis-preview-32", "case_b"), "stylegan2-tiny/case_b_skip_32.npy"),
+    ("preview 16 stage: case b skip", lambda r: _stack(r, "synthesisPreview:16", "case_b"), "stylegan2-tiny/case_b_skip_16.npy"),
+    ("preview 16 → 32 stages: case b skip", lambda r: _stack(r, "synthesisPreview:32", "case_b"),
+     "stylegan2-tiny/case_b_skip_32.npy"),
 ]
 
 
@@ -187,9 +208,9 @@ def test_onnx_graph_reproduces_the_golden(onnx_results, name, pick, expected):
 
 def test_onnx_affine_then_synthesis_reproduces_the_mapper_images(exported_pack, onnx_results):
     cases = {"mapper_orig": "mapper-tiny/image_orig.npy", "mapper_edited": "mapper-tiny/image_edited.npy"}
-    jobs = [(exported_pack / "synthesis.onnx", {"s": row[None]}, ["image"])
-            for case in cases for row in _stack(onnx_results, "affine", case)]
-    images = np.stack([r["image"][0] for r in run_onnx(jobs)]).reshape(len(cases), -1, 3, 64, 64)
+    pack = json.loads((exported_pack / "pack.json").read_text())
+    chains = [(exported_pack, pack, row[None], "synthesis") for case in cases for row in _stack(onnx_results, "affine", case)]
+    images = np.stack([r["image"][0] for r in run_chains(chains)]).reshape(len(cases), -1, 3, 64, 64)
     for (case, expected), actual in zip(cases.items(), images):
         assert_close(actual, golden(expected), f"{case} image")
 
@@ -213,5 +234,5 @@ def test_a_generator_with_another_channel_table_exports_and_verifies(tmp_path):
     for spec in specs:
         (tmp_path / spec.file).write_bytes(export_graph(spec))
     checks = verify_graphs(tmp_path, specs, set())
-    assert [c.role for c in checks] == ["mapping", "affine", "synthesis", "synthesisPreview:32"]
+    assert [c.role for c in checks] == ["mapping", "affine", "synthesisPreview:32", "synthesis"]
     assert all(c.ok for c in checks), "\n".join(c.line() for c in checks)

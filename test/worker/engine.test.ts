@@ -223,14 +223,15 @@ describe('Engine on the golden-tiny pack (wasm)', () => {
         const edit = (alpha: number, beta: number): EditSpec[] => [{ kind: 'global', neutral: 'face', target: 'smiling face', alpha, beta }];
         const first = await own.render({ faceKey, edits: edit(3, 0.1), resolution: 'full' });
         // clipText runs once per token length: the 158 prompts of "face" and "smiling face" have 8 lengths.
-        expect(own.stats().runs).toEqual({ encoder: 1, affine: 1, clipText: 8, synthesis: 1 });
+        // A full render runs the whole synthesis chain: the 16 and 32 px stages, then the rest.
+        expect(own.stats().runs).toEqual({ encoder: 1, affine: 1, clipText: 8, 'synthesisPreview:16': 1, 'synthesisPreview:32': 1, synthesis: 1 });
         for (const [alpha, beta] of [[-2, 0.1], [4.1, 0.15], [4.1, 0.05], [3, 0.1]]) {
           await own.render({ faceKey, edits: edit(alpha, beta), resolution: 'full' });
         }
         await own.render({ faceKey, edits: edit(1, 0.12), resolution: 16 });
         const again = await own.invert({ ...face, data: Uint8ClampedArray.from(face.data) }); // same pixels, new buffer
         expect(again).toMatchObject({ faceKey, cached: true });
-        expect(own.stats().runs).toEqual({ encoder: 1, affine: 1, clipText: 8, synthesis: 5, 'synthesisPreview:16': 1 });
+        expect(own.stats().runs).toEqual({ encoder: 1, affine: 1, clipText: 8, synthesis: 5, 'synthesisPreview:16': 6, 'synthesisPreview:32': 5 });
         expect(own.stats().graphsLoaded).not.toContain('clipImage');
 
         // Same α, β as the first render: identical pixels from the caches.
@@ -238,6 +239,44 @@ describe('Engine on the golden-tiny pack (wasm)', () => {
         expect(repeat.image.data).toEqual(first.image.data);
         expect(repeat.channelsKept).toEqual(first.channelsKept);
         expect(first.channelsKept).toEqual([npy('global-direction/num_channels.npy').data[1 * 3 + 1]]);
+      } finally {
+        await own.dispose();
+      }
+    });
+
+    it('a refine 16 → 32 → full at the same S continues from the cached stages and equals a cold full render bit for bit', async () => {
+      const own = new Engine({ runtime: { backends: ['wasm'] } });
+      try {
+        await own.useLoadedPack(await packFromDirectory(GOLDEN_TINY_PACK));
+        const { faceKey } = await own.faceFromWPlus(at('mapper-tiny/wplus_in.npy', 1));
+        const edits: EditSpec[] = [{ kind: 'mapper', mapper: 'beard', strength: 0.7 }];
+        const cold = await own.render({ faceKey, edits, resolution: 'full' });
+        await own.render({ faceKey, edits: [], resolution: 16 }); // another S replaces the cached stages
+        const before = own.stats().runs;
+        const small = await own.render({ faceKey, edits, resolution: 16 });
+        const again = await own.render({ faceKey, edits, resolution: 16 });
+        const refined = await own.render({ faceKey, edits, resolution: 32 });
+        const full = await own.render({ faceKey, edits, resolution: 'full' });
+        const runs = own.stats().runs;
+        const added = (role: 'synthesisPreview:16' | 'synthesisPreview:32' | 'synthesis') => (runs[role] ?? 0) - (before[role] ?? 0);
+        // Each stage ran once for the four renders: 32 continued from 16's features, full from 32's.
+        expect([added('synthesisPreview:16'), added('synthesisPreview:32'), added('synthesis')]).toEqual([1, 1, 1]);
+        expect(again.image.data).toEqual(small.image.data);
+        expect([refined.image.width, full.image.width]).toEqual([32, 64]);
+        expect(Buffer.from(full.image.data).equals(Buffer.from(cold.image.data))).toBe(true);
+        // The generator's floats too, against an engine that never rendered anything.
+        const { s } = await own.editLatents({ faceKey, edits });
+        await own.synthesize({ s, resolution: 32 });
+        const warm = await own.synthesize({ s, resolution: 'full' });
+        const fresh = new Engine({ runtime: { backends: ['wasm'] } });
+        try {
+          await fresh.useLoadedPack(await packFromDirectory(GOLDEN_TINY_PACK));
+          const coldFloats = await fresh.synthesize({ s, resolution: 'full' });
+          expect(Buffer.from(warm.data.buffer).equals(Buffer.from(coldFloats.data.buffer))).toBe(true);
+          expect(fresh.stats().runs).toEqual({ 'synthesisPreview:16': 1, 'synthesisPreview:32': 1, synthesis: 1 });
+        } finally {
+          await fresh.dispose();
+        }
       } finally {
         await own.dispose();
       }
@@ -251,7 +290,7 @@ describe('Engine on the golden-tiny pack (wasm)', () => {
         for (const strength of [1, 0.5, 1.5, 1]) await own.render({ faceKey, edits: [{ kind: 'mapper', mapper: 'beard', strength }], resolution: 32 });
         const stats = own.stats();
         // affine: the face's own S once, then once per distinct strength (1, 0.5, 1.5).
-        expect(stats.runs).toEqual({ affine: 4, 'mapper:beard': 1, 'synthesisPreview:32': 4 });
+        expect(stats.runs).toEqual({ affine: 4, 'mapper:beard': 1, 'synthesisPreview:16': 4, 'synthesisPreview:32': 4 });
         expect(stats.graphsLoaded).not.toContain('clipText');
         expect(stats.tokenizerLoaded).toBe(false);
       } finally {

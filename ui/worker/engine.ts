@@ -4,9 +4,11 @@
 //   invert(aligned face) ─encoder→ W+ ─affine→ S                       cached per face (sha256 of the pixels)
 //   mapper edits:  W+' = W+ + strength·0.1·M(W+) ─affine→ S'           M(W+) cached per face and mapper
 //   global edits:  S'' = S' + Σ α·Δs(Δt, β)                            CLIP class embedding per text (→ Δt), r(Δt), Δs(Δt, β) cached
-//   render:        S'' ─synthesis or synthesisPreview:<r>→ image → RGBA
+//   render:        S'' ─synthesis chain (stages up to r, or all)→ image → RGBA   the last S's stages cached
 //
-// Changing α or β therefore re-runs only the synthesis; changing β re-thresholds cached scores.
+// Changing α or β therefore re-runs only the synthesis; changing β re-thresholds cached scores. A render at the
+// S of the previous one (a refine to a larger preview, or the full render after a preview) continues from the
+// cached stages of the synthesis chain (render/synthesis-chain.ts) instead of starting again.
 import { problemsOf } from '../../contract/edit-problems';
 import type { EditStack, GlobalEditSpec, MapperEditSpec } from '../../contract/edit-spec';
 import type { JobStep, ProgressCallback } from '../../contract/progress';
@@ -24,9 +26,10 @@ import { sha256Hex, type LoadedPack } from './pack/load-pack';
 import { packFromFiles } from './pack/pack-from-files';
 import { openPackStore } from './pack/pack-cache';
 import { packFromUrl } from './pack/pack-from-url';
-import { mapperRole, previewRole, type GraphRole, type Pack } from './pack/pack-schema';
+import { mapperRole, type GraphRole, type Pack } from './pack/pack-schema';
+import { renderThroughChain, StageCache } from './render/synthesis-chain';
 import { encoderInput, toRgba } from './render/to-rgba';
-import { OrtRuntime, configuredThreads, float32Tensor, type Backend, type GpuAdapterReport } from './runtime/ort';
+import { OrtRuntime, configuredThreads, float32Tensor, type Backend, type GpuAdapterReport, type OrtTensor } from './runtime/ort';
 import { DirectionSource } from './edit/direction-source';
 
 const DEFAULT_MAX_FACES = 8; // a batch edit of a few images, plus the one being previewed
@@ -46,6 +49,7 @@ class PackState {
   readonly scores = new LruCache<string, Float32Array>(MAX_DIRECTIONS);
   readonly deltaS = new LruCache<string, GlobalDeltaS>(MAX_DELTA_S);
   readonly directions: DirectionSource;
+  readonly stages = new StageCache(); // the synthesis chain's stages for the last rendered S
   private globals: Promise<{ relevance: Float32Array; sStd: Float32Array }> | undefined;
 
   constructor(
@@ -225,7 +229,7 @@ export class Engine {
    */
   async render({ faceKey, edits, resolution }: RenderOptions, onProgress?: ProgressCallback): Promise<RenderResult> {
     const state = this.requireState();
-    const { size } = synthesisRole(state.pack, resolution); // a bad resolution fails before any work
+    const size = renderSize(state.pack, resolution); // a bad resolution fails before any work
     const ticket = typeof resolution === 'number' ? ++this.previewTicket : undefined;
     const edited = await this.edit({ faceKey, edits, extraStages: 1 }, onProgress);
     if (ticket !== undefined && ticket !== this.previewTicket) {
@@ -392,24 +396,26 @@ export class Engine {
 }
 
 // ------------------------------------------------------------------ helpers
-/** The synthesis graph of `state`'s pack on an S vector (a render keeps the pack it started with). */
+/** The synthesis chain of `state`'s pack on an S vector (a render keeps the pack it started with). */
 async function synthesizeWith(state: PackState, { s, resolution }: { s: Float32Array; resolution: RenderResolution }, onProgress?: ProgressCallback): Promise<FloatImage> {
-  const { totalS } = state.pack.generator;
-  if (s.length !== totalS) throw new EngineError('BadArgument', `S has ${s.length} values; pack ${state.pack.id} needs ${totalS} (generator.totalS).`);
-  const { role, size } = synthesisRole(state.pack, resolution);
-  const data = await state.sessions.runFloat32(role, { s: float32Tensor(s, [1, totalS]) }, { output: 'image', length: 3 * size * size, onProgress });
+  const { pack } = state;
+  const { totalS } = pack.generator;
+  if (s.length !== totalS) throw new EngineError('BadArgument', `S has ${s.length} values; pack ${pack.id} needs ${totalS} (generator.totalS).`);
+  const size = renderSize(pack, resolution);
+  const run = (role: GraphRole, feeds: Record<string, OrtTensor>, outputs: readonly string[]) => state.sessions.runOutputs(role, feeds, outputs, onProgress);
+  const data = await renderThroughChain({ run, pack, s, size, cache: state.stages });
   return { width: size, height: size, data };
 }
 
-function synthesisRole(pack: Pack, resolution: RenderResolution): { role: GraphRole; size: number } {
-  if (resolution === 'full') return { role: 'synthesis', size: pack.generator.resolution };
+function renderSize(pack: Pack, resolution: RenderResolution): number {
+  if (resolution === 'full') return pack.generator.resolution;
   if (!pack.generator.previewResolutions.includes(resolution)) {
     throw new EngineError(
       'BadArgument',
       `Resolution ${String(resolution)} is not one pack ${pack.id} can render. Must be one of: full, ${pack.generator.previewResolutions.join(', ')}`,
     );
   }
-  return { role: previewRole(resolution), size: resolution };
+  return resolution;
 }
 
 function wPlusLength(pack: Pack): number {

@@ -13,6 +13,12 @@ import type { GraphRole } from './pack/pack-schema';
 import type { ProgressCallback } from '../../contract/progress';
 import { EngineError } from './errors';
 
+/** A float32 graph output and its shape. */
+export interface Float32Output {
+  readonly data: Float32Array;
+  readonly dims: readonly number[];
+}
+
 /** Roles a flow needs once per face (encoder) or per text direction (clipText). */
 export const TRANSIENT_ROLES: readonly GraphRole[] = ['encoder', 'clipText'];
 
@@ -61,23 +67,36 @@ export class GraphSessions {
    * fails to run or gives something else breaks the pack's contract: GraphInvalid, naming the file.
    */
   async runFloat32(role: GraphRole, feeds: Record<string, OrtTensor>, { output, length, onProgress }: { output: string; length: number; onProgress?: ProgressCallback }): Promise<Float32Array> {
+    const { [output]: tensor } = await this.runOutputs(role, feeds, [output], onProgress);
+    if (tensor.data.length !== length) throw this.broken(role, `gave ${tensor.data.length} numbers as "${output}"; this pack.json needs ${length}`);
+    return tensor.data;
+  }
+
+  /** Runs `role` once and returns the float32 outputs `names` with their shapes (GraphInvalid as runFloat32). */
+  async runOutputs(role: GraphRole, feeds: Record<string, OrtTensor>, names: readonly string[], onProgress?: ProgressCallback): Promise<Record<string, Float32Output>> {
     const session = await this.open(role, onProgress);
     this.runs.set(role, (this.runs.get(role) ?? 0) + 1);
-    const file = this.loaded.pack.graphs[role];
-    const broken = (what: string) =>
-      new EngineError('GraphInvalid', `${file} (the ${role} graph) ${what}. The pack was exported wrongly or belongs to another model: export it again with python3 -m models.export.`);
     let outputs: Record<string, OrtTensor>;
     try {
       outputs = await session.run(feeds);
     } catch (error) {
-      throw broken(`failed to run (${firstLine(error)})`);
+      throw this.broken(role, `failed to run (${firstLine(error)})`);
     }
-    const tensor = outputs[output];
-    if (tensor === undefined) throw broken(`returned no "${output}" (it returned ${Object.keys(outputs).join(', ')})`);
-    const data = await tensor.getData();
-    if (!(data instanceof Float32Array)) throw broken(`gave "${output}" as ${tensor.type}, not float32`);
-    if (data.length !== length) throw broken(`gave ${data.length} numbers as "${output}"; this pack.json needs ${length}`);
-    return data;
+    const result: Record<string, Float32Output> = {};
+    for (const name of names) {
+      const tensor = outputs[name];
+      if (tensor === undefined) throw this.broken(role, `returned no "${name}" (it returned ${Object.keys(outputs).join(', ')})`);
+      const data = await tensor.getData();
+      if (!(data instanceof Float32Array)) throw this.broken(role, `gave "${name}" as ${tensor.type}, not float32`);
+      result[name] = { data, dims: [...tensor.dims] };
+    }
+    return result;
+  }
+
+  /** GraphInvalid for `role`'s file: what it did breaks the contract. */
+  broken(role: GraphRole, what: string): EngineError {
+    const file = this.loaded.pack.graphs[role];
+    return new EngineError('GraphInvalid', `${file} (the ${role} graph) ${what}. The pack was exported wrongly or belongs to another model: export it again with python3 -m models.export.`);
   }
 
   /** The session of `role`, created (and its contract checked) on the first call; a failure is not cached. */

@@ -59,6 +59,16 @@ describe('computeSStats on golden-tiny', () => {
     expect(Buffer.from(other.mean.buffer).equals(Buffer.from(again.mean.buffer))).toBe(false);
   });
 
+  it('refuses an edit-time pack without the mapping graph with a PackInvalid that names the profile to build', async () => {
+    const { mapping: _dropped, ...graphs } = loaded.pack.graphs;
+    const editTime: LoadedPack = Object.assign(Object.create(loaded) as LoadedPack, { pack: { ...loaded.pack, graphs } });
+    const error = await computeSStats({ loaded: editTime, runtime, samples: 2 }).catch((e: Error) => e);
+    expect([(error as Error).name, (error as Error).message]).toEqual([
+      'PackInvalid',
+      'Pack golden-tiny has no mapping graph (edit-time packs leave it out), so it cannot draw random faces. Use a pack built with --profile full (python3 -m models.export build).',
+    ]);
+  });
+
   it('shrinks the std by ψ: truncation 0.35 gives half the std of 0.7', async () => {
     const half = await computeSStats({ loaded, runtime, samples: 2000, seed: 3, truncation: 0.35 });
     const full = await computeSStats({ loaded, runtime, samples: 2000, seed: 3, truncation: 0.7 });

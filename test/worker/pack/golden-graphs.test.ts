@@ -1,6 +1,7 @@
 // THE proof that the exporter's graphs are the upstream networks: every graph of
 // models/packs/golden-tiny, run with onnxruntime-web (wasm, as in Node), reproduces the reference
-// outputs in ../shared/golden within the README tolerances. One named case per golden entry.
+// outputs in ../shared/golden within the README tolerances. One named case per golden entry; a synthesis
+// stage's case runs the synthesis chain up to that stage, as the engine does.
 // Nothing here reads the CLIP vocabulary (it is only copied into the pack by `npm run build`).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { packFromDirectory } from '../../../cli/read-pack-dir';
 import { openGraph } from '../../../ui/worker/pack/graph-contract';
 import type { LoadedPack } from '../../../ui/worker/pack/load-pack';
 import type { GraphRole } from '../../../ui/worker/pack/pack-schema';
+import { renderThroughChain, sessionStageRunner, synthesisChain } from '../../../ui/worker/render/synthesis-chain';
 import { OrtRuntime, float32Tensor, int32Tensor, type GraphSession, type OrtTensor } from '../../../ui/worker/runtime/ort';
 import { GOLDEN_DIR, GOLDEN_TINY_PACK, goldenPath } from '../../helpers/golden';
 import { parseNpy, type NpyArray } from '../../helpers/npy';
@@ -121,7 +123,7 @@ const cases: GoldenCase[] = [
     role: 'synthesis', inputs: () => ({ s: sample('global-direction/s_edited.npy', 0, 1, alpha, i) }), output: 'image',
     expected: () => sample('global-direction/image_edited_pair0_beta0.1.npy', alpha, i),
   })),
-  // One per preview resolution the pack has; the golden has a skip exit at every ToRGB.
+  // One per preview resolution the pack has (the chain's stages up to it); the golden has a skip exit at every ToRGB.
   ...[16, 32].flatMap((r) => [0, 1].map((i): GoldenCase => ({
     title: `synthesisPreview:${r}: case_b_styles[${i}] → case_b_skip_${r}[${i}]`,
     role: `synthesisPreview:${r}`, inputs: () => ({ s: sample('stylegan2-tiny/case_b_styles.npy', i) }), output: 'image',
@@ -185,18 +187,29 @@ describe('golden-tiny pack graphs reproduce ../shared/golden (onnxruntime-web wa
     expect([...covered].filter((role) => !roles.includes(role)), 'cases for graphs the pack lacks').toEqual([]);
   });
 
-  it.for(cases.map((c) => [c.title, c] as const))('%s', async ([, c], { annotate }) => {
-    const graph = await session(c.role);
+  /** A synthesis stage's case runs the chain up to it, as the engine renders (models/README.md, "The synthesis chain"). */
+  async function runCase(c: GoldenCase): Promise<{ values: Float32Array; dims: readonly number[] }> {
+    const inputs = c.inputs();
+    const stage = synthesisChain(loaded.pack.generator).find((st) => st.role === c.role);
+    if (stage !== undefined) {
+      const s = inputs.s.data as Float32Array;
+      const values = await renderThroughChain({ run: sessionStageRunner(session), pack: loaded.pack, s, size: stage.size });
+      return { values, dims: [1, 3, stage.size, stage.size] };
+    }
     const feeds: Record<string, OrtTensor> = {};
-    for (const [name, { data, dims }] of Object.entries(c.inputs())) {
+    for (const [name, { data, dims }] of Object.entries(inputs)) {
       feeds[name] = data instanceof Int32Array ? int32Tensor(data, dims) : float32Tensor(data, dims);
     }
-    const outputs = await graph.run(feeds);
+    const outputs = await (await session(c.role)).run(feeds);
     const actual = outputs[c.output];
     expect(actual, `output "${c.output}" of ${c.role}`).toBeDefined();
+    return { values: (await actual.getData()) as Float32Array, dims: actual.dims };
+  }
+
+  it.for(cases.map((c) => [c.title, c] as const))('%s', async ([, c], { annotate }) => {
+    const { values, dims } = await runCase(c);
     const expected = c.expected();
-    expect(actual.dims, 'output shape').toEqual(expected.dims);
-    const values = (await actual.getData()) as Float32Array;
+    expect(dims, 'output shape').toEqual(expected.dims);
     const { value, index } = maxAbsDiff(values, expected.data);
     await annotate(`max |diff| ${value.toExponential(2)} @${index} (tolerance ${TOLERANCE})`);
     expectClose(values, expected.data, TOLERANCE, c.title);

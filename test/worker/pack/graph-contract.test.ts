@@ -37,23 +37,34 @@ function packWithGraphs(): string {
 }
 
 describe('graph contracts', () => {
-  const table: Array<[GraphRole, string[], string[]]> = [
-    ['mapping', ['z'], ['w']],
-    ['affine', ['wplus'], ['s']],
-    ['synthesis', ['s'], ['image']],
-    ['synthesisPreview:16', ['s'], ['image']],
-    ['encoder', ['image'], ['wplus']],
-    ['clipText', ['tokens'], ['features']],
-    ['clipImage', ['image'], ['features']],
-    ['mapper:beard', ['wplus'], ['delta']],
+  const chained = ['s', 'featuresIn', 'imageIn'];
+  const table: Array<[GraphRole, number[], string[], string[]]> = [
+    ['mapping', [16, 32], ['z'], ['w']],
+    ['affine', [16, 32], ['wplus'], ['s']],
+    ['synthesis', [], ['s'], ['image']],
+    ['synthesis', [16, 32], chained, ['image']],
+    ['synthesisPreview:16', [16, 32], ['s'], ['image', 'features']],
+    ['synthesisPreview:32', [16, 32], chained, ['image', 'features']],
+    ['encoder', [16, 32], ['image'], ['wplus']],
+    ['clipText', [16, 32], ['tokens'], ['features']],
+    ['clipImage', [16, 32], ['image'], ['features']],
+    ['mapper:beard', [16, 32], ['wplus'], ['delta']],
   ];
 
-  it.each(table)('%s takes %j and gives %j (models/README.md)', (role, inputs, outputs) => {
-    expect(graphContract(role)).toEqual({ inputs, outputs });
+  it.each(table)('%s with previews %j takes %j and gives %j (models/README.md)', (role, previews, inputs, outputs) => {
+    expect(graphContract(role, previews)).toEqual({ inputs, outputs });
   });
 
   it('accepts a session whose names match', () => {
-    expect(() => checkGraphContract({ inputNames: ['wplus'], outputNames: ['delta'] }, { role: 'mapper:beard', file: 'mapper-beard.onnx' })).not.toThrow();
+    expect(() => checkGraphContract({ inputNames: ['wplus'], outputNames: ['delta'] }, { role: 'mapper:beard', file: 'mapper-beard.onnx', previewResolutions: [] })).not.toThrow();
+    const stage = { inputNames: ['imageIn', 's', 'featuresIn'], outputNames: ['features', 'image'] };
+    expect(() => checkGraphContract(stage, { role: 'synthesisPreview:32', file: 'synthesis-preview-32.onnx', previewResolutions: [16, 32] })).not.toThrow();
+  });
+
+  it('refuses a stage that does not continue from the previous one (a format-1 preview graph in a chain)', () => {
+    expect(() => checkGraphContract({ inputNames: ['s'], outputNames: ['image'] }, { role: 'synthesis', file: 'synthesis.onnx', previewResolutions: [16] })).toThrow(
+      'synthesis.onnx (the synthesis graph) has inputs ["s"] and outputs ["image"]; the contract for synthesis is inputs ["s", "featuresIn", "imageIn"] and outputs ["image"]',
+    );
   });
 
   it.each([
@@ -64,7 +75,7 @@ describe('graph contracts', () => {
   ])('names the file and the expected names for %s', (_what, inputNames, outputNames) => {
     let error: Error | undefined;
     try {
-      checkGraphContract({ inputNames, outputNames }, { role: 'synthesis', file: 'synthesis.onnx' });
+      checkGraphContract({ inputNames, outputNames }, { role: 'synthesis', file: 'synthesis.onnx', previewResolutions: [] });
     } catch (e) {
       error = e as Error;
     }

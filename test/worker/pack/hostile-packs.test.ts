@@ -12,6 +12,7 @@ import { MAX_PACK_JSON_BYTES } from '../../../ui/worker/pack/load-pack';
 import { packFromFiles, type PackFileLike } from '../../../ui/worker/pack/pack-from-files';
 import { packFromUrl } from '../../../ui/worker/pack/pack-from-url';
 import { failure } from '../../helpers/failure';
+import { buildOnnxModel } from '../../helpers/onnx-builder';
 import { GOLDEN_TINY_PACK } from '../../helpers/golden';
 import { packJsonBytes, sha256, tinyPack, writePackDir } from './tiny-pack';
 
@@ -188,10 +189,31 @@ describe('stack dumps: structurally wrong graphs with correct hashes', () => {
     expect(truncated.message).not.toMatch(/\n|\s+at /);
   });
 
-  it('reports a graph with the wrong output size (a 16 px preview as the full synthesis) as GraphInvalid', async () => {
-    const preview = new Uint8Array(readFileSync(join(GOLDEN_TINY_PACK, 'synthesis-preview-16.onnx')));
-    const error = await renderWith(goldenWith({ 'synthesis.onnx': preview }));
-    expect([error.name, error.message]).toEqual(['GraphInvalid', 'synthesis.onnx (the synthesis graph) gave 768 numbers as "image"; this pack.json needs 12288. The pack was exported wrongly or belongs to another model: export it again with python3 -m models.export.']);
+  it('reports a graph with the wrong output size (a last stage that returns the 32 px image unchanged) as GraphInvalid', async () => {
+    // The contract's names, so the session opens; the image is the previous stage's, 3 × 32 × 32 numbers.
+    const passThrough = buildOnnxModel({
+      nodes: [{ op: 'Identity', inputs: ['imageIn'], outputs: ['image'] }],
+      inputs: [
+        { name: 's', type: 'float32', dims: [1, 356] },
+        { name: 'featuresIn', type: 'float32', dims: [1, 'C', 32, 32] },
+        { name: 'imageIn', type: 'float32', dims: [1, 3, 32, 32] },
+      ],
+      outputs: [{ name: 'image', type: 'float32', dims: [1, 3, 32, 32] }],
+    });
+    const error = await renderWith(goldenWith({ 'synthesis.onnx': passThrough }));
+    expect([error.name, error.message]).toEqual([
+      'GraphInvalid',
+      'synthesis.onnx (the synthesis graph) gave 3072 numbers as "image"; this pack.json needs 3 × 64 × 64 (models/README.md, "The synthesis chain"). Export the pack again with python3 -m models.export.',
+    ]);
+  });
+
+  it('refuses a format-1 pack (separate preview graphs) with what to do', async () => {
+    const dir = goldenWith({});
+    const json = JSON.parse(readFileSync(join(dir, 'pack.json'), 'utf8'));
+    writeFileSync(join(dir, 'pack.json'), JSON.stringify({ ...json, format: 1 }));
+    const error = await failure(() => packFromDirectory(dir));
+    expect(error.name).toBe('PackInvalid');
+    expect(error.message).toMatch(/^pack\.json: format is 1, .* Rebuild the pack with the exporter: python3 -m models\.export build/);
   });
 });
 

@@ -61,6 +61,13 @@ describe('parsePack', () => {
     expect(parsePack(json).knownWords).toEqual(['smiling', 'beard', "o'clock", 'x-ray', 'b2']);
   });
 
+  it('reads an edit-time pack without the mapping graph (only pack stats and random faces need it)', () => {
+    const edit = tinyPack().json;
+    delete edit.graphs.mapping;
+    delete edit.files['mapping.onnx'];
+    expect(graphRoles(parsePack(edit))).toEqual(['affine', 'synthesis', 'synthesisPreview:4', 'encoder', 'clipText', 'clipImage', 'mapper:beard']);
+  });
+
   it('ignores fields it does not know (later exporters may add some)', () => {
     const { json } = tinyPack();
     json.exporter = { version: '0.2' };
@@ -75,8 +82,13 @@ describe('parsePack', () => {
 
   // One case per broken field: [title, how to break a valid pack.json, the message (or its start)].
   const cases: Array<[string, (json: TinyPack['json']) => void, string]> = [
-    ['format from the future', (j) => (j.format = 2), 'pack.json: format is 2; this version of facetext reads format 1. Update facetext or export the pack again.'],
-    ['format missing', (j) => delete j.format, 'pack.json: format is missing; must be 1'],
+    ['format from the future', (j) => (j.format = 3), 'pack.json: format is 3; this version of facetext reads format 2. Update facetext or export the pack again.'],
+    [
+      'format 1 (separate preview graphs)', (j) => (j.format = 1),
+      'pack.json: format is 1, whose preview graphs each store their own copy of the synthesis weights; this version of facetext reads format 2 ' +
+        '(the previews are the first stages of the synthesis). Rebuild the pack with the exporter: python3 -m models.export build (models/README.md, "Your own pack").',
+    ],
+    ['format missing', (j) => delete j.format, 'pack.json: format is missing; must be 2'],
     ['id with capitals and underscore', (j) => (j.id = 'Golden_Tiny'), `pack.json: id is "Golden_Tiny"; must be a name made of a–z, 0–9 and '-' (the pack folder's name)`],
     ['description not a string', (j) => (j.description = 3), 'pack.json: description is 3; must be a string'],
     ['demo missing', (j) => delete j.demo, 'pack.json: demo is missing; must be true or false'],
@@ -95,6 +107,7 @@ describe('parsePack', () => {
     ['generator.styleLayers[0].offset not 0', (j) => (j.generator.styleLayers[0].offset = 1), 'pack.json: generator.styleLayers[0].offset is 1; must be 0: the first layer starts the S vector'],
     ['generator.styleLayers[2].offset leaving a gap', (j) => (j.generator.styleLayers[2].offset = 5), 'pack.json: generator.styleLayers[2].offset is 5; must be 4, where styleLayers[1] ends (offset 2 + 2 channels): offsets are contiguous, in forward order'],
     ['generator.totalS not the channel sum', (j) => (j.generator.totalS = 11), "pack.json: generator.totalS is 11; must be 10, the sum of the styleLayers' channels"],
+    ['generator.previewResolutions not ascending', (j) => (j.generator.previewResolutions = [4, 4]), 'pack.json: generator.previewResolutions[1] is 4; must be a resolution above 4 (ascending: the order of the synthesis chain)'],
     ['generator.previewResolutions at full size', (j) => (j.generator.previewResolutions = [8]), 'pack.json: generator.previewResolutions[0] is 8; must be the resolution of a torgb layer below 8 and ≤ 256 (4)'],
     ['generator.previewResolutions without a torgb layer', (j) => (j.generator.previewResolutions = [2]), 'pack.json: generator.previewResolutions[0] is 2; must be the resolution of a torgb layer'],
     ['encoder.std holding a zero', (j) => (j.encoder.std = [0.5, 0, 0.5]), 'pack.json: encoder.std[1] is 0; must be a number > 0'],
@@ -119,7 +132,7 @@ describe('parsePack', () => {
     ['graphs.clipText missing', (j) => delete j.graphs.clipText, 'pack.json: graphs.clipText is missing; must be the file name of the clipText graph (a pack without presets encodes every prompt with it)'],
     ['graphs without the preview graph', (j) => delete j.graphs['synthesisPreview:4'], 'pack.json: graphs["synthesisPreview:4"] is missing; must be the file name of the synthesisPreview:4 graph (generator.previewResolutions lists 4)'],
     ['graphs without the mapper graph', (j) => delete j.graphs['mapper:beard'], 'pack.json: graphs["mapper:beard"] is missing; must be the file name of the mapper:beard graph (mappers lists "beard")'],
-    ['graphs with a mapper the pack does not list', (j) => (j.graphs['mapper:smile'] = 'mapper-beard.onnx'), 'pack.json: graphs["mapper:smile"] is not a graph role of this pack; must be one of: mapping, affine, synthesis, encoder, clipText, synthesisPreview:4, mapper:beard, clipImage'],
+    ['graphs with a mapper the pack does not list', (j) => (j.graphs['mapper:smile'] = 'mapper-beard.onnx'), 'pack.json: graphs["mapper:smile"] is not a graph role of this pack; must be one of: affine, synthesis, encoder, clipText, synthesisPreview:4, mapper:beard, mapping, clipImage'],
     ['graphs.encoder with a path', (j) => (j.graphs.encoder = 'sub/encoder.onnx'), 'pack.json: graphs.encoder is "sub/encoder.onnx"; must be a plain file name'],
     ['files entry with a bad sha256', (j) => (j.files['mapping.onnx'].sha256 = 'ABC'), 'pack.json: files["mapping.onnx"].sha256 is "ABC"; must be 64 lowercase hexadecimal digits'],
     ['files entry with negative bytes', (j) => (j.files['affine.onnx'].bytes = -1), 'pack.json: files["affine.onnx"].bytes is -1; must be an integer from 0 to 2147483647'],

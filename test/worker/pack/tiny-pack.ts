@@ -1,4 +1,4 @@
-// A small but complete pack (format 1) built by the tests themselves: pack.json content plus file bytes.
+// A small but complete pack (format 2) built by the tests themselves: pack.json content plus file bytes.
 // The graph files hold placeholder bytes; loading tests only check sizes and hashes.
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -43,7 +43,7 @@ export function tinyPack(): TinyPack {
     ['s-std.f32', f32Bytes(S_STD)],
   ]);
   const json = {
-    format: 1,
+    format: 2,
     id: TINY_ID,
     description: 'a pack the tests build',
     demo: true,

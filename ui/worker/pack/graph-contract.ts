@@ -4,7 +4,7 @@ import { EngineError } from '../errors';
 import type { ProgressCallback } from '../../../contract/progress';
 import { firstLine } from '../graph-sessions';
 import type { LoadedPack } from './load-pack';
-import type { GraphRole } from './pack-schema';
+import { previewRole, type GraphRole } from './pack-schema';
 
 export interface GraphContract {
   readonly inputs: readonly string[];
@@ -14,17 +14,25 @@ export interface GraphContract {
 const FIXED_CONTRACTS = {
   mapping: { inputs: ['z'], outputs: ['w'] },
   affine: { inputs: ['wplus'], outputs: ['s'] },
-  synthesis: { inputs: ['s'], outputs: ['image'] },
   encoder: { inputs: ['image'], outputs: ['wplus'] },
   clipText: { inputs: ['tokens'], outputs: ['features'] },
   clipImage: { inputs: ['image'], outputs: ['features'] },
 } as const satisfies Record<string, GraphContract>;
 
-const PREVIEW_CONTRACT: GraphContract = { inputs: ['s'], outputs: ['image'] };
 const MAPPER_CONTRACT: GraphContract = { inputs: ['wplus'], outputs: ['delta'] };
 
-export function graphContract(role: GraphRole): GraphContract {
-  if (role.startsWith('synthesisPreview:')) return PREVIEW_CONTRACT;
+/**
+ * The synthesis chain (models/README.md, "The synthesis chain"): the first stage takes S alone, a later one also
+ * the previous stage's features and image; every stage but the last (synthesis) also returns its features.
+ */
+function stageContract(first: boolean, last: boolean): GraphContract {
+  return { inputs: first ? ['s'] : ['s', 'featuresIn', 'imageIn'], outputs: last ? ['image'] : ['image', 'features'] };
+}
+
+/** The tensor names of `role` in a pack whose synthesis chain stops at `previewResolutions` (ascending). */
+export function graphContract(role: GraphRole, previewResolutions: readonly number[]): GraphContract {
+  if (role === 'synthesis') return stageContract(previewResolutions.length === 0, true);
+  if (role.startsWith('synthesisPreview:')) return stageContract(role === previewRole(previewResolutions[0] ?? NaN), false);
   if (role.startsWith('mapper:')) return MAPPER_CONTRACT;
   return FIXED_CONTRACTS[role as keyof typeof FIXED_CONTRACTS];
 }
@@ -36,8 +44,11 @@ export interface SessionNames {
 }
 
 /** Throws GraphInvalid naming the graph file and the names it should have. */
-export function checkGraphContract(session: SessionNames, { role, file }: { role: GraphRole; file: string }): void {
-  const contract = graphContract(role);
+export function checkGraphContract(
+  session: SessionNames,
+  { role, file, previewResolutions }: { role: GraphRole; file: string; previewResolutions: readonly number[] },
+): void {
+  const contract = graphContract(role, previewResolutions);
   if (sameNames(session.inputNames, contract.inputs) && sameNames(session.outputNames, contract.outputs)) return;
   throw new EngineError(
     'GraphInvalid',
@@ -73,7 +84,7 @@ export async function openGraph<S extends SessionNames & { release(): Promise<vo
     throw new EngineError('GraphInvalid', `${file} (the ${role} graph) is not a graph onnxruntime can load (${firstLine(error)}). Export the pack again with python3 -m models.export.`);
   }
   try {
-    checkGraphContract(session, { role, file });
+    checkGraphContract(session, { role, file, previewResolutions: loaded.pack.generator.previewResolutions });
   } catch (error) {
     await session.release();
     throw error;

@@ -1,4 +1,4 @@
-// pack.json, format 1 (models/README.md), parsed once into a fully typed Pack. Every field is
+// pack.json, format 2 (models/README.md), parsed once into a fully typed Pack. Every field is
 // checked, in document order, and the first bad one is named by its JSON path.
 import {
   asBoolean, asInteger, asNumberArray, asObject, childPath, asOneOf, asString, entries, invalid, items, member,
@@ -11,7 +11,7 @@ import { FIXED_GRAPH_ROLES, mapperRole, OPTIONAL_GRAPH_ROLES, previewRole, type 
 export { FIXED_GRAPH_ROLES, mapperRole, previewRole };
 export type { FixedGraphRole, GraphRole, MapperGraphRole, PreviewGraphRole } from '../../../contract/graph-roles';
 
-export const PACK_FORMAT = 1; // models/README.md: "pack.json, format 1"
+export const PACK_FORMAT = 2; // models/README.md: "pack.json, format 2" (2: the synthesis is a chain of stage graphs)
 export const PACK_JSON = 'pack.json';
 
 // Bounds on what pack.json may declare, far above any real pack, so a hostile or damaged pack.json is refused
@@ -56,7 +56,7 @@ export interface GeneratorSpec {
   readonly totalS: number; // length of the flat S vector
   readonly wAvg: Float32Array; // wDim numbers: the truncation centre
   readonly styleLayers: readonly StyleLayer[]; // generator forward order, contiguous offsets
-  readonly previewResolutions: readonly number[]; // each has a synthesisPreview:<r> graph
+  readonly previewResolutions: readonly number[]; // ascending; each ends a synthesisPreview:<r> stage of the synthesis chain
 }
 
 export interface EncoderSpec {
@@ -160,6 +160,12 @@ export function parsePack(raw: unknown): Pack {
   asObject(root);
   const formatField = member(root, 'format');
   if (formatField.value !== PACK_FORMAT) {
+    if (formatField.value === 1) {
+      throw packInvalid(
+        `format is 1, whose preview graphs each store their own copy of the synthesis weights; this version of facetext reads format ${PACK_FORMAT} ` +
+          '(the previews are the first stages of the synthesis). Rebuild the pack with the exporter: python3 -m models.export build (models/README.md, "Your own pack").',
+      );
+    }
     if (typeof formatField.value === 'number') {
       throw packInvalid(`format is ${formatField.value}; this version of facetext reads format ${PACK_FORMAT}. Update facetext or export the pack again.`);
     }
@@ -233,7 +239,7 @@ function parseGenerator(field: Field): GeneratorSpec {
     const r = asInteger(previewField, { min: 1 });
     const expected = `the resolution of a torgb layer below ${resolution} and ≤ ${MAX_PREVIEW_RESOLUTION} (${torgbResolutions.filter((t) => t < resolution && t <= MAX_PREVIEW_RESOLUTION).join(', ') || 'none'})`;
     if (r >= resolution || r > MAX_PREVIEW_RESOLUTION || !torgbResolutions.includes(r)) invalid(previewField, expected);
-    if (previewResolutions.includes(r)) invalid(previewField, 'a resolution not listed twice');
+    if (previewResolutions.some((earlier) => earlier >= r)) invalid(previewField, `a resolution above ${previewResolutions[previewResolutions.length - 1]} (ascending: the order of the synthesis chain)`);
     previewResolutions.push(r);
   }
   return { resolution, zDim, wDim, numWs, totalS, wAvg, styleLayers, previewResolutions };
