@@ -11,14 +11,19 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => playground?.close());
 
+async function diagnosticsAsync(where: Playground): Promise<DiagnosticsReport> {
+  await where.page.evaluate(() => window.facetextHost.launchAsync('diagnostics'));
+  const frame = await panelFrameAsync(where);
+  await frame.waitForSelector('[data-testid="diagnostics"][data-state="ready"]', SLOW);
+  return JSON.parse(await frame.inputValue('[data-testid="diagnostics-json"]')) as DiagnosticsReport;
+}
+
 const probeShape = { ok: expect.any(Boolean), error: expect.toSatisfy((e: unknown) => e === null || typeof e === 'string') };
 
 describe('Diagnostics… in the inline panel', () => {
   it('reports the null origin, the data: worker, storage that throws, and the backend, as JSON', async () => {
-    await playground.page.evaluate(() => window.facetextHost.launchAsync('diagnostics'));
+    const report = await diagnosticsAsync(playground);
     const frame = await panelFrameAsync(playground);
-    await frame.waitForSelector('[data-testid="diagnostics"][data-state="ready"]', SLOW);
-    const report = JSON.parse(await frame.inputValue('[data-testid="diagnostics-json"]')) as DiagnosticsReport;
 
     expect(report.version).toBe(1);
     expect(report.mode).toBe('inline');
@@ -53,4 +58,30 @@ describe('Diagnostics… in the inline panel', () => {
     // Diagnostics loads no pack and asks for no image.
     expect(await playground.page.evaluate(() => window.facetextHost.fromUiLog)).not.toContain('REQUEST_TARGET');
   });
+});
+
+describe('Diagnostics… in the hosted panel', () => {
+  it('reports a page with its own origin, a worker started from a file, and storage that works', async () => {
+    const hosted = await openPanelPlaygroundAsync({ ui: 'hosted' });
+    try {
+      const report = await diagnosticsAsync(hosted);
+      expect(report.mode).toBe('hosted');
+      expect(report.origin.kind).toBe('hosted');
+      expect(report.origin.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(report.origin.origin).not.toBe(new URL(hosted.url).origin); // another origin than the host page's
+      expect(report.origin.isSecureContext).toBe(true);
+      // The page no longer carries ORT's wasm or the face models: it is small, and its assets load beside it.
+      expect(report.ui.htmlBytes).toBeLessThan(10_000);
+      expect(report.worker).toEqual({ kind: 'url', isSecureContext: true, crossOriginIsolated: false, navigatorGpu: expect.any(Boolean), cryptoSubtle: true });
+      expect(report.threads.ortThreads).toBe(1);
+      // Where the pack cache lives (Cache Storage), in the panel and the worker alike.
+      expect(report.storage.panel.cacheStorage).toEqual({ ok: true, error: null });
+      expect(report.storage.worker!.cacheStorage).toEqual({ ok: true, error: null });
+      for (const api of ['indexedDB', 'opfs', 'localStorage'] as const) expect(report.storage.panel[api], api).toEqual(probeShape);
+      expect(report.storage.panel.estimate).toEqual({ usage: expect.any(Number), quota: expect.any(Number) });
+      expect(report.ort.error).toBeNull();
+    } finally {
+      await hosted.close();
+    }
+  }, 300_000);
 });
