@@ -90,7 +90,7 @@ describe('Edit with text… from the menu, in the panel', () => {
     await clickInPanelAsync(frame, '[data-testid="apply-button"]');
     await page.waitForFunction(() => window.facetextHost.toUi().some((m) => ['RESULT_APPLIED', 'APPLY_FAILED'].includes((m as { type: string }).type)), null, { timeout: 300_000, polling: 250 });
     const after = { ...(await documentAsync(page)), ...(await page.evaluate(() => ({ toUi: window.facetextHost.toUi(), fromUi: [...window.facetextHost.fromUiLog] }))) };
-    // Up to the result; afterwards the panel follows the plugin's selection of the new layer.
+    // Up to the result; the new layer is selected, but a result is never a target, so the panel stays on the original.
     const appliedAt = after.toUi.findIndex((m) => (m as { type: string }).type === 'RESULT_APPLIED');
     expect(after.toUi.slice(0, appliedAt + 1).map((m) => (m as { type: string }).type).filter((t) => t !== 'SELECTION_CHANGED')).toEqual(['SHOW_COMMAND', 'TARGET_IMAGE', 'RESULT_APPLIED']);
     expect(after.fromUi.slice(0, 3).map((entry) => entry.split(' ')[0])).toEqual(['UI_READY', 'REQUEST_TARGET', 'APPLY_RESULT']);
@@ -100,7 +100,11 @@ describe('Edit with text… from the menu, in the panel', () => {
     const original = before.layers.find((l) => l.name === 'Astronaut')!;
     const result = after.layers.find((l) => l.id === applied.resultNodeId)!;
     expect([result.name, result.x, result.y, result.width, result.height]).toEqual(['Astronaut · smiling face', 296, 0, 256, 256]);
-    expect(JSON.parse(result.pluginData.recipe!)).toEqual({ version: 2, edits: [{ kind: 'global', target: 'smiling face', neutral: 'face', alpha: 10, beta: 0.18 }], latent: null, packId: 'golden-tiny', faceIndex: 0, sourceNodeId: original.id });
+    const recipe = JSON.parse(result.pluginData.recipe!) as { identity: { score: number; distance: number } };
+    expect(recipe).toEqual({ version: 2, edits: [{ kind: 'global', target: 'smiling face', neutral: 'face', alpha: 10, beta: 0.18 }], latent: null, packId: 'golden-tiny', faceIndex: 0, sourceNodeId: original.id, identity: { score: expect.any(Number), distance: expect.any(Number) } });
+    // The applied result's likeness to the original face (golden-tiny draws noise, so it is low but real).
+    expect(Number.isInteger(recipe.identity.score) && recipe.identity.score >= 0 && recipe.identity.score <= 100).toBe(true);
+    expect(recipe.identity.distance).toBeGreaterThan(0);
     expect(after.layers.length).toBe(before.layers.length + 1);
     for (const [name, digest] of Object.entries(before.digests)) expect(after.digests[name], name).toBe(digest);
     expect(playground.errors).toEqual([]);
