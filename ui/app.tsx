@@ -159,7 +159,7 @@ function Panel({ state, controller }: { state: PanelState; controller: PanelCont
             )}
 
             <EditStack form={form} disabled={batchRunning} onSelect={(index) => controller.selectEdit(index)} onAdd={() => controller.addEdit()} onRemove={(index) => controller.removeEdit(index)}
-              onChange={(index, change) => controller.setForm(change, { preview: true, row: index })} />
+              onChange={(index, change) => controller.setForm(change, { preview: 'draft', row: index })} onCommit={() => controller.refinePreview()} />
             {state.betaNote !== null && <p class="inline-note" data-testid="beta-note" role="status">{state.betaNote}</p>}
           </>
         )}

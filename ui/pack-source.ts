@@ -31,3 +31,13 @@ export function previewResolution({ previewResolutions }: { previewResolutions: 
   if (previewResolutions.length > 0) return Math.min(...previewResolutions);
   return 'full';
 }
+
+/**
+ * The exit an α/β drag renders at: the pack's smallest preview when it is cheaper than previewResolution's. The
+ * synthesis chain keeps that stage's outputs, so the refine on release continues from it instead of starting over.
+ */
+export function draftResolution(pack: { previewResolutions: readonly number[] }): number | 'full' {
+  const refined = previewResolution(pack);
+  if (refined === 'full' || pack.previewResolutions.length === 0) return refined;
+  return Math.min(refined, ...pack.previewResolutions);
+}

@@ -10,7 +10,7 @@ import {
 import { decodeLatent, readLatentPick } from './latent-file';
 import type { EngineClient, PanelEngine } from './engine-client';
 import type { ImageCodec } from './image-codec';
-import { DEFAULT_PACK_URLS, normalisePackUrl, previewResolution } from './pack-source';
+import { DEFAULT_PACK_URLS, draftResolution, normalisePackUrl, previewResolution } from './pack-source';
 import { describeError, messageOf } from './panel-errors';
 import { canCancel, INITIAL_STATE, panelReducer, type PanelAction, type PanelState } from './panel-state';
 import { createPreviewScheduler, type PreviewScheduler } from './preview-scheduler';
@@ -82,9 +82,12 @@ export class PanelController {
         this.dispatch({ type: 'preview-started' });
         return (await this.ready()).previewPhoto(request, this.onProgress);
       },
-      onResult: (result, _request, { superseded }) => {
-        this.dispatch({ type: 'preview-result', image: result.image, channelsKept: result.channelsKept, warnings: [...promptWarnings(this.state.form), ...result.warnings], final: !superseded });
-        if (!superseded) void this.measureIdentity();
+      onResult: (result, request, { superseded }) => {
+        // A drag's draft frame is shown, but only the refined frame ends the preview (and is scored).
+        const refined = this.state.pack !== null && request.resolution === previewResolution(this.state.pack);
+        const final = !superseded && refined;
+        this.dispatch({ type: 'preview-result', image: result.image, channelsKept: result.channelsKept, warnings: [...promptWarnings(this.state.form), ...result.warnings], final });
+        if (final) void this.measureIdentity();
       },
       onError: (error) => this.dispatch({ type: 'preview-failed', error: describeError(error) }),
     });
@@ -214,9 +217,16 @@ export class PanelController {
   }
 
   /** Changes one row of the edit list (the active one unless `row` is given), and previews the stack if asked. */
-  setForm(change: Partial<EditRow>, { preview = false, row }: { preview?: boolean; row?: number } = {}): void {
+  /** `preview: 'draft'` is a slider being dragged: render at the cheap exit until refinePreview() on release. */
+  setForm(change: Partial<EditRow>, { preview = false, row }: { preview?: boolean | 'draft'; row?: number } = {}): void {
     this.dispatch({ type: 'form', form: updateRow(this.state.form, change, row) });
-    if (preview) this.preview();
+    if (preview !== false) this.preview({ draft: preview === 'draft' });
+  }
+
+  /** A slider was released (or moved by a key): the preview at the pack's preview size, when the drag drew less. */
+  refinePreview(): void {
+    const { pack } = this.state;
+    if (pack !== null && draftResolution(pack) !== previewResolution(pack)) this.preview();
   }
 
   /** Adds an empty edit row (up to MAX_EDITS) and makes it the one the prompt field edits. */
@@ -240,7 +250,7 @@ export class PanelController {
   }
 
   /** Schedules a preview of the current form (latest wins): the inverted face, or the picked latent. */
-  preview(): void {
+  preview({ draft = false }: { draft?: boolean } = {}): void {
     const { face, pack, form, phase, latent, photo, faceIndex } = this.state;
     if (face === null || photo === null || pack === null || phase === 'applying' || phase === 'loading') return;
     const problem = formProblem(form, pack, latent);
@@ -249,7 +259,8 @@ export class PanelController {
       return;
     }
     const faceKey = usesLatent(form) ? latent!.faceKey : face.faceKey;
-    this.scheduler.request({ faceKey, edits: editsFor(form), resolution: previewResolution(pack), photoId: photo.photoId, face: faceIndex, size: PREVIEW_CROP_SIDE });
+    const resolution = draft ? draftResolution(pack) : previewResolution(pack);
+    this.scheduler.request({ faceKey, edits: editsFor(form), resolution, photoId: photo.photoId, face: faceIndex, size: PREVIEW_CROP_SIDE });
   }
 
   /** A W+ file from the offline optimiser: checked against the pack's W+, then rendered instead of the inversion. */

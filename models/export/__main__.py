@@ -47,7 +47,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", required=True, type=Path, help="pack folder, e.g. models/packs/<id>")
     parser.add_argument("--fp16", nargs="?", const="all", metavar="ROLES",
                         help="store large weights as float16: all graphs, or a comma list of roles")
-    parser.add_argument("--preview", help="comma list of preview resolutions (default R/4 and R/2 within 16…256)")
+    parser.add_argument("--preview", help="comma list of preview resolutions (default R/16, R/8, R/4 and R/2 within 16…256; the smallest is the α-drag exit)")
     parser.add_argument("--clip-vocab", type=Path,
                         help="openai/CLIP's bpe_simple_vocab_16e6.txt.gz (default: found by sha256 beside --clip or --stylegan)")
     parser.add_argument("--licence", action="append", default=[], metavar="PART=TEXT",

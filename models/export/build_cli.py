@@ -33,7 +33,7 @@ def parse_build_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--fp32", action="store_true", help="store every graph's weights as float32")
     parser.add_argument("--fp16", metavar="ROLES", help="comma list of roles stored as float16 (or 'all')")
     parser.add_argument("--int8", metavar="ROLES", help="comma list of roles stored as weight-only int8 (or 'all')")
-    parser.add_argument("--preview", help="comma list of preview resolutions (default R/4 and R/2 within 16…256)")
+    parser.add_argument("--preview", help="comma list of preview resolutions (default R/16, R/8, R/4 and R/2 within 16…256; the smallest is the α-drag exit)")
     parser.add_argument("--clip-vocab", type=Path, help="CLIP's bpe_simple_vocab_16e6.txt.gz when it is not in the folder")
     parser.add_argument("--licence", action="append", default=[], metavar="PART=TEXT")
     parser.add_argument("--max-file-gb", type=float, default=4.0, help="refuse larger files (default 4)")

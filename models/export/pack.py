@@ -33,8 +33,9 @@ DEFAULT_LICENCES = {
 
 
 def default_previews(resolution: int) -> list[int]:
-    """R/4 and R/2, keeping those in [16, 256]."""
-    return [r for r in (resolution // 4, resolution // 2) if PREVIEW_MIN <= r <= PREVIEW_MAX]
+    """R/16, R/8, R/4 and R/2, keeping those in [16, 256]. The smallest is the panel's α-drag exit; the stages of
+    the synthesis chain share their weights, so each extra exit costs only its stage boundary, not a copy."""
+    return [r for r in (resolution // 16, resolution // 8, resolution // 4, resolution // 2) if PREVIEW_MIN <= r <= PREVIEW_MAX]
 
 
 def check_previews(previews: list[int], resolution: int) -> list[int]:

@@ -213,10 +213,10 @@ def test_no_weight_is_stored_in_two_synthesis_stages(exported_pack, pack):
             seen[digest] = role
 
 
-def test_default_previews_are_a_quarter_and_a_half_within_16_to_256():
+def test_default_previews_are_a_sixteenth_to_a_half_within_16_to_256():
     assert default_previews(64) == [16, 32]
-    assert default_previews(1024) == [256]
-    assert default_previews(256) == [64, 128]
+    assert default_previews(1024) == [64, 128, 256]  # 64: the α-drag exit at full size
+    assert default_previews(256) == [16, 32, 64, 128]
     assert default_previews(32) == [16]
 
 

@@ -198,6 +198,33 @@ describe('PanelController', () => {
     expect(controller.getState()).toMatchObject({ phase: 'ready', preview: { channelsKept: [7] } });
   });
 
+  it('drags at the smallest preview exit and refines at the preview size on release; only the refined frame is final', async () => {
+    const { sent, emit, controller, renders } = setup();
+    emit(show());
+    await tick();
+    emit(targetImage((sent.at(-1) as { requestId: string }).requestId));
+    await tick();
+    controller.setForm({ prompt: 'smiling face' }, { preview: true });
+    await tick();
+    renders[0]!.finish();
+    await controller.previewsIdle();
+    for (const alpha of [1, 2, 3]) controller.setForm({ alpha }, { preview: 'draft' }); // slider input events
+    await tick();
+    renders[1]!.finish();
+    await tick();
+    expect(renders.slice(1).map((r) => [r.request.resolution, (r.request.edits[0] as { alpha: number }).alpha])).toEqual([[16, 1], [16, 3]]);
+    renders[2]!.finish();
+    await controller.previewsIdle();
+    expect(controller.getState().phase).toBe('previewing'); // a draft frame is on screen, not the answer
+    controller.refinePreview(); // the slider's change event
+    await tick();
+    expect(renders[3]!.request).toMatchObject({ resolution: 32 });
+    expect((renders[3]!.request.edits[0] as { alpha: number }).alpha).toBe(3);
+    renders[3]!.finish();
+    await controller.previewsIdle();
+    expect(controller.getState().phase).toBe('ready');
+  });
+
   it('says Updated for an edit-again result, drops a finished download bar, and clears an error once a preview works', async () => {
     const { sent, emit, controller, renders } = setup();
     emit(show({ command: 'edit-again', recipe: { version: 2, edits: [{ kind: 'global', target: 'old face', neutral: 'face', alpha: 3, beta: 0.15 }], latent: null, packId: 'golden-tiny', faceIndex: 0, sourceNodeId: '1:0' } }));

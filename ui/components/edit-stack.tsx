@@ -11,11 +11,13 @@ export interface EditStackProps {
   disabled: boolean;
   onSelect: (index: number) => void;
   onChange: (index: number, change: Partial<EditRow>) => void;
+  /** A slider came to rest (released, or moved by a key). */
+  onCommit: () => void;
   onAdd: () => void;
   onRemove: (index: number) => void;
 }
 
-export function EditStack({ form, disabled, onSelect, onChange, onAdd, onRemove }: EditStackProps) {
+export function EditStack({ form, disabled, onSelect, onChange, onCommit, onAdd, onRemove }: EditStackProps) {
   const several = form.rows.length > 1;
   return (
     <section class="edit-stack" aria-label="Edits" data-testid="edit-stack" data-count={form.rows.length}>
@@ -33,7 +35,7 @@ export function EditStack({ form, disabled, onSelect, onChange, onAdd, onRemove 
                   <button type="button" class="edit-row-remove" data-testid="edit-row-remove" aria-label={`Remove edit ${i + 1}`} disabled={disabled} onClick={() => onRemove(i)}>×</button>
                 </div>
               )}
-              <RowSliders row={row} index={i} disabled={disabled} onChange={(change) => onChange(i, change)} />
+              <RowSliders row={row} index={i} disabled={disabled} onChange={(change) => onChange(i, change)} onCommit={onCommit} />
             </li>
           );
         })}
@@ -46,21 +48,21 @@ export function EditStack({ form, disabled, onSelect, onChange, onAdd, onRemove 
   );
 }
 
-function RowSliders({ row, index, disabled, onChange }: { row: EditRow; index: number; disabled: boolean; onChange: (change: Partial<EditRow>) => void }) {
+function RowSliders({ row, index, disabled, onChange, onCommit }: { row: EditRow; index: number; disabled: boolean; onChange: (change: Partial<EditRow>) => void; onCommit: () => void }) {
   if (row.method === 'global') {
     return (
       <>
         <StrengthSlider id={`alpha-slider-${index}`} testid="alpha-slider" label="Strength α" value={row.alpha} min={ALPHA_SLIDER.min} max={ALPHA_SLIDER.max} step={ALPHA_SLIDER.step} disabled={disabled}
-          hint="How far to move: negative values edit the opposite way" onInput={(alpha) => onChange({ alpha })} />
+          hint="How far to move: negative values edit the opposite way" onInput={(alpha) => onChange({ alpha })} onCommit={onCommit} />
         <StrengthSlider id={`beta-slider-${index}`} testid="beta-slider" label="Disentangle β" value={row.beta} min={BETA_SLIDER.min} max={BETA_SLIDER.max} step={BETA_SLIDER.step} disabled={disabled}
-          hint="Higher keeps fewer channels: a more targeted, weaker edit" onInput={(beta) => onChange({ beta })} />
+          hint="Higher keeps fewer channels: a more targeted, weaker edit" onInput={(beta) => onChange({ beta })} onCommit={onCommit} />
       </>
     );
   }
   if (mapperName(row.method) !== null) {
     return (
       <StrengthSlider id={`strength-slider-${index}`} testid="strength-slider" label="Strength" value={row.mapperStrength} min={MAPPER_STRENGTH_SLIDER.min} max={MAPPER_STRENGTH_SLIDER.max} step={MAPPER_STRENGTH_SLIDER.step} disabled={disabled}
-        onInput={(mapperStrength) => onChange({ mapperStrength })} />
+        onInput={(mapperStrength) => onChange({ mapperStrength })} onCommit={onCommit} />
     );
   }
   return null;

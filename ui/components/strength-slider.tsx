@@ -10,10 +10,12 @@ export interface StrengthSliderProps {
   disabled?: boolean;
   /** Every change while dragging or pressing keys. */
   onInput: (value: number) => void;
+  /** The value is settled: the pointer was released, or a key moved it (the native change event). */
+  onCommit?: () => void;
   hint?: string;
 }
 
-export function StrengthSlider({ id, label, value, min, max, step, testid, disabled = false, onInput, hint }: StrengthSliderProps) {
+export function StrengthSlider({ id, label, value, min, max, step, testid, disabled = false, onInput, onCommit, hint }: StrengthSliderProps) {
   const decimals = step < 0.1 ? 2 : 1;
   return (
     <div class="field slider-field">
@@ -29,6 +31,7 @@ export function StrengthSlider({ id, label, value, min, max, step, testid, disab
         disabled={disabled}
         aria-valuetext={value.toFixed(decimals)}
         onInput={(event) => onInput(Number(event.currentTarget.value))}
+        onChange={() => onCommit?.()}
       />
       <output for={id} class="slider-value">{value.toFixed(decimals)}</output>
     </div>
