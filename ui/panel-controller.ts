@@ -453,7 +453,11 @@ export class PanelController {
   private async measureIdentity(): Promise<void> {
     const { photo, face, faceIndex, identity, pack } = this.state;
     const resolution = pack === null ? null : previewResolution(pack);
-    if (photo === null || face === null || resolution === null || (resolution !== 'full' && resolution < MIN_IDENTITY_RENDER) || identity.unavailable !== null) return;
+    if (photo === null || face === null || resolution === null || identity.unavailable !== null) return;
+    if (resolution !== 'full' && resolution < MIN_IDENTITY_RENDER) {
+      this.dispatch({ type: 'identity', faceKey: face.faceKey, unavailable: SMALL_PREVIEW_NO_SCORE });
+      return;
+    }
     const { faceKey } = face;
     const frame = ++this.identityFrame;
     const target = { photoId: photo.photoId, face: faceIndex };
@@ -548,6 +552,7 @@ export class PanelController {
 }
 
 /** Why the meter is empty when the engine scores nothing (photo-editor.ts `scores`). */
+export const SMALL_PREVIEW_NO_SCORE = `No likeness score while previewing: this pack's previews are under ${MIN_IDENTITY_RENDER} px, too small for the face-recognition net. Apply scores the result.`;
 export const NO_IDENTITY_SCORE = 'No identity score for this face: it was not found by the face detector (a demo pack’s cartoon taken whole), or this build has no face-recognition net.';
 
 /** The recipe's identity field: the applied face's score, when the engine measured one. */

@@ -7,7 +7,7 @@ import type { ImageCodec } from '../../ui/image-codec';
 import { DEFAULT_PACK_URLS } from '../../ui/pack-source';
 import { activeRow, formProblem } from '../../ui/edit-form';
 import { vocabularyWarning } from '../../ui/known-words';
-import { NO_IDENTITY_SCORE, PanelController } from '../../ui/panel-controller';
+import { NO_IDENTITY_SCORE, SMALL_PREVIEW_NO_SCORE, PanelController } from '../../ui/panel-controller';
 import type { PackSummary } from '../../ui/worker/engine-api';
 import type { ComposePhotoResult, IdentityScore, PhotoFace, PreviewPhotoOptions } from '../../ui/worker/photo-api';
 import type { Progress } from '../../contract/progress';
@@ -605,7 +605,7 @@ describe('PanelController identity meter', () => {
     const { controller, calls } = await previewFrame({ identity: LIKENESS, reconstruction: INVERSION }, [16, 32]);
     expect(controller.getState().preview).not.toBeNull();
     expect(calls.map((c) => c.method)).not.toContain('faceIdentity');
-    expect(controller.getState().identity).toEqual({ edited: null, reconstruction: null, unavailable: null });
+    expect(controller.getState().identity).toEqual({ edited: null, reconstruction: null, unavailable: SMALL_PREVIEW_NO_SCORE }); // the meter says why
   });
 
   it('says why the meter is empty when the engine scores nothing', async () => {
