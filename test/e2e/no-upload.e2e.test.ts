@@ -39,8 +39,10 @@ describe('privacy and originals with the real panel', () => {
       return host.playPanelAsync({ requestId: 'p1', recipe, until: ['RESULT_APPLIED', 'APPLY_FAILED', 'NOTHING_SELECTED', 'SELECTION_ERROR'] });
     }, RECIPE);
     expect(done).toMatchObject({ type: 'RESULT_APPLIED', requestId: 'p1', name: 'Astronaut · smiling face' });
-    // The plugin selects the result; the panel follows the new selection (asks for its image, loads it) and settles.
-    await panel.waitForFunction(() => (window as unknown as { phases: string[] }).phases.includes('loading') && ['ready', 'idle'].includes(document.querySelector('main')!.dataset.phase!), null, { ...SLOW, polling: 100 });
+    // The plugin selects the result; a result is never a target, so the panel settles on the original without
+    // loading anything again.
+    await panel.waitForFunction(() => ['ready', 'idle'].includes(document.querySelector('main')!.dataset.phase!), null, { ...SLOW, polling: 100 });
+    expect(await panel.evaluate(() => (window as unknown as { phases: string[] }).phases)).not.toContain('loading');
 
     const after = await documentAsync(page);
     expect(after.layers.filter((layer) => before.layers.some((b) => b.id === layer.id))).toEqual(before.layers);
