@@ -84,35 +84,24 @@ describe.each<FigmaTheme>(['light', 'dark'])('the panel at 320 × 480 in the %s 
     const frame = await launchAsync(playground, 'batch-edit', FRAMES, theme);
     await frame.waitForSelector('main[data-phase="ready"]', SLOW);
     await frame.fill('[data-testid="prompt-input"]', 'old face');
-    // A small pack edits five images in seconds: the page holds the panel's first APPLY_RESULT back from the
-    // main thread (a capturing listener runs before the host's), so the batch is surely running while it is looked at.
-    await playground.page.evaluate(() => {
-      const held = window as unknown as { heldResult?: MessageEvent };
-      held.heldResult = undefined; // each batch holds its own first result
-      window.addEventListener('message', (event) => {
-        const type = (event.data as { pluginMessage?: { type?: string } } | null)?.pluginMessage?.type;
-        if (type === 'APPLY_RESULT' && held.heldResult === undefined) {
-          held.heldResult = event;
-          event.stopImmediatePropagation();
-        }
-      }, { capture: true });
-    });
+    // A small pack edits five images in seconds: the host holds item 2's image back from the panel until Cancel has
+    // arrived, so the batch is surely running while it is looked at.
+    await playground.page.evaluate(() => window.facetextHost.holdBatchItem(1));
+    const sentBefore = await playground.page.evaluate(() => window.facetextHost.toUi().length); // this batch's messages follow
     await clickInPanelAsync(frame, '[data-testid="apply-button"]');
-    await playground.page.waitForFunction(() => (window as unknown as { heldResult?: MessageEvent }).heldResult !== undefined, null, { timeout: 600_000, polling: 100 });
+    await playground.page.waitForFunction(() => window.facetextHost.heldForPanel() > 0, null, { timeout: 600_000, polling: 100 });
+    await frame.waitForSelector('[data-testid="batch-progress"]:has-text("1 of 5")', SLOW);
     await expectVisibleAsync(frame, [...EDITING, '[data-testid="batch-progress"]', '[data-testid="cancel-button"]']);
     await screenshotAsync(playground, `${theme}-batch`);
 
     const logged = await playground.page.evaluate(() => window.facetextHost.fromUiLog.length);
     await frame.focus('[data-testid="cancel-button"]');
     await frame.press('[data-testid="cancel-button"]', 'Escape');
-    await frame.waitForSelector('[data-testid="cancel-button"][disabled]', SLOW); // "Cancelling…"
-    await playground.page.evaluate(() => {
-      const { heldResult } = window as unknown as { heldResult: MessageEvent };
-      window.dispatchEvent(new MessageEvent('message', { data: heldResult.data, source: heldResult.source }));
-    });
-    const done = await playground.page.waitForFunction(() => window.facetextHost.toUi().find((m) => (m as { type: string }).type === 'BATCH_DONE'), null, { timeout: 600_000, polling: 250 });
+    await playground.page.waitForFunction((logged) => window.facetextHost.fromUiLog.slice(logged).some((entry) => entry.startsWith('CANCEL_BATCH')), logged, { timeout: 30_000, polling: 50 });
+    await playground.page.evaluate(() => window.facetextHost.releaseToPanel());
+    const done = await playground.page.waitForFunction((sentBefore) => window.facetextHost.toUi().slice(sentBefore).find((m) => (m as { type: string }).type === 'BATCH_DONE'), sentBefore, { timeout: 600_000, polling: 250 });
     const summary = (await done.jsonValue()) as { completed: number; total: number; cancelled: boolean };
-    expect(summary).toMatchObject({ completed: 1, total: 5, cancelled: true });
+    expect(summary).toMatchObject({ completed: 2, total: 5, cancelled: true }); // item 2 was in flight: it finishes
     expect(await playground.page.evaluate((logged) => window.facetextHost.fromUiLog.slice(logged).filter((entry) => entry.startsWith('CANCEL_BATCH')).length, logged)).toBe(1);
     await frame.waitForSelector('[data-testid="cancel-button"]', { state: 'detached', ...SLOW });
     await expectVisibleAsync(frame, ['[data-testid="notice"]', '[data-testid="apply-button"]']);
