@@ -36,9 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # torch_reference (its
 from models.export.build_upstream_layout import SIZES, clip_state, e4e_checkpoint, generator_state  # noqa: E402
 from models.export.clip import ClipModel  # noqa: E402
 from models.export.e4e import Encoder4Editing  # noqa: E402
-from models.export.graphs import ClipText, Encoder, Synthesis  # noqa: E402
+from models.export.graphs import ClipText, Encoder  # noqa: E402
 from models.export.stylegan2 import Generator  # noqa: E402
-from torch_reference import MacCounter  # noqa: E402
+from torch_reference import MacCounter, SynthesisTo  # noqa: E402
 
 SEED = 20240611
 PREVIEW = 256  # the pack's default preview exit (models/README.md); --quick uses size // 4
@@ -102,8 +102,8 @@ def stages_for(models: dict, inputs: dict) -> list[tuple[str, str, torch.nn.Modu
     """(key, label, module, input) in the order timed."""
     generator, preview = models["generator"], inputs["preview"]
     return [
-        ("preview", f"preview {preview} (synthesis to the {preview} px exit)", Synthesis(generator, preview), inputs["s"]),
-        ("synthesis", f"synthesis {generator.config.size} (full)", Synthesis(generator), inputs["s"]),
+        ("preview", f"preview {preview} (synthesis to the {preview} px exit)", SynthesisTo(generator, preview), inputs["s"]),
+        ("synthesis", f"synthesis {generator.config.size} (full)", SynthesisTo(generator), inputs["s"]),
         ("inversion", "inversion (e4e + affine)", Inversion(models["encoder"], generator), inputs["image"]),
         ("clipText", f"clipText {inputs['tokens'].shape[0]}×{inputs['tokens'].shape[1]}", ClipText(models["clip"]), inputs["tokens"]),
     ]

@@ -32,7 +32,7 @@ from torch.overrides import TorchFunctionMode
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.export.checkpoints import load_generator_checkpoint  # noqa: E402
-from models.export.graphs import ClipText, Encoder, Synthesis  # noqa: E402
+from models.export.graphs import ClipText, Encoder, SynthesisStage  # noqa: E402
 
 SEED = 20240611
 GEMM_N = 1024  # the in-process GEMM probe: n×n×n float32 (2.1 GFLOP: 0.5 s on the reference BLAS, 25 ms on OpenBLAS)
@@ -160,6 +160,19 @@ def timed_runs(work, *, repeats: int, warmup: int, first_ms: float | None = None
     return {"ms": ms, "first_ms": first}
 
 
+class SynthesisTo(torch.nn.Module):
+    """The synthesis from S up to the exit `stop` (None: the full size) as one module returning the image only: the
+    pack's chain of stages run back to back computes the same."""
+
+    def __init__(self, generator, stop: int | None = None):
+        super().__init__()
+        self.stage = SynthesisStage(generator, None, stop)
+
+    def forward(self, s: torch.Tensor) -> torch.Tensor:
+        out = self.stage(s)
+        return out[0] if isinstance(out, tuple) else out
+
+
 def generator_stages(path: Path, previews: list[int], runs: dict) -> list[dict]:
     checkpoint = load_generator_checkpoint(path)
     generator, latent_avg = checkpoint.generator, checkpoint.latent_avg
@@ -168,7 +181,7 @@ def generator_stages(path: Path, previews: list[int], runs: dict) -> list[dict]:
         s = generator.affine(latent_avg.expand(1, cfg.n_latent, -1).contiguous())
     stages = []
     for role, resolution in [("synthesis", None)] + [(f"synthesisPreview:{r}", r) for r in previews]:
-        module = Synthesis(generator, resolution).eval()
+        module = SynthesisTo(generator, resolution).eval()
         with torch.inference_mode():
             stages += both_routes(role, lambda: module(s), runs)
     return stages, generator, latent_avg
