@@ -4,17 +4,16 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentAsync, openPlaygroundAsync, type Playground } from '../helpers/figma-host';
+import { documentAsync, type Playground } from '../helpers/figma-host';
 import { REPO_ROOT } from '../helpers/golden';
 import { DESIGN } from '../demo/demo-pack';
 import { OWN_FRAMING_NOTE } from '../../ui/worker/face/own-framing';
-import { SLOW, clickInPanelAsync, panelFrameAsync } from './panel-helpers';
+import { SLOW, clickInPanelAsync, openPanelPlaygroundAsync, panelFrameAsync } from './panel-helpers';
 
 const ARTEFACTS = resolve(REPO_ROOT, 'test-results/demo-panel'); // for a person to look at (not committed)
 let playground: Playground;
 beforeAll(async () => {
-  playground = await openPlaygroundAsync();
-  await playground.page.evaluate((url) => window.facetextHost.doc.clientStorage.set('packUrl', url), `${playground.url}packs/demo/`);
+  playground = await openPanelPlaygroundAsync({ pack: 'demo' });
 }, 300_000);
 afterAll(() => playground?.close());
 

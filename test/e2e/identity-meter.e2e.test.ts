@@ -5,8 +5,8 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/golden';
-import { openPlaygroundAsync, type Playground } from '../helpers/figma-host';
-import { SLOW, panelFrameAsync } from './panel-helpers';
+import type { Playground } from '../helpers/figma-host';
+import { SLOW, openPanelPlaygroundAsync, panelFrameAsync } from './panel-helpers';
 
 // The screenshot is a test artefact for a person to look at (test-results/ is ignored by git).
 const ARTEFACTS = resolve(REPO_ROOT, 'test-results/identity-meter');
@@ -14,8 +14,7 @@ const ARTEFACTS = resolve(REPO_ROOT, 'test-results/identity-meter');
 let playground: Playground;
 beforeAll(async () => {
   // The demo pack: its 128 px preview is large enough to score (golden-tiny's 32 px previews are not, see below).
-  playground = await openPlaygroundAsync();
-  await playground.page.evaluate((url) => window.facetextHost.doc.clientStorage.set('packUrl', url), `${playground.url}packs/demo/`);
+  playground = await openPanelPlaygroundAsync({ pack: 'demo' });
 }, 300_000);
 afterAll(() => playground?.close());
 

@@ -7,9 +7,9 @@ import { openPlaygroundAsync, type Playground } from '../helpers/figma-host';
 export const SLOW = { timeout: 300_000 };
 
 /** The playground, with golden-tiny remembered as the pack: the panel's default URLs name port 8787, this server a free port. */
-export async function openPanelPlaygroundAsync(options: { ui?: 'inline' | 'hosted' } = {}): Promise<Playground> {
-  const playground = await openPlaygroundAsync(options);
-  await playground.page.evaluate((url) => window.facetextHost.doc.clientStorage.set('packUrl', url), `${playground.url}packs/golden-tiny/`);
+export async function openPanelPlaygroundAsync({ ui, pack = 'golden-tiny' }: { ui?: 'inline' | 'hosted'; pack?: 'golden-tiny' | 'demo' } = {}): Promise<Playground> {
+  const playground = await openPlaygroundAsync({ ui });
+  await playground.page.evaluate((url) => window.facetextHost.doc.clientStorage.set('packUrl', url), `${playground.url}packs/${pack}/`);
   return playground;
 }
 
