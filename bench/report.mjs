@@ -236,3 +236,48 @@ export function printReport({ summary, meta }) {
   }
   for (const error of summary.errors) console.log(`  error: ${error}`);
 }
+
+// The panel bench (bench/panel.mjs): issue 13's memory budget and issue 16's α-drag frame, through the real panel.
+const PANEL_TARGETS = {
+  peakRenderersMB: 2000, // ≤ 2.0 GB: Σ RSS of Chromium's renderer processes (panel, its frame, the engine Worker)
+  dragFrameMs: 1000, // ≤ 1.0 s from a slider input to its frame on screen (median of the steps)
+};
+
+/** Medians and spreads of one panel run's α-drag, and the verdicts; `runs` as runPanelBench returns them. */
+export function summarisePanel(runs) {
+  return runs.map((r) => {
+    const steps = r.alphaDrag?.stepMs ?? [];
+    const dragInputs = (r.alphaDrag?.drag.inputMs ?? []).filter((ms) => ms !== null);
+    const spread = (list) => (list.length === 0 ? null : { median: median(list), min: Math.min(...list), max: Math.max(...list), n: list.length });
+    const peak = r.memory?.peak;
+    return {
+      mode: r.mode, run: r.run, error: r.error ?? null, backend: r.backend ?? null,
+      packMB: r.packBytesFetched === undefined ? null : r.packBytesFetched / 1e6, faceReadyS: r.faceReadyS ?? null, firstPreviewS: r.firstPreviewS ?? null,
+      identityS: r.identityS ?? null, applyS: r.applyS ?? null,
+      peakRenderersRssMB: peak?.renderersRssMB ?? null, peakRenderersAnonMB: peak?.renderersAnonMB ?? null, peakAllRssMB: peak?.allRssMB ?? null,
+      stepPeaks: (r.memory?.spans ?? []).map(({ label, renderersRssMB }) => ({ label, renderersRssMB })),
+      stepMs: spread(steps), dragInputMs: spread(dragInputs), refinedMs: r.alphaDrag?.stepsRefinedMs ?? null,
+      dragRefinedMs: r.alphaDrag?.drag.refinedMs ?? null, draftResolution: r.alphaDrag?.stepResolutions[0] ?? null, refinedResolution: r.alphaDrag?.refinedResolution ?? null,
+      memoryMet: peak ? peak.renderersRssMB <= PANEL_TARGETS.peakRenderersMB : null,
+      dragMet: steps.length > 0 ? median(steps) <= PANEL_TARGETS.dragFrameMs : null,
+    };
+  });
+}
+
+export function printPanelReport(panel) {
+  const rows = summarisePanel(panel.runs);
+  const spread = (s) => (s === null ? '–' : `${fmt(s.median, 0)} (${fmt(s.min, 0)}–${fmt(s.max, 0)})`);
+  const verdict = (met) => (met === null ? 'not measured' : met ? 'met' : 'MISSED');
+  console.log(`\npanel bench — pack ${panel.packDir}, photo ${panel.photoSide} px, prompt "${panel.prompt}"`);
+  console.log(table(['mode', 'run', 'backend', 'pack MB fetched', 'face ready s', 'first preview s', 'identity s', 'apply s', 'peak renderers RSS MB', 'renderers RssAnon MB', 'all Chromium RSS MB'],
+    rows.map((r) => [r.mode, r.run, r.backend ?? '–', fmt(r.packMB), fmt(r.faceReadyS), fmt(r.firstPreviewS), fmt(r.identityS), fmt(r.applyS), fmt(r.peakRenderersRssMB), fmt(r.peakRenderersAnonMB), fmt(r.peakAllRssMB)])));
+  console.log('peak renderers RSS per step (MB): the step a peak falls in is the step that grew memory');
+  for (const r of rows) console.log(`  ${r.mode} ${r.run}: ${r.stepPeaks.map((p) => `${p.label} ${fmt(p.renderersRssMB)}`).join(' · ')}`);
+  console.log('\nα-drag (ms, median (min–max)): step = one input, then its frame on screen; drag = each input of a steady drag until the first frame that can show it');
+  console.log(table(['mode', 'run', 'draft px', 'step → frame', 'drag input → frame', 'release → refined', 'refined px'],
+    rows.map((r) => [r.mode, r.run, r.draftResolution ?? '–', spread(r.stepMs), spread(r.dragInputMs), fmt(r.refinedMs, 0), r.refinedResolution ?? '–'])));
+  console.log('\ntargets:');
+  for (const r of rows) {
+    console.log(`  ${r.mode} ${r.run}: peak ≤ ${PANEL_TARGETS.peakRenderersMB} MB: ${verdict(r.memoryMet)}; drag frame ≤ ${PANEL_TARGETS.dragFrameMs} ms: ${verdict(r.dragMet)}${r.error ? `; error: ${r.error}` : ''}`);
+  }
+}

@@ -3,13 +3,16 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, homedir, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { bundleBench, BUILD, ROOT } from './bundle.mjs';
 import { runChromium } from './chromium.mjs';
-import { median, printReport, summarise } from './report.mjs';
+import { runPanelBench } from './panel.mjs';
+import { median, printPanelReport, printReport, summarise, summarisePanel } from './report.mjs';
 
 const PYTHON = '/usr/bin/python3'; // Debian's torch (package.json "test" uses the same)
-const ALL_GROUPS = ['load', 'synthesis', 'preview', 'inversion', 'text', 'edit', 'preset', 'matmul', 'profile'];
+const ALL_GROUPS = ['load', 'synthesis', 'preview', 'inversion', 'text', 'edit', 'preset', 'matmul', 'profile', 'panel'];
+// `panel` (bench/panel.mjs: the real panel in the playground, on --pack-dir) runs only when named.
+const DEFAULT_GROUPS = ALL_GROUPS.filter((g) => g !== 'panel');
 // node-wasm-1: the engine's own import ('onnxruntime-web/webgpu', asyncify wasm), 1 thread, as Figma runs it;
 // node-wasm-1-plain: ORT's Node build (plain wasm) at 1 thread; node-wasm-all: ORT's Node build on every core.
 const ALL_BACKENDS = ['node-wasm-1', 'node-wasm-1-plain', 'node-wasm-all', 'chromium-wasm', 'chromium-webgpu'];
@@ -21,17 +24,25 @@ const GOLDEN = join(ROOT, '..', 'shared', 'golden');
 // process's LD_LIBRARY_PATH (it provides libblas.so.3 and liblapack.so.3). Nothing is installed.
 const OPENBLAS_PACKAGE = 'libopenblas0-serial';
 const TORCH_BLAS = ['openblas', 'system'];
+const PANEL_MODES = ['inline', 'hosted'];
 
 const USAGE = `usage: npm run bench -- [--packs golden-tiny,ffhq-random,ffhq-random-fp16] [--backends ${ALL_BACKENDS.join(',')}]
     [--groups ${ALL_GROUPS.join(',')}] [--repeats 3] [--warmup 1] [--json out.json] [--work DIR]
     [--torch-repeats N] [--no-torch] [--torch-blas openblas|system] [--webgpu-full] [--matmul 1024] [--timeout-min 60]
     [--process-per group|pack]
+    [--pack-dir DIR] [--panel-modes inline,hosted] [--photo PNG] [--photo-side 1536] [--prompt TEXT]
+    [--drag-steps 5] [--drag-inputs 12] [--drag-interval-ms 100]
 Default: golden-tiny on every backend; ffhq-random on node-wasm-1, node-wasm-all and chromium-wasm; ffhq-random-fp16 on node-wasm-1.
 WebGPU here is SwiftShader (a software adapter); it runs only golden-tiny unless --webgpu-full.
+--groups panel (only when named): the real panel on the built pack --pack-dir (default models/packs/demo); needs npm run build.
 PyTorch runs with Debian's ${OPENBLAS_PACKAGE} (apt-get download, once, into ${openBlasRoot()}); --torch-blas system: the BLAS torch links (reference netlib).`;
 
 function parseArgs(argv) {
-  const options = { repeats: 3, warmup: 1, groups: ALL_GROUPS, work: join(process.env.TMPDIR || tmpdir(), 'facetext-bench'), matmul: 1024, timeoutMin: 60, torch: true, torchBlas: 'openblas' };
+  const options = {
+    repeats: 3, warmup: 1, groups: DEFAULT_GROUPS, work: join(process.env.TMPDIR || tmpdir(), 'facetext-bench'), matmul: 1024, timeoutMin: 60, torch: true, torchBlas: 'openblas',
+    packDir: join(ROOT, 'models', 'packs', 'demo'), panelModes: PANEL_MODES, photo: join(GOLDEN, 'images', 'astronaut.png'), photoSide: 1536, prompt: 'smiling face',
+    dragSteps: 5, dragInputs: 12, dragIntervalMs: 100,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -58,6 +69,14 @@ function parseArgs(argv) {
     else if (arg === '--torch-blas') options.torchBlas = TORCH_BLAS.includes(value()) ? argv[i] : fail(`--torch-blas must be one of: ${TORCH_BLAS.join(', ')}`);
     else if (arg === '--process-per') options.processPer = ['group', 'pack'].includes(value()) ? argv[i] : fail('--process-per must be group or pack');
     else if (arg === '--webgpu-full') options.webgpuFull = true;
+    else if (arg === '--pack-dir') options.packDir = resolve(value());
+    else if (arg === '--panel-modes') options.panelModes = list();
+    else if (arg === '--photo') options.photo = resolve(value());
+    else if (arg === '--photo-side') options.photoSide = count(64);
+    else if (arg === '--prompt') options.prompt = value();
+    else if (arg === '--drag-steps') options.dragSteps = count(0);
+    else if (arg === '--drag-inputs') options.dragInputs = count(0);
+    else if (arg === '--drag-interval-ms') options.dragIntervalMs = count(1);
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -65,6 +84,8 @@ function parseArgs(argv) {
   }
   for (const b of options.backends ?? []) if (!ALL_BACKENDS.includes(b)) fail(`unknown backend ${b}. Must be one of: ${ALL_BACKENDS.join(', ')}`);
   for (const g of options.groups) if (!ALL_GROUPS.includes(g)) fail(`unknown group ${g}. Must be one of: ${ALL_GROUPS.join(', ')}`);
+  for (const m of options.panelModes) if (!PANEL_MODES.includes(m)) fail(`unknown panel mode ${m}. Must be one of: ${PANEL_MODES.join(', ')}`);
+  if (options.groups.includes('panel') && !existsSync(join(options.packDir, 'pack.json'))) fail(`--pack-dir ${options.packDir} holds no pack.json`);
   for (const p of options.packs ?? []) if (p !== 'golden-tiny' && !FULL_PACKS.includes(p)) fail(`unknown pack ${p}. Must be one of: golden-tiny, ${FULL_PACKS.join(', ')}`);
   return options;
 }
@@ -213,7 +234,9 @@ async function torchReference({ packId, dir, threads, textLengths, options, with
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  const pairs = plan(options);
+  const withPanel = options.groups.includes('panel');
+  options.groups = options.groups.filter((g) => g !== 'panel'); // the stage groups, run on the pack × backend pairs
+  const pairs = options.groups.length > 0 ? plan(options) : [];
   const cores = availableParallelism();
   const startedAt = new Date().toISOString();
   const loadBefore = loadavg();
@@ -268,7 +291,7 @@ async function main() {
 
   const torch = [];
   const torchBlas = { requested: options.torchBlas };
-  if (options.torch && options.torchBlas === 'openblas') Object.assign(torchBlas, prepareOpenBlas());
+  if (options.torch && pairs.length > 0 && options.torchBlas === 'openblas') Object.assign(torchBlas, prepareOpenBlas());
   if (torchBlas.problem) log(`  warning: ${torchBlas.problem}`);
   if (options.torch) {
     const threadCounts = [...new Set(pairs.map((p) => (p.backend === 'node-wasm-all' ? cores : 1)))];
@@ -292,6 +315,14 @@ async function main() {
     }
   }
 
+  let panel;
+  if (withPanel) {
+    log(`panel: ${options.packDir}, modes ${options.panelModes.join(', ')}, photo ${options.photo} at ${options.photoSide} px`);
+    const packId = basename(options.packDir).replace(/[^A-Za-z0-9._-]/g, '_');
+    const panelRuns = await runPanelBench({ ...options, packId, modes: options.panelModes, timeoutMs }, log);
+    panel = { packDir: options.packDir, packId, photo: options.photo, photoSide: options.photoSide, prompt: options.prompt, summary: summarisePanel(panelRuns), runs: panelRuns };
+  }
+
   const meta = {
     startedAt, finishedAt: new Date().toISOString(), loadAverageBefore: loadBefore, loadAverageAfter: loadavg(),
     cpuModel: cpus()[0]?.model, cores, node: process.version,
@@ -301,9 +332,10 @@ async function main() {
     caveat: 'Timings were taken on a shared machine; compare numbers from one run only.',
   };
   const summary = summarise({ runs, torch, cores });
-  printReport({ summary, meta });
+  if (pairs.length > 0) printReport({ summary, meta });
+  if (panel) printPanelReport(panel);
   if (options.json) {
-    writeFileSync(options.json, `${JSON.stringify({ meta, summary, runs, torch }, null, 2)}\n`);
+    writeFileSync(options.json, `${JSON.stringify({ meta, summary, runs, torch, panel }, null, 2)}\n`);
     log(`wrote ${options.json}`);
   }
 }

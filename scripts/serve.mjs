@@ -8,6 +8,8 @@
 //   /packs/…     models/packs/…, with Access-Control-Allow-Origin: * (the plugin iframe's origin is null)
 //   /fake-figma/host.js  the host simulator (test/fake-figma/host.ts + the fake Figma API), bundled on first request
 //   /samples/…   playground/samples/: a photo with a face, one without, and the demo pack's own portraits
+// startServer({ packs: { id: dir } }) also serves a pack folder from elsewhere at /packs/<id>/ on both origins (the
+// panel bench's full-size pack).
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
@@ -89,13 +91,14 @@ function listen(server, port, host) {
 /**
  * Starts the playground server on `port` and the hosted panel's server on `hostedPort` (default port + 1, or
  * any free port when port is 0). Closing the first closes both; `server.hostedUrl` is the hosted page's URL.
- * `onServed` hears of every file both servers send.
+ * `onServed` hears of every file both servers send. `packs`: { id: folder } served at /packs/<id>/ before models/packs.
  */
-export async function startServer({ port = PORT, host = HOST, hostedPort = port === 0 ? 0 : port + 1, onServed = undefined } = {}) {
-  const hosted = await listen(createServer(fileHandler(HOSTED_ROUTES, undefined, onServed)), hostedPort, host);
+export async function startServer({ port = PORT, host = HOST, hostedPort = port === 0 ? 0 : port + 1, onServed = undefined, packs = {} } = {}) {
+  const extra = Object.entries(packs).map(([id, dir]) => ({ prefix: `${PACKS.prefix}${id}/`, dir: resolve(dir) }));
+  const hosted = await listen(createServer(fileHandler([...extra, ...HOSTED_ROUTES], undefined, onServed)), hostedPort, host);
   const hostedUrl = `http://${host}:${hosted.address().port}/`;
   const loader = hostedLoaderHtml(hostedUrl);
-  const server = createServer(fileHandler(ROUTES, (request, response) => {
+  const server = createServer(fileHandler([...extra, ...ROUTES], (request, response) => {
     const path = request.url?.split('?')[0];
     if (request.method === 'GET' && path === '/hosted-loader.html') {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(loader);

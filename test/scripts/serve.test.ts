@@ -1,6 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/golden';
 // @ts-expect-error – a plain .mjs script without type declarations
@@ -48,5 +50,29 @@ describe('scripts/serve.mjs', () => {
     const loader = await (await fetch(`${base}/hosted-loader.html`)).text();
     expect(loader).toContain(`window.location.href = ${JSON.stringify(hostedUrl)}`);
     expect((await fetch(`${hostedUrl}../package.json`)).status).toBe(404);
+  });
+
+  it('serves a pack folder from elsewhere at /packs/<id>/ on both origins, and nothing beside it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facetext-serve-pack-'));
+    const outside = `${dir}-outside.json`;
+    writeFileSync(join(dir, 'pack.json'), '{"id":"elsewhere"}');
+    writeFileSync(outside, '{}');
+    const served: Array<{ url: string; bytes: number }> = [];
+    const other = (await startServer({ port: 0, packs: { elsewhere: dir }, onServed: (file: { url: string; bytes: number }) => served.push(file) })) as Server & { hostedUrl: string };
+    try {
+      const otherBase = `http://127.0.0.1:${(other.address() as AddressInfo).port}/`;
+      for (const origin of [otherBase, other.hostedUrl]) {
+        const response = await fetch(`${origin}packs/elsewhere/pack.json`);
+        expect(response.headers.get('access-control-allow-origin')).toBe('*');
+        expect(await response.json()).toEqual({ id: 'elsewhere' });
+        expect((await fetch(`${origin}packs/elsewhere/..%2f${outside.split('/').at(-1)}`)).status).toBe(404);
+        expect((await fetch(`${origin}packs/golden-tiny/pack.json`)).status).toBe(200); // models/packs still served
+      }
+      await expect.poll(() => served.filter((f) => f.url === '/packs/elsewhere/pack.json').map((f) => f.bytes)).toEqual([18, 18]);
+    } finally {
+      await new Promise<void>((done) => other.close(() => done()));
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(outside, { force: true });
+    }
   });
 });
