@@ -2,11 +2,18 @@
 // wasm thread through the engine's own import ('onnxruntime-web/webgpu', the asyncify wasm; Node runs its wasm EP).
 //
 //   node bench/int8-trial.mjs s-inputs PACK COUNT OUT.f32 [SEED]   # S of COUNT random faces (mapping → affine)
-//   node bench/int8-trial.mjs ranges OBSERVE.onnx INPUTS.f32 OUT.json   # min/max of every extra output over the inputs
+//   node bench/int8-trial.mjs ranges OBSERVE.onnx INPUTS.f32 OUT.json [PERCENTILE]
+//       min/max of every output over the inputs; with PERCENTILE (e.g. 99.99) the range of each input's values
+//       between the (100 − P)th and Pth percentiles, widest over the inputs: the rare outliers are clipped so the
+//       8-bit steps are finer for the rest
 //   node bench/int8-trial.mjs images PREVIEW.onnx S.f32 OUT.f32     # 256 px renders of those S (encoder inputs)
 //   node bench/int8-trial.mjs compare REF.onnx CAND.onnx INPUTS.f32 REPEATS [PACK]
-//       times REF and CAND alternately (warm, median of REPEATS each) and compares their outputs on every input;
-//       an encoder pair (output wplus) is also judged by the full 1024 render of each W+ (PACK's affine + synthesis).
+//       times REF and CAND alternately (warm, median of REPEATS each) and compares their outputs on every input
+//       (`image` where the graph has one: a synthesis stage's `features` are judged through the render below);
+//       with a format-2 PACK (models/README.md, "The synthesis chain") each pair is also judged by the full-size
+//       render: an encoder pair (output wplus) by each W+ through affine and the whole chain, a first preview stage
+//       (s → image, features) by the pack's later stages continuing from each side's features, as the engine's full
+//       render continues from a cached preview stage.
 // INPUTS.f32 holds whole input tensors back to back (the graph's first input's shape). See bench/README.md.
 import * as ort from 'onnxruntime-web/webgpu';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -58,14 +65,23 @@ function writeConcat(out, parts) {
   console.error(`${parts.length} tensors → ${out}`);
 }
 
-async function ranges(graph, inputsFile, out) {
+async function ranges(graph, inputsFile, out, percentile) {
   const session = await open(graph);
   const result = {};
+  const tail = percentile === undefined ? 0 : (100 - Number(percentile)) / 100;
+  if (!(tail >= 0 && tail < 0.5)) throw new Error(`percentile ${percentile}: expected 50 < P ≤ 100`);
   for (const feeds of inputsOf(session, inputsFile)) {
     const outputs = await session.run(feeds);
     for (const [name, tensor] of Object.entries(outputs)) {
       let [low, high] = result[name] ?? [Infinity, -Infinity];
-      for (const v of tensor.data) { if (v < low) low = v; if (v > high) high = v; }
+      if (tail === 0) {
+        for (const v of tensor.data) { if (v < low) low = v; if (v > high) high = v; }
+      } else {
+        const sorted = Float32Array.from(tensor.data).sort();
+        const at = Math.floor(tail * (sorted.length - 1));
+        low = Math.min(low, sorted[at]);
+        high = Math.max(high, sorted[sorted.length - 1 - at]);
+      }
       result[name] = [low, high];
     }
   }
@@ -78,6 +94,28 @@ async function images(preview, sFile, out) {
   const parts = [];
   for (const feeds of inputsOf(session, sFile)) parts.push(Float32Array.from((await session.run(feeds)).image.data));
   writeConcat(out, parts);
+}
+
+/** The pack's synthesis chain (format 2): render(s) runs every stage; render(s, r, { image, features }) continues
+ *  after the stage that ended at r px with those outputs. */
+async function openChain(pack) {
+  const meta = JSON.parse(readFileSync(join(pack, 'pack.json'), 'utf8'));
+  if (meta.format !== 2) throw new Error(`${pack}: pack format ${meta.format}, the chain needs format 2`);
+  const exits = [...meta.generator.previewResolutions].sort((a, b) => a - b);
+  const roles = [...exits.map((r) => `synthesisPreview:${r}`), 'synthesis'];
+  const stages = [];
+  for (const role of roles) stages.push(await open(join(pack, meta.graphs[role])));
+  return {
+    async render(s, after, given) {
+      let previous = given;
+      for (let i = after === undefined ? 0 : exits.indexOf(after) + 1; i < stages.length; i++) {
+        if (i > 0 && previous === undefined) throw new Error(`no features to continue from before stage ${roles[i]}`);
+        const feeds = i === 0 ? { s } : { s, featuresIn: previous.features, imageIn: previous.image };
+        previous = await stages[i].run(feeds);
+      }
+      return Float32Array.from(previous.image.data);
+    },
+  };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -103,11 +141,18 @@ async function compare(refFile, candFile, inputsFile, repeats, pack) {
   const cand = await open(candFile);
   const t2 = performance.now();
   const inputs = inputsOf(ref, inputsFile);
-  const output = ref.outputNames[0];
+  const output = ref.outputNames.includes('image') ? 'image' : ref.outputNames[0];
   const outs = { ref: [], cand: [] };
+  const stageOuts = { ref: [], cand: [] }; // a preview stage's { image, features }, for the full render
+  const copy = (tensor) => new ort.Tensor('float32', Float32Array.from(tensor.data), tensor.dims);
+  const keep = (result) => (result.features === undefined ? undefined : { image: copy(result.image), features: copy(result.features) });
   for (const feeds of inputs) {
-    outs.ref.push(Float32Array.from((await ref.run(feeds))[output].data));
-    outs.cand.push(Float32Array.from((await cand.run(feeds))[output].data));
+    const r = await ref.run(feeds);
+    outs.ref.push(Float32Array.from(r[output].data));
+    stageOuts.ref.push(keep(r));
+    const c = await cand.run(feeds);
+    outs.cand.push(Float32Array.from(c[output].data));
+    stageOuts.cand.push(keep(c));
   }
   const ms = { ref: [], cand: [] };
   for (let i = 0; i < Number(repeats); i++) {
@@ -127,15 +172,24 @@ async function compare(refFile, candFile, inputsFile, repeats, pack) {
   };
   await ref.release(); await cand.release();
   if (output === 'image') report.psnrDb = outs.ref.map((r, i) => +psnr(r, outs.cand[i]).toFixed(2));
-  if (output === 'wplus' && pack !== undefined) {
-    const affine = await open(join(pack, 'affine.onnx'));
-    const synthesis = await open(join(pack, 'synthesis.onnx'));
-    const render = async (w) => {
-      const { s } = await affine.run({ wplus: new ort.Tensor('float32', w, [1, 18, 512]) });
-      return Float32Array.from((await synthesis.run({ s })).image.data);
-    };
-    report.renderPsnrDb = [];
-    for (let i = 0; i < outs.ref.length; i++) report.renderPsnrDb.push(+psnr(await render(outs.ref[i]), await render(outs.cand[i])).toFixed(2));
+  if (pack !== undefined && (output === 'wplus' || stageOuts.ref[0] !== undefined)) {
+    const chain = await openChain(pack);
+    if (output === 'wplus') {
+      const affine = await open(join(pack, 'affine.onnx'));
+      const sOf = async (w) => (await affine.run({ wplus: new ort.Tensor('float32', w, [1, 18, 512]) })).s;
+      report.renderPsnrDb = [];
+      for (let i = 0; i < outs.ref.length; i++) {
+        report.renderPsnrDb.push(+psnr(await chain.render(await sOf(outs.ref[i])), await chain.render(await sOf(outs.cand[i]))).toFixed(2));
+      }
+    } else {
+      const from = outs.ref[0].length / 3; // the stage's image is [1, 3, r, r]
+      report.renderPsnrDb = [];
+      for (let i = 0; i < inputs.length; i++) {
+        const s = Object.values(inputs[i])[0];
+        const full = async (stage) => chain.render(s, Math.round(Math.sqrt(from)), stage);
+        report.renderPsnrDb.push(+psnr(await full(stageOuts.ref[i]), await full(stageOuts.cand[i])).toFixed(2));
+      }
+    }
   }
   console.log(JSON.stringify(report));
 }

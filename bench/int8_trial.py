@@ -1,7 +1,8 @@
 """int8 execution trial (issue 16 item 3): graph rewriting half. The Node half (int8-trial.mjs) runs the graphs.
 
   python3 bench/int8_trial.py observe GRAPH OUT [--min-elements N]          # GRAPH + every calibration tensor as an output
-  python3 bench/int8_trial.py quantize GRAPH RANGES OUT [--min-elements N]  # QDQ int8 Convs, ranges from int8-trial.mjs
+  python3 bench/int8_trial.py quantize GRAPH RANGES OUT [--min-elements N] [--keep-float NAME,…]
+      # QDQ int8 Convs, ranges from int8-trial.mjs; --keep-float: Convs (by output name) left in float32
   python3 bench/int8_trial.py layers DIR   # single-layer graphs, float32 and each int8 form, + an input per shape
 
 RANGES is JSON {tensor: [min, max]}. See bench/README.md, "int8 execution".
@@ -31,10 +32,13 @@ def observe(graph: str, out: str, min_elements: int) -> None:
     print(f"{len(points)} calibration tensors → {out}", file=sys.stderr)
 
 
-def quantize(graph: str, ranges: str, out: str, min_elements: int) -> None:
+def quantize(graph: str, ranges: str, out: str, min_elements: int, keep_float: frozenset[str]) -> None:
     model = onnx.load(graph)
     calibrated = {k: tuple(v) for k, v in json.loads(Path(ranges).read_text()).items()}
-    count = quantize_convs_qdq(model, calibrated, min_elements=min_elements)
+    unknown = keep_float - {o for n in model.graph.node if n.op_type == "Conv" for o in n.output}
+    if unknown:
+        raise SystemExit(f"--keep-float: no Conv has the output {sorted(unknown)[0]}")
+    count = quantize_convs_qdq(model, calibrated, min_elements=min_elements, keep_float=keep_float)
     onnx.save(model, out)
     print(f"{count} Convs as QDQ int8 → {out}", file=sys.stderr)
 
@@ -124,8 +128,11 @@ if __name__ == "__main__":
     parser.add_argument("command", choices=["observe", "quantize", "layers"])
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--min-elements", type=int, default=INT8_MIN_ELEMENTS, help="smallest Conv weight rewritten")
+    parser.add_argument("--keep-float", default="", help="comma-separated Conv output names left in float32 (quantize)")
     args = parser.parse_args()
     if args.command == "layers":
         layers(*args.paths)
+    elif args.command == "observe":
+        observe(*args.paths, args.min_elements)
     else:
-        {"observe": observe, "quantize": quantize}[args.command](*args.paths, args.min_elements)
+        quantize(*args.paths, args.min_elements, frozenset(n for n in args.keep_float.split(",") if n))

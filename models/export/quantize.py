@@ -115,8 +115,10 @@ def unique_name(name: str, taken: set[str]) -> str:
 UINT8_MAX = 255
 
 
-def qdq_convs(model: onnx.ModelProto, *, min_elements: int = INT8_MIN_ELEMENTS) -> list[onnx.NodeProto]:
-    """The Convs `quantize_convs_qdq` rewrites: group 1, constant float weight of ≥ `min_elements`."""
+def qdq_convs(model: onnx.ModelProto, *, min_elements: int = INT8_MIN_ELEMENTS,
+              keep_float: frozenset[str] = frozenset()) -> list[onnx.NodeProto]:
+    """The Convs `quantize_convs_qdq` rewrites: group 1, constant float weight of ≥ `min_elements`, output not named
+    in `keep_float` (layers left in float32 on purpose, e.g. the most sensitive ones)."""
     initializers = {i.name: i for i in model.graph.initializer}
     chosen = []
     for node in model.graph.node:
@@ -128,14 +130,17 @@ def qdq_convs(model: onnx.ModelProto, *, min_elements: int = INT8_MIN_ELEMENTS) 
             continue
         if len(node.input) > 2 and node.input[2] and node.input[2] not in initializers:
             continue
+        if node.output[0] in keep_float:
+            continue
         chosen.append(node)
     return chosen
 
 
-def qdq_calibration_points(model: onnx.ModelProto, *, min_elements: int = INT8_MIN_ELEMENTS) -> list[str]:
+def qdq_calibration_points(model: onnx.ModelProto, *, min_elements: int = INT8_MIN_ELEMENTS,
+                           keep_float: frozenset[str] = frozenset()) -> list[str]:
     """Tensors whose float range `quantize_convs_qdq` needs: each chosen Conv's input and output, in graph order."""
     names: list[str] = []
-    for node in qdq_convs(model, min_elements=min_elements):
+    for node in qdq_convs(model, min_elements=min_elements, keep_float=keep_float):
         for name in (node.input[0], node.output[0]):
             if name not in names:
                 names.append(name)
@@ -151,12 +156,12 @@ def activation_quantization(low: float, high: float) -> tuple[np.float32, np.uin
 
 
 def quantize_convs_qdq(model: onnx.ModelProto, ranges: dict[str, tuple[float, float]], *,
-                       min_elements: int = INT8_MIN_ELEMENTS) -> int:
+                       min_elements: int = INT8_MIN_ELEMENTS, keep_float: frozenset[str] = frozenset()) -> int:
     """Rewrite the chosen Convs in place as QDQ int8 (see above); `ranges` holds (min, max) for every
     `qdq_calibration_points` tensor. Returns how many Convs were rewritten."""
     graph = model.graph
-    convs = qdq_convs(model, min_elements=min_elements)
-    missing = [n for n in qdq_calibration_points(model, min_elements=min_elements) if n not in ranges]
+    convs = qdq_convs(model, min_elements=min_elements, keep_float=keep_float)
+    missing = [n for n in qdq_calibration_points(model, min_elements=min_elements, keep_float=keep_float) if n not in ranges]
     if missing:
         raise ValueError(f"no calibrated range for {len(missing)} tensors, e.g. {missing[0]}")
     initializers = {i.name: i for i in graph.initializer}

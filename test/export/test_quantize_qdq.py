@@ -44,6 +44,9 @@ def test_chooses_ordinary_convs_with_constant_weights_and_names_their_tensors():
     assert [n.output[0] for n in qdq_convs(model, min_elements=64)] == ["y1", "y2"], "the depthwise blur stays float"
     assert qdq_calibration_points(model, min_elements=64) == ["x1", "y1", "a1", "y2"]
     assert qdq_convs(model) == [], "16×16×3×3 = 2304 weights is under the default 4096"
+    kept = frozenset({"y2"})
+    assert [n.output[0] for n in qdq_convs(model, min_elements=64, keep_float=kept)] == ["y1"]
+    assert qdq_calibration_points(model, min_elements=64, keep_float=kept) == ["x1", "y1"], "y2's ranges are not needed"
 
 
 def test_activation_range_keeps_zero_exact():
@@ -59,6 +62,9 @@ def test_rewrites_weights_inputs_outputs_and_bias():
     with pytest.raises(ValueError, match="no calibrated range"):
         quantize_convs_qdq(model, {"x1": (-1, 1)}, min_elements=64)
     ranges = {name: (-2.0, 2.0) for name in qdq_calibration_points(model, min_elements=64)}
+    kept = conv_stack()
+    assert quantize_convs_qdq(kept, {n: ranges[n] for n in ("x1", "y1")}, min_elements=64, keep_float=frozenset({"y2"})) == 1
+    assert [n.input[1] for n in kept.graph.node if n.op_type == "Conv"][1:] == ["w2", "blur"], "y2's conv keeps its float weight"
     assert quantize_convs_qdq(model, ranges, min_elements=64) == 2
     onnx.checker.check_model(model)
     inits = {i.name: i for i in model.graph.initializer}
@@ -106,6 +112,11 @@ def test_onnxruntime_web_runs_the_int8_graph_close_to_float(tmp_path):
     run(sys.executable, trial_py, "observe", str(float_graph), str(observe), "--min-elements", "64")
     run(*node, "ranges", str(observe), str(tmp_path / "calib.f32"), str(ranges))
     assert set(json.loads(ranges.read_text())) >= {"x1", "y1", "a1", "y2"}
+    clipped = tmp_path / "r90.json"
+    run(*node, "ranges", str(observe), str(tmp_path / "calib.f32"), str(clipped), "90")
+    full, inner = json.loads(ranges.read_text()), json.loads(clipped.read_text())
+    for name in ("x1", "y1", "a1", "y2"):  # each input's 10th–90th percentiles: inside min/max, and narrower
+        assert full[name][0] < inner[name][0] < inner[name][1] < full[name][1], (name, full[name], inner[name])
     run(sys.executable, trial_py, "quantize", str(float_graph), str(ranges), str(int8), "--min-elements", "64")
     report = json.loads(run(*node, "compare", str(float_graph), str(int8), str(tmp_path / "eval.f32"), "1"))
     assert report["inputs"] == 2
