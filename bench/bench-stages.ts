@@ -7,6 +7,7 @@ import { ClipTokenizer } from '../ui/worker/clip/tokenizer';
 import { TextDirectionCache, textDirection } from '../ui/worker/clip/text-direction';
 import { relevanceScores, deltaSFromScores, applyDeltaS } from '../ui/worker/edit/global-direction';
 import { Engine } from '../ui/worker/engine';
+import { graphContract } from '../ui/worker/pack/graph-contract';
 import type { LoadedPack } from '../ui/worker/pack/load-pack';
 import { previewRole, type GraphRole } from '../ui/worker/pack/pack-schema';
 import { renderThroughChain, sessionStageRunner, StageCache, synthesisChain, type StageRunner } from '../ui/worker/render/synthesis-chain';
@@ -127,7 +128,9 @@ async function openTimed(runtime: OrtRuntime, loaded: LoadedPack, role: GraphRol
   const file = loaded.pack.graphs[role];
   if (file === undefined) throw new Error(`pack ${loaded.pack.id} has no ${role} graph`);
   const bytes = await loaded.readFile(file);
-  const { value: session, ms } = await timeOnce(() => runtime.createSession(role, bytes));
+  // As the engine opens it (graph-contract.ts): on WebGPU a preview stage keeps its outputs in GPU buffers.
+  const { deviceOutputs } = graphContract(role, loaded.pack.generator.previewResolutions);
+  const { value: session, ms } = await timeOnce(() => runtime.createSession(role, bytes, deviceOutputs === undefined ? {} : { deviceOutputs }));
   return { session, result: { group: 'load', stage: `session creation ${role}`, ms: [ms], info: { bytes: bytes.byteLength, backend: session.backend } } };
 }
 
@@ -430,16 +433,13 @@ async function profileFeeds(role: GraphRole, loaded: LoadedPack): Promise<Record
   const run: StageRunner = async (stage, feeds, names) => {
     const session = await ort.InferenceSession.create(await loaded.readFile(pack.graphs[stage]!), { executionProviders: ['wasm'] });
     try {
-      const outputs = await session.run(feeds);
-      const result: Record<string, { data: Float32Array; dims: readonly number[] }> = {};
-      for (const name of names) result[name] = { data: (await outputs[name]!.getData()) as Float32Array, dims: outputs[name]!.dims };
-      return result;
+      const outputs = await session.run(feeds); // wasm: CPU tensors, valid after the session is released
+      return Object.fromEntries(names.map((name) => [name, outputs[name]!]));
     } finally {
       await session.release();
     }
   };
   await renderThroughChain({ run, pack, s, size: chain[index - 1].size, cache });
   const { image, features } = cache.deepest(s, index - 1)!.output;
-  const previous = chain[index - 1].size;
-  return { s: float32Tensor(s, [1, s.length]), featuresIn: float32Tensor(features.data, features.dims), imageIn: float32Tensor(image, [1, 3, previous, previous]) };
+  return { s: float32Tensor(s, [1, s.length]), featuresIn: features, imageIn: image };
 }

@@ -2,24 +2,16 @@
 // page test/e2e/engine-harness/page.ts), with the pack served over HTTP from 127.0.0.1: once on WebGPU
 // (SwiftShader, --enable-unsafe-webgpu) and once WASM-only. Results must match ../shared/golden and the
 // Node engine within the golden README's tolerances for each kind of backend.
-import { createServer, type Server } from 'node:http';
-import { readFileSync, existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join, normalize } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import * as esbuild from 'esbuild';
-import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../ui/worker/engine';
 import { packFromDirectory } from '../../cli/read-pack-dir';
-import { GOLDEN_TINY_PACK, REPO_ROOT, goldenPath } from '../helpers/golden';
+import { GOLDEN_TINY_PACK, goldenPath } from '../helpers/golden';
 import { parseNpy } from '../helpers/npy';
 import { maxAbsDiff } from '../helpers/tolerance';
 import type { ChainResult } from './engine-harness/page';
+import { inChromium, serveEngineHarness, type HarnessServer } from './engine-harness/serve';
 
-const CHROMIUM = '/usr/bin/chromium';
-const BASE_FLAGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
-const ORT_WASM = createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm');
 // ../shared/golden/README.md: latents ≤ 1e-4 on CPU/WASM, ≤ 2e-3 on GPU; images ≤ 1e-4 / ≤ 5e-3.
 const TOLERANCES = { wasm: { latent: 1e-4, image: 1e-4 }, webgpu: { latent: 2e-3, image: 5e-3 } } as const;
 
@@ -41,43 +33,15 @@ function faceRgba(): Uint8Array {
   return rgba;
 }
 
-let server: Server;
-let baseUrl: string;
+let server: HarnessServer;
 let nodeRender: Uint8ClampedArray;
 
 beforeAll(async () => {
-  const bundle = async (entry: string) => {
-    const result = await esbuild.build({ entryPoints: [join(REPO_ROOT, entry)], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'warning' });
-    return result.outputFiles[0].contents;
-  };
-  const files = new Map<string, { body: Uint8Array; type: string }>([
-    ['/', { body: Buffer.from('<!doctype html><meta charset="utf-8"><title>engine harness</title><link rel="icon" href="data:,"><script type="module" src="/page.js"></script>'), type: 'text/html' }],
-    ['/worker.js', { body: await bundle('ui/worker/worker.ts'), type: 'text/javascript' }],
-    ['/page.js', { body: await bundle('test/e2e/engine-harness/page.ts'), type: 'text/javascript' }],
-    ['/ort.wasm', { body: readFileSync(ORT_WASM), type: 'application/wasm' }],
-    ['/inputs/face0.rgba', { body: faceRgba(), type: 'application/octet-stream' }],
-    ['/inputs/case_b_wplus0.f32', { body: new Uint8Array(floats('stylegan2-tiny/case_b_wplus.npy', 0).buffer), type: 'application/octet-stream' }],
-    ['/inputs/mapper_wplus0.f32', { body: new Uint8Array(floats('mapper-tiny/wplus_in.npy', 0).buffer), type: 'application/octet-stream' }],
-  ]);
-  server = createServer((request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
-    const file = files.get(path);
-    if (file) {
-      response.writeHead(200, { 'content-type': file.type, 'content-length': file.body.byteLength });
-      response.end(file.body);
-      return;
-    }
-    const packFile = path.startsWith('/pack/golden-tiny/') ? normalize(join(GOLDEN_TINY_PACK, path.slice('/pack/golden-tiny/'.length))) : '';
-    if (packFile.startsWith(GOLDEN_TINY_PACK) && existsSync(packFile)) {
-      const body = readFileSync(packFile);
-      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.byteLength });
-      response.end(body);
-      return;
-    }
-    response.writeHead(404).end();
+  server = await serveEngineHarness({
+    'face0.rgba': faceRgba(),
+    'case_b_wplus0.f32': new Uint8Array(floats('stylegan2-tiny/case_b_wplus.npy', 0).buffer),
+    'mapper_wplus0.f32': new Uint8Array(floats('mapper-tiny/wplus_in.npy', 0).buffer),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 
   // The Node engine's render of the same edit, for the pixel comparison.
   const engine = new Engine({ runtime: { backends: ['wasm'] } });
@@ -91,25 +55,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
+  await server?.close();
 });
 
 async function runInChromium(flags: string[], options: { backends?: Array<'webgpu' | 'wasm'> }): Promise<{ result: ChainResult; errors: string[] }> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...BASE_FLAGS, ...flags] });
-  try {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    await page.goto(baseUrl);
+  return inChromium(server.url, flags, async (page) => {
     await page.waitForFunction(() => 'runChain' in window);
-    const result = await page.evaluate((o) => (window as unknown as { runChain: (o: unknown) => Promise<ChainResult> }).runChain(o), options);
-    return { result, errors };
-  } finally {
-    await browser.close();
-  }
+    return page.evaluate((o) => (window as unknown as { runChain: (o: unknown) => Promise<ChainResult> }).runChain(o), options);
+  });
 }
 
 /** Checks the chain's outputs against the goldens; each max |diff| goes to `report`. */

@@ -4,7 +4,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../ui/worker/engine';
 import type { EditSpec } from '../../ui/worker/engine-api';
 import type { RgbaImage } from '../../ui/worker/image';
@@ -12,6 +12,8 @@ import { readImageFile } from '../../cli/image-file';
 import { writePackPresets } from '../../cli/cli-pack-presets';
 import { packFromDirectory } from '../../cli/read-pack-dir';
 import type { JobProgress, Progress } from '../../contract/progress';
+import { GraphSessions } from '../../ui/worker/graph-sessions';
+import { StageCache } from '../../ui/worker/render/synthesis-chain';
 import { toRgba } from '../../ui/worker/render/to-rgba';
 import { GOLDEN_TINY_PACK, goldenPath, readGoldenJson } from '../helpers/golden';
 import { parseNpy, type NpyArray } from '../helpers/npy';
@@ -278,6 +280,45 @@ describe('Engine on the golden-tiny pack (wasm)', () => {
           await fresh.dispose();
         }
       } finally {
+        await own.dispose();
+      }
+    });
+
+    it('loading another pack, or dispose(), disposes the cached stage tensors before the sessions are released', async () => {
+      // On WebGPU they are GPU buffers that only dispose() frees (gpu-stage-tensors.e2e.test.ts); here on wasm the
+      // same calls happen on CPU tensors.
+      const closed: Array<{ cache: StageCache; heldAtClose: number }> = [];
+      const order: string[] = [];
+      const close = StageCache.prototype.close;
+      const releaseAll = GraphSessions.prototype.releaseAll;
+      const spies = [
+        vi.spyOn(StageCache.prototype, 'close').mockImplementation(async function (this: StageCache) {
+          await close.call(this);
+          closed.push({ cache: this, heldAtClose: this.size });
+          order.push('stages closed');
+        }),
+        vi.spyOn(GraphSessions.prototype, 'releaseAll').mockImplementation(async function (this: GraphSessions) {
+          order.push('sessions released');
+          await releaseAll.call(this);
+        }),
+      ];
+      const own = new Engine({ runtime: { backends: ['wasm'] } });
+      try {
+        await own.useLoadedPack(await packFromDirectory(GOLDEN_TINY_PACK));
+        const { faceKey } = await own.faceFromWPlus(at('mapper-tiny/wplus_in.npy', 1));
+        await own.render({ faceKey, edits: [], resolution: 32 });
+        expect(own.stats().stageTensors).toEqual({ held: [{ index: 0, features: 'cpu', image: 'cpu' }, { index: 1, features: 'cpu', image: 'cpu' }], disposed: 0, readBack: 0 });
+        await own.useLoadedPack(await packFromDirectory(GOLDEN_TINY_PACK));
+        expect(closed.map(({ cache, heldAtClose }) => [heldAtClose, cache.report().disposed])).toEqual([[0, 4]]);
+        await own.render({ faceKey: (await own.faceFromWPlus(at('mapper-tiny/wplus_in.npy', 1))).faceKey, edits: [], resolution: 16 });
+        await own.dispose();
+        expect(closed.map(({ cache }) => cache.report())).toEqual([
+          { held: [], disposed: 4, readBack: 0 },
+          { held: [], disposed: 2, readBack: 0 },
+        ]);
+        expect(order).toEqual(['stages closed', 'sessions released', 'stages closed', 'sessions released']);
+      } finally {
+        for (const spy of spies) spy.mockRestore();
         await own.dispose();
       }
     });

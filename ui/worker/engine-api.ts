@@ -5,6 +5,7 @@ import type { EditSpec, EditStack, GlobalEditSpec, MapperEditSpec } from '../../
 import type { DownloadPlan } from './pack/load-pack';
 import type { PackFileLike } from './pack/pack-from-files';
 import type { GraphRole, PresetEntry } from './pack/pack-schema';
+import type { StageTensorReport } from './render/synthesis-chain';
 import type { Backend, GpuAdapterReport, RuntimeOptions } from './runtime/ort';
 import type { StorageReport } from './storage-probe';
 
@@ -133,4 +134,6 @@ export interface EngineStats {
   /** Whether the CLIP vocabulary has been read (only a text direction needs it). */
   tokenizerLoaded: boolean;
   faces: number;
+  /** The synthesis chain's cached stage tensors: where they are ('gpu-buffer' on WebGPU), how many were disposed and read back. */
+  stageTensors: StageTensorReport;
 }

@@ -65,6 +65,12 @@ class PackState {
     return this.loaded.pack;
   }
 
+  /** Frees the pack's GPU stage tensors, then its sessions (the tensors belong to the sessions' device). */
+  async release(): Promise<void> {
+    await this.stages.close();
+    await this.sessions.releaseAll();
+  }
+
   /** fs3 and the S standard deviations, read on the first global edit. */
   globalData(): Promise<{ relevance: Float32Array; sStd: Float32Array }> {
     if (this.globals === undefined) {
@@ -138,7 +144,7 @@ export class Engine {
     const runtime = await this.ortRuntime();
     const previous = this.state;
     this.state = new PackState(loaded, new GraphSessions(runtime, loaded), this.maxFaces);
-    await previous?.sessions.releaseAll();
+    await previous?.release();
     return this.summary();
   }
 
@@ -275,6 +281,7 @@ export class Engine {
       sessionBackends: state.sessions.sessionBackends(),
       tokenizerLoaded: state.directions.tokenizerLoaded,
       faces: state.faces.size,
+      stageTensors: state.stages.report(),
     };
   }
 
@@ -282,7 +289,7 @@ export class Engine {
   async dispose(): Promise<void> {
     const state = this.state;
     this.state = undefined;
-    await state?.sessions.releaseAll();
+    await state?.release();
   }
 
   // ------------------------------------------------------------------ internals
@@ -402,7 +409,7 @@ async function synthesizeWith(state: PackState, { s, resolution }: { s: Float32A
   const { totalS } = pack.generator;
   if (s.length !== totalS) throw new EngineError('BadArgument', `S has ${s.length} values; pack ${pack.id} needs ${totalS} (generator.totalS).`);
   const size = renderSize(pack, resolution);
-  const run = (role: GraphRole, feeds: Record<string, OrtTensor>, outputs: readonly string[]) => state.sessions.runOutputs(role, feeds, outputs, onProgress);
+  const run = (role: GraphRole, feeds: Record<string, OrtTensor>, outputs: readonly string[]) => state.sessions.runTensors(role, feeds, outputs, onProgress);
   const data = await renderThroughChain({ run, pack, s, size, cache: state.stages });
   return { width: size, height: size, data };
 }

@@ -13,12 +13,6 @@ import type { GraphRole } from './pack/pack-schema';
 import type { ProgressCallback } from '../../contract/progress';
 import { EngineError } from './errors';
 
-/** A float32 graph output and its shape. */
-export interface Float32Output {
-  readonly data: Float32Array;
-  readonly dims: readonly number[];
-}
-
 /** Roles a flow needs once per face (encoder) or per text direction (clipText). */
 export const TRANSIENT_ROLES: readonly GraphRole[] = ['encoder', 'clipText'];
 
@@ -63,17 +57,22 @@ export class GraphSessions {
   }
 
   /**
-   * Runs `role` once and returns its float32 output `output`, which must hold `length` numbers. A graph that
-   * fails to run or gives something else breaks the pack's contract: GraphInvalid, naming the file.
+   * Runs `role` once and returns its float32 output `output`, read on the CPU, which must hold `length` numbers. A
+   * graph that fails to run or gives something else breaks the pack's contract: GraphInvalid, naming the file.
    */
   async runFloat32(role: GraphRole, feeds: Record<string, OrtTensor>, { output, length, onProgress }: { output: string; length: number; onProgress?: ProgressCallback }): Promise<Float32Array> {
-    const { [output]: tensor } = await this.runOutputs(role, feeds, [output], onProgress);
-    if (tensor.data.length !== length) throw this.broken(role, `gave ${tensor.data.length} numbers as "${output}"; this pack.json needs ${length}`);
-    return tensor.data;
+    const { [output]: tensor } = await this.runTensors(role, feeds, [output], onProgress);
+    const data = (await tensor.getData(true)) as Float32Array; // releaseData: a GPU copy is not needed after this
+    if (data.length !== length) throw this.broken(role, `gave ${data.length} numbers as "${output}"; this pack.json needs ${length}`);
+    return data;
   }
 
-  /** Runs `role` once and returns the float32 outputs `names` with their shapes (GraphInvalid as runFloat32). */
-  async runOutputs(role: GraphRole, feeds: Record<string, OrtTensor>, names: readonly string[], onProgress?: ProgressCallback): Promise<Record<string, Float32Output>> {
+  /**
+   * Runs `role` once and returns its float32 outputs `names` as tensors, where the session left them: in GPU buffers
+   * for a WebGPU session's device outputs (graph-contract.ts), else on the CPU. The caller owns them and disposes
+   * them; outputs not asked for are disposed here. GraphInvalid as runFloat32.
+   */
+  async runTensors(role: GraphRole, feeds: Record<string, OrtTensor>, names: readonly string[], onProgress?: ProgressCallback): Promise<Record<string, OrtTensor>> {
     const session = await this.open(role, onProgress);
     this.runs.set(role, (this.runs.get(role) ?? 0) + 1);
     let outputs: Record<string, OrtTensor>;
@@ -82,15 +81,7 @@ export class GraphSessions {
     } catch (error) {
       throw this.broken(role, `failed to run (${firstLine(error)})`);
     }
-    const result: Record<string, Float32Output> = {};
-    for (const name of names) {
-      const tensor = outputs[name];
-      if (tensor === undefined) throw this.broken(role, `returned no "${name}" (it returned ${Object.keys(outputs).join(', ')})`);
-      const data = await tensor.getData();
-      if (!(data instanceof Float32Array)) throw this.broken(role, `gave "${name}" as ${tensor.type}, not float32`);
-      result[name] = { data, dims: [...tensor.dims] };
-    }
-    return result;
+    return takeFloat32Outputs(outputs, names, (what) => this.broken(role, what));
   }
 
   /** GraphInvalid for `role`'s file: what it did breaks the contract. */
@@ -166,6 +157,23 @@ export class GraphSessions {
     this.sessions.clear();
     for (const session of sessions) await (await session.catch(() => undefined))?.release();
   }
+}
+
+/**
+ * The float32 tensors `names` of a run's `outputs`; every other output is disposed (a GPU buffer would otherwise
+ * outlive the run). A missing or non-float32 output disposes them all and throws `broken(what)`.
+ */
+export function takeFloat32Outputs(outputs: Record<string, OrtTensor>, names: readonly string[], broken: (what: string) => Error): Record<string, OrtTensor> {
+  const problem = names
+    .map((name) => {
+      const tensor = outputs[name];
+      if (tensor === undefined) return `returned no "${name}" (it returned ${Object.keys(outputs).join(', ')})`;
+      return tensor.type === 'float32' ? undefined : `gave "${name}" as ${tensor.type}, not float32`;
+    })
+    .find((p) => p !== undefined);
+  for (const [name, tensor] of Object.entries(outputs)) if (problem !== undefined || !names.includes(name)) tensor.dispose();
+  if (problem !== undefined) throw broken(problem);
+  return Object.fromEntries(names.map((name) => [name, outputs[name]!]));
 }
 
 /** The first line of an error's message, at most 300 characters (ORT's messages carry whole stack dumps). */

@@ -1,6 +1,6 @@
-// Test page for engine-worker.e2e.test.ts: starts ui/worker/worker.ts as a real module Worker, drives it
-// through comlink exactly as the panel does (transfer for pixels, proxy for progress), and hands the
-// numbers back to the test as plain arrays.
+// Test page for engine-worker.e2e.test.ts and gpu-stage-tensors.e2e.test.ts: starts ui/worker/worker.ts as a
+// real module Worker, drives it through comlink exactly as the panel does (transfer for pixels, proxy for
+// progress), and hands the numbers back to the test as plain arrays.
 import { proxy, transfer, wrap } from 'comlink';
 import type { EditSpec } from '../../../ui/worker/engine-api';
 import type { Progress } from '../../../contract/progress';
@@ -82,5 +82,42 @@ async function runChain({ backends }: ChainOptions) {
   }
 }
 
+/**
+ * The synthesis chain's stage tensors (gpu-stage-tensors.e2e.test.ts): a preview at 16, its refine to 32 and the full
+ * render of face A's S, then previews of faces B and A in turn (each a new S, so the cache drops the last one's
+ * stages), with the engine's stageTensors report after each step. Images come back as floats (synthesize).
+ */
+async function runStages({ backends }: ChainOptions) {
+  const worker = new Worker('/worker.js', { type: 'module', name: 'facetext-engine' });
+  const engine = wrap<WorkerEngine>(worker);
+  try {
+    const wasmBinary = await bytes('/ort.wasm');
+    const runtime = await engine.init(transfer({ wasmBinary, ...(backends ? { backends } : {}) }, [wasmBinary]));
+    await engine.loadPack({ kind: 'url', url: '/pack/golden-tiny/' });
+    const faceA = await engine.faceFromWPlus(new Float32Array(await bytes('/inputs/wplus-a.f32')));
+    const faceB = await engine.faceFromWPlus(new Float32Array(await bytes('/inputs/wplus-b.f32')));
+    const sA = (await engine.latents(faceA.faceKey)).s;
+    const sB = (await engine.latents(faceB.faceKey)).s;
+    const steps: Array<{ what: string; image: number[]; stageTensors: Awaited<ReturnType<typeof engine.stats>>['stageTensors'] }> = [];
+    const step = async (what: string, s: Float32Array, resolution: 16 | 32 | 'full') => {
+      const { data } = await engine.synthesize({ s, resolution });
+      steps.push({ what, image: Array.from(data), stageTensors: (await engine.stats()).stageTensors });
+    };
+    await step('A preview 16', sA, 16);
+    await step('A refine 32', sA, 32);
+    await step('A full', sA, 'full');
+    const runsAfterA = (await engine.stats()).runs;
+    for (let i = 0; i < 3; i++) {
+      await step(`B preview 32 (${i})`, sB, 32);
+      await step(`A preview 32 (${i})`, sA, 32);
+    }
+    const stats = await engine.stats();
+    return { runtime, runsAfterA, stats, steps };
+  } finally {
+    worker.terminate();
+  }
+}
+
 export type ChainResult = Awaited<ReturnType<typeof runChain>>;
-(window as unknown as { runChain: typeof runChain }).runChain = runChain;
+export type StagesResult = Awaited<ReturnType<typeof runStages>>;
+Object.assign(window, { runChain, runStages });

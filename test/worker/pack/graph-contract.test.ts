@@ -38,21 +38,39 @@ function packWithGraphs(): string {
 
 describe('graph contracts', () => {
   const chained = ['s', 'featuresIn', 'imageIn'];
-  const table: Array<[GraphRole, number[], string[], string[]]> = [
-    ['mapping', [16, 32], ['z'], ['w']],
-    ['affine', [16, 32], ['wplus'], ['s']],
-    ['synthesis', [], ['s'], ['image']],
-    ['synthesis', [16, 32], chained, ['image']],
-    ['synthesisPreview:16', [16, 32], ['s'], ['image', 'features']],
-    ['synthesisPreview:32', [16, 32], chained, ['image', 'features']],
-    ['encoder', [16, 32], ['image'], ['wplus']],
-    ['clipText', [16, 32], ['tokens'], ['features']],
-    ['clipImage', [16, 32], ['image'], ['features']],
-    ['mapper:beard', [16, 32], ['wplus'], ['delta']],
+  // The last column: outputs the next graph reads, kept in GPU buffers on WebGPU (read back only when displayed).
+  const table: Array<[GraphRole, number[], string[], string[], string[]]> = [
+    ['mapping', [16, 32], ['z'], ['w'], []],
+    ['affine', [16, 32], ['wplus'], ['s'], []],
+    ['synthesis', [], ['s'], ['image'], []],
+    ['synthesis', [16, 32], chained, ['image'], []],
+    ['synthesisPreview:16', [16, 32], ['s'], ['image', 'features'], ['image', 'features']],
+    ['synthesisPreview:32', [16, 32], chained, ['image', 'features'], ['image', 'features']],
+    ['encoder', [16, 32], ['image'], ['wplus'], []],
+    ['clipText', [16, 32], ['tokens'], ['features'], []],
+    ['clipImage', [16, 32], ['image'], ['features'], []],
+    ['mapper:beard', [16, 32], ['wplus'], ['delta'], []],
   ];
 
-  it.each(table)('%s with previews %j takes %j and gives %j (models/README.md)', (role, previews, inputs, outputs) => {
-    expect(graphContract(role, previews)).toEqual({ inputs, outputs });
+  it.each(table)('%s with previews %j takes %j and gives %j, keeping %j on the device (models/README.md)', (role, previews, inputs, outputs, device) => {
+    const { deviceOutputs = [], ...names } = graphContract(role, previews);
+    expect(names).toEqual({ inputs, outputs });
+    expect(deviceOutputs).toEqual(device);
+  });
+
+  it('opens a preview stage with its device outputs and any other graph without', async () => {
+    const loaded = await packFromDirectory(writePackDir(tinyPack()));
+    const asked: Array<[string, unknown]> = [];
+    const fakeRuntime = {
+      createSession: async (name: string, _model: Uint8Array, options?: { deviceOutputs?: readonly string[] }) => {
+        asked.push([name, options?.deviceOutputs]);
+        const { inputs, outputs } = graphContract(name as GraphRole, loaded.pack.generator.previewResolutions);
+        return { inputNames: inputs, outputNames: outputs, release: async () => undefined };
+      },
+    };
+    const preview = `synthesisPreview:${loaded.pack.generator.previewResolutions[0]}` as GraphRole;
+    for (const role of [preview, 'synthesis', 'affine'] as GraphRole[]) await openGraph(fakeRuntime, loaded, role);
+    expect(asked).toEqual([[preview, ['image', 'features']], ['synthesis', undefined], ['affine', undefined]]);
   });
 
   it('accepts a session whose names match', () => {

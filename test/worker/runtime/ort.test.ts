@@ -111,6 +111,30 @@ describe('OrtRuntime', () => {
     await Promise.all([conv.release(), tokens.release()]);
   });
 
+  it('feeds a wasm session a CPU copy of a GPU-buffer tensor and leaves that tensor to its owner', async () => {
+    // A chain stage that fell back to wasm gets the previous WebGPU stage's output (ui/worker/render/synthesis-chain.ts).
+    // Node has no WebGPU, so the GPU tensor is a stand-in with ORT's Tensor shape: data only through getData().
+    const runtime = await OrtRuntime.create();
+    const session = await runtime.createSession('conv', convModel, { deviceOutputs: ['y'] }); // ignored on wasm
+    const x = input(5);
+    let reads = 0;
+    let disposed = 0;
+    const onGpu = {
+      type: 'float32', dims: [1, 1, 4, 4], size: 16, location: 'gpu-buffer',
+      getData: async (release?: boolean) => {
+        reads++;
+        if (release === true) disposed++;
+        return Float32Array.from(x);
+      },
+      dispose: () => void disposed++,
+    } as unknown as Parameters<typeof session.run>[0][string];
+    const { y } = await session.run({ x: onGpu });
+    expect(y!.location).toBe('cpu');
+    expect(maxAbsDiff(y!.data as Float32Array, referenceConv(x))).toBeLessThan(1e-5);
+    expect([reads, disposed]).toEqual([1, 0]);
+    await session.release();
+  });
+
   it('rejects runs on a released session and keeps serving the others', async () => {
     const runtime = await OrtRuntime.create();
     const released = await runtime.createSession('released', tokenModel);

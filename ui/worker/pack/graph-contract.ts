@@ -9,6 +9,8 @@ import { previewRole, type GraphRole } from './pack-schema';
 export interface GraphContract {
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
+  /** Outputs the next graph reads (kept in GPU buffers on WebGPU); the rest are read on the CPU. */
+  readonly deviceOutputs?: readonly string[];
 }
 
 const FIXED_CONTRACTS = {
@@ -23,10 +25,13 @@ const MAPPER_CONTRACT: GraphContract = { inputs: ['wplus'], outputs: ['delta'] }
 
 /**
  * The synthesis chain (models/README.md, "The synthesis chain"): the first stage takes S alone, a later one also
- * the previous stage's features and image; every stage but the last (synthesis) also returns its features.
+ * the previous stage's features and image; every stage but the last (synthesis) also returns its features. A
+ * preview stage's features and image feed the next stage, so they stay on the device (its image is read back only
+ * when that preview is the one displayed); the last stage's image is always displayed.
  */
 function stageContract(first: boolean, last: boolean): GraphContract {
-  return { inputs: first ? ['s'] : ['s', 'featuresIn', 'imageIn'], outputs: last ? ['image'] : ['image', 'features'] };
+  const inputs = first ? ['s'] : ['s', 'featuresIn', 'imageIn'];
+  return last ? { inputs, outputs: ['image'] } : { inputs, outputs: ['image', 'features'], deviceOutputs: ['image', 'features'] };
 }
 
 /** The tensor names of `role` in a pack whose synthesis chain stops at `previewResolutions` (ascending). */
@@ -60,7 +65,7 @@ export function checkGraphContract(
 
 /** A runtime that turns ONNX bytes into sessions (OrtRuntime, structurally). */
 export interface SessionFactory<S extends SessionNames & { release(): Promise<void> }> {
-  createSession(name: string, model: Uint8Array): Promise<S>;
+  createSession(name: string, model: Uint8Array, options?: { deviceOutputs?: readonly string[] }): Promise<S>;
 }
 
 /** Reads a role's graph from the pack, creates its session and checks the contract (releasing the session if it fails). */
@@ -78,7 +83,8 @@ export async function openGraph<S extends SessionNames & { release(): Promise<vo
   const bytes = await loaded.readFile(file);
   let session: S;
   try {
-    session = await runtime.createSession(role, bytes);
+    const { deviceOutputs } = graphContract(role, loaded.pack.generator.previewResolutions);
+    session = await runtime.createSession(role, bytes, deviceOutputs === undefined ? {} : { deviceOutputs });
   } catch (error) {
     // The hash matched, so the file is what the exporter wrote: it is not a graph onnxruntime can run.
     throw new EngineError('GraphInvalid', `${file} (the ${role} graph) is not a graph onnxruntime can load (${firstLine(error)}). Export the pack again with python3 -m models.export.`);

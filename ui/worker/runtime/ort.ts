@@ -31,8 +31,20 @@ export interface GraphSession {
   readonly backend: Backend;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /**
+   * Runs the graph. On WebGPU the outputs named in `deviceOutputs` come back as 'gpu-buffer' tensors that the caller
+   * owns (dispose() them); any other output, and every output on wasm, comes back on the CPU.
+   */
   run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
   release(): Promise<void>;
+}
+
+export interface SessionOptions {
+  /**
+   * Outputs that feed another graph rather than the CPU: on WebGPU they stay in GPU buffers (onnxruntime-web's
+   * `preferredOutputLocation`, per output name), so the next graph reads them without a round trip. Ignored on wasm.
+   */
+  deviceOutputs?: readonly string[];
 }
 
 // ORT's env is process-wide and read once, when the first session initialises the wasm backend.
@@ -111,20 +123,20 @@ export class OrtRuntime {
     return this.fallback;
   }
 
-  async createSession(name: string, model: Uint8Array): Promise<GraphSession> {
+  async createSession(name: string, model: Uint8Array, options: SessionOptions = {}): Promise<GraphSession> {
     if (this.currentBackend === 'webgpu') {
       try {
-        return await this.serialised(() => this.open(name, model, 'webgpu'));
+        return await this.serialised(() => this.open(name, model, 'webgpu', options));
       } catch (error) {
         this.currentBackend = 'wasm';
         this.fallback = `WebGPU could not build ${name}: ${error instanceof Error ? error.message : String(error)}`;
       }
     }
-    return this.serialised(() => this.open(name, model, 'wasm'));
+    return this.serialised(() => this.open(name, model, 'wasm', options));
   }
 
-  private async open(name: string, model: Uint8Array, backend: Backend): Promise<GraphSession> {
-    const session = await ort.InferenceSession.create(model, sessionOptions(backend));
+  private async open(name: string, model: Uint8Array, backend: Backend, { deviceOutputs = [] }: SessionOptions): Promise<GraphSession> {
+    const session = await ort.InferenceSession.create(model, sessionOptions(backend, deviceOutputs));
     let released = false;
     return {
       name,
@@ -133,7 +145,9 @@ export class OrtRuntime {
       outputNames: session.outputNames,
       run: (feeds) => {
         if (released) return Promise.reject(new Error(`Session ${name} was released; create it again before running it`));
-        return this.serialised(async () => (await session.run(feeds)) as Record<string, OrtTensor>);
+        // A wasm session (one that fell back from WebGPU, in a chain whose other graphs kept their outputs on the
+        // GPU) is fed CPU copies: only the WebGPU EP can bind a GPU buffer as an input.
+        return this.serialised(async () => (await session.run(backend === 'wasm' ? await onCpu(feeds) : feeds)) as Record<string, OrtTensor>);
       },
       release: () => {
         if (released) return Promise.resolve();
@@ -159,13 +173,30 @@ export function int32Tensor(data: Int32Array, dims: readonly number[]): OrtTenso
   return new ort.Tensor('int32', data, dims);
 }
 
-function sessionOptions(backend: Backend): ort.InferenceSession.SessionOptions {
+/** `feeds` with every 'gpu-buffer' tensor replaced by a CPU copy of its data (the GPU tensor stays valid). */
+async function onCpu(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
+  const entries = await Promise.all(
+    Object.entries(feeds).map(async ([name, tensor]) => {
+      if (tensor.location !== 'gpu-buffer') return [name, tensor] as const;
+      // No releaseData: the tensor's owner disposes it. GPU tensors hold numbers, never strings.
+      return [name, new ort.Tensor(tensor.type, (await tensor.getData()) as Exclude<Tensor['data'], string[]>, tensor.dims)] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+function sessionOptions(backend: Backend, deviceOutputs: readonly string[] = []): ort.InferenceSession.SessionOptions {
   return {
     // Only the chosen EP: ['webgpu', 'wasm'] would silently drop WebGPU and misreport the backend.
     // Nodes the WebGPU EP lacks still run on ORT's CPU EP inside the same session.
     executionProviders: [backend],
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3, // error
+    // IO binding (ORT docs, tutorials/web/ep-webgpu "Keep tensor data on GPU"): these outputs come back as
+    // 'gpu-buffer' tensors that the caller owns and must dispose().
+    ...(backend === 'webgpu' && deviceOutputs.length > 0
+      ? { preferredOutputLocation: Object.fromEntries(deviceOutputs.map((name) => [name, 'gpu-buffer' as const])) }
+      : {}),
   };
 }
 
