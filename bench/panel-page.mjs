@@ -20,42 +20,52 @@ export async function addPhotoAsync(page, source, side) {
   }, { base64: readFileSync(source).toString('base64'), side, name: PHOTO_NAME });
 }
 
-/** Runs in the panel's frame: wraps putImageData and Worker.postMessage to stamp frames and preview requests. */
+/**
+ * Runs in the panel's frame: wraps putImageData and Worker.postMessage to stamp frames and previewPhoto calls.
+ * A frame answers a call when it is the first drawn after that call's reply (the scheduler shows each result at
+ * once); a canvas drawn again with no new reply (a re-render) answers nothing and is not counted.
+ */
 export function instrumentPanel() {
-  if (window.__benchFrames) return;
-  const frames = [];
-  const sends = [];
-  const waiters = [];
-  window.__benchFrames = frames;
-  window.__benchSends = sends;
-  window.__benchWaiters = waiters;
+  if (window.__bench) return;
+  const bench = { frames: [], sends: [], waiters: [], pending: new Set() };
+  window.__bench = bench;
+  const wake = () => {
+    for (const check of bench.waiters.splice(0)) check();
+  };
   const put = CanvasRenderingContext2D.prototype.putImageData;
   CanvasRenderingContext2D.prototype.putImageData = function (...args) {
     put.apply(this, args);
     if (this.canvas.dataset.testid !== 'preview-image') return;
-    const frame = { drawnAt: performance.now(), shownAt: null, phase: document.querySelector('main')?.dataset.phase ?? null, showing: this.canvas.dataset.showing };
-    frames.push(frame);
+    const frame = { drawnAt: performance.now(), shownAt: null, phase: document.querySelector('main')?.dataset.phase ?? null };
+    const answered = bench.sends.filter((send) => send.repliedAt !== null && !send.failed && send.frame === undefined);
+    for (const send of answered) send.frame = null; // replaced before it was drawn
+    if (answered.length > 0) answered.at(-1).frame = frame;
+    bench.frames.push(frame);
     requestAnimationFrame(() => {
       frame.shownAt = performance.now();
-      for (const wake of waiters.splice(0)) wake();
+      wake();
     });
   };
   // Engine calls still unanswered (comlink: a call carries an id, its reply the same id), to start a drag on an
   // idle engine rather than behind the identity meter's scoring.
-  const pending = new Set();
-  window.__benchPending = pending;
   const listening = new WeakSet();
   const post = Worker.prototype.postMessage;
   Worker.prototype.postMessage = function (message, ...rest) {
     if (!listening.has(this)) {
       listening.add(this);
       this.addEventListener('message', (event) => {
-        if (pending.delete(event.data?.id)) for (const wake of waiters.splice(0)) wake();
+        const id = event.data?.id;
+        if (!bench.pending.delete(id)) return;
+        const send = bench.sends.find((s) => s.id === id);
+        if (send) Object.assign(send, { repliedAt: performance.now(), failed: event.data?.type === 'HANDLER' && event.data?.name === 'throw' });
+        wake();
       });
     }
-    if (message?.type === 'APPLY' && typeof message.id === 'string') pending.add(message.id);
-    if (message?.type === 'APPLY' && message.path?.at(-1) === 'previewPhoto') {
-      sends.push({ at: performance.now(), resolution: message.argumentList?.[0]?.value?.resolution ?? null });
+    if (message?.type === 'APPLY' && typeof message.id === 'string') {
+      bench.pending.add(message.id);
+      if (message.path?.at(-1) === 'previewPhoto') {
+        bench.sends.push({ id: message.id, at: performance.now(), resolution: message.argumentList?.[0]?.value?.resolution ?? null, repliedAt: null, failed: false });
+      }
     }
     return post.call(this, message, ...rest);
   };
@@ -63,8 +73,7 @@ export function instrumentPanel() {
 
 /** Runs in the panel's frame: the α-drag (module comment). Returns raw times in ms. */
 export async function dragInPanel({ steps, delta, dragInputs, dragIntervalMs, timeoutMs }) {
-  const frames = window.__benchFrames;
-  const sends = window.__benchSends;
+  const bench = window.__bench;
   const slider = document.querySelector('[data-testid="alpha-slider"]');
   if (slider === null || slider.disabled) throw new Error('no enabled α slider');
   const until = (condition, what) => new Promise((resolve, reject) => {
@@ -73,67 +82,59 @@ export async function dragInPanel({ steps, delta, dragInputs, dragIntervalMs, ti
       if (condition()) {
         clearTimeout(timer);
         resolve();
-      } else window.__benchWaiters.push(check);
+      } else bench.waiters.push(check);
     };
     check();
   });
-  const shown = (index) => frames[index]?.shownAt != null;
-  const move = (value) => {
-    slider.value = String(value);
+  /** A call is settled once its frame is on screen, or it failed, or a later result replaced it undrawn. */
+  const settled = (send) => send.failed || send.frame === null || send.frame?.shownAt != null;
+  const idle = () => bench.pending.size === 0;
+  const fire = (type, value) => {
+    if (value !== undefined) slider.value = String(value);
     const at = performance.now();
-    slider.dispatchEvent(new Event('input', { bubbles: true }));
-    return at;
-  };
-  const release = () => {
-    const at = performance.now();
-    slider.dispatchEvent(new Event('change', { bubbles: true }));
+    slider.dispatchEvent(new Event(type, { bubbles: true }));
     return at;
   };
   const max = Number(slider.max);
   let value = Number(slider.value);
   const next = () => (value = Math.min(max, Math.round((value + delta) * 100) / 100));
-  const settle = async () => {
-    const from = frames.length;
-    const releasedAt = release();
-    await until(() => frames.slice(from).some((f, i) => f.phase === 'ready' && shown(from + i)), 'the refined frame');
-    const final = frames.slice(from).find((f) => f.phase === 'ready');
-    return { releasedAt, refinedMs: final.shownAt - releasedAt, resolution: sends.at(-1)?.resolution ?? null };
+  /** The first call sent at or after `at` whose frame was shown, and the ms from `at` to that frame. */
+  const answer = (at) => {
+    const send = bench.sends.find((s) => s.at >= at && s.frame?.shownAt != null);
+    return send === undefined ? { ms: null, resolution: null } : { ms: send.frame.shownAt - at, resolution: send.resolution };
+  };
+  const release = async () => {
+    const from = bench.sends.length;
+    const at = fire('change');
+    await until(() => bench.sends.length > from && bench.sends.slice(from).every(settled) && idle(), 'the refined frame');
+    return answer(at);
   };
 
   // Steps: one input, its frame, the next (on an idle engine).
-  await until(() => window.__benchPending.size === 0, 'the engine to be idle');
-  const stepMs = [];
-  const stepResolutions = [];
+  await until(idle, 'the engine to be idle');
+  const stepsOut = [];
   for (let i = 0; i < steps; i++) {
-    const from = frames.length;
-    const sentFrom = sends.length;
-    const at = move(next());
-    await until(() => shown(from), `the frame of step ${i + 1}`);
-    stepMs.push(frames[from].shownAt - at);
-    stepResolutions.push(sends[sentFrom]?.resolution ?? null);
+    const from = bench.sends.length;
+    const at = fire('input', next());
+    await until(() => bench.sends.length > from && settled(bench.sends[from]), `the frame of step ${i + 1}`);
+    stepsOut.push(answer(at));
   }
-  const stepsRelease = await settle();
-  await until(() => window.__benchPending.size === 0, 'the engine to be idle after the refined frame');
+  const stepsRefined = await release();
 
   // A steady drag: an input every dragIntervalMs; frames come as the latest-wins scheduler lets them.
-  const dragFrom = frames.length;
-  const sentFrom = sends.length;
+  const from = bench.sends.length;
   const inputs = [];
   for (let i = 0; i < dragInputs; i++) {
-    inputs.push(move(next()));
+    inputs.push(fire('input', next()));
     await new Promise((resolve) => setTimeout(resolve, dragIntervalMs));
   }
-  // Every request sent during the drag has drawn its frame before the release.
-  await until(() => frames.length - dragFrom >= sends.length - sentFrom && shown(frames.length - 1), 'the drag\'s last frame');
-  const dragSends = sends.slice(sentFrom);
-  const dragFrames = frames.slice(dragFrom);
-  const inputMs = inputs.map((at) => {
-    const k = dragSends.findIndex((s) => s.at >= at); // the first request that carries this input's value (or a later one)
-    return k < 0 || dragFrames[k] === undefined ? null : dragFrames[k].shownAt - at;
-  });
-  const dragRelease = await settle();
+  await until(() => idle() && bench.sends.slice(from).every(settled), 'the drag\'s last frame');
+  const dragSends = bench.sends.slice(from);
+  const shownAt = dragSends.filter((s) => s.frame?.shownAt != null).map((s) => s.frame.shownAt);
+  const dragOut = { inputs: inputs.length, intervalMs: dragIntervalMs, requests: dragSends.length, frames: shownAt.length, inputMs: inputs.map((at) => answer(at).ms), frameGapsMs: shownAt.slice(1).map((t, i) => t - shownAt[i]) };
+  const dragRefined = await release();
   return {
-    stepMs, stepResolutions, stepsRefinedMs: stepsRelease.refinedMs, refinedResolution: stepsRelease.resolution,
-    drag: { inputs: inputs.length, intervalMs: dragIntervalMs, frames: dragFrames.length, inputMs, frameGapsMs: dragFrames.slice(1).map((f, i) => f.shownAt - dragFrames[i].shownAt), refinedMs: dragRelease.refinedMs },
+    stepMs: stepsOut.map((s) => s.ms), stepResolutions: stepsOut.map((s) => s.resolution), stepsRefinedMs: stepsRefined.ms, refinedResolution: stepsRefined.resolution,
+    drag: { ...dragOut, refinedMs: dragRefined.ms },
   };
 }
