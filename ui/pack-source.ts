@@ -33,11 +33,11 @@ export function previewResolution({ previewResolutions }: { previewResolutions: 
 }
 
 /**
- * The exit an α/β drag renders at: the pack's smallest preview when it is cheaper than previewResolution's. The
- * synthesis chain keeps that stage's outputs, so the refine on release continues from it instead of starting over.
+ * Whether an α/β drag can render below previewResolution's size: the pack has a smaller exit. The engine picks
+ * the drag frame's exit (RenderOptions.draft: the smallest that shows what changed); the refine on release
+ * continues from the stages that frame cached.
  */
-export function draftResolution(pack: { previewResolutions: readonly number[] }): number | 'full' {
+export function canDraft(pack: { previewResolutions: readonly number[] }): boolean {
   const refined = previewResolution(pack);
-  if (refined === 'full' || pack.previewResolutions.length === 0) return refined;
-  return Math.min(refined, ...pack.previewResolutions);
+  return refined !== 'full' && pack.previewResolutions.some((size) => size < refined);
 }

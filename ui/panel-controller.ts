@@ -10,7 +10,7 @@ import {
 import { decodeLatent, readLatentPick } from './latent-file';
 import type { EngineClient, PanelEngine } from './engine-client';
 import type { ImageCodec } from './image-codec';
-import { DEFAULT_PACK_URLS, draftResolution, normalisePackUrl, previewResolution } from './pack-source';
+import { canDraft, DEFAULT_PACK_URLS, normalisePackUrl, previewResolution } from './pack-source';
 import { describeError, messageOf } from './panel-errors';
 import { canCancel, INITIAL_STATE, panelReducer, type PanelAction, type PanelState } from './panel-state';
 import { createPreviewScheduler, type PreviewScheduler } from './preview-scheduler';
@@ -84,8 +84,7 @@ export class PanelController {
       },
       onResult: (result, request, { superseded }) => {
         // A drag's draft frame is shown, but only the refined frame ends the preview (and is scored).
-        const refined = this.state.pack !== null && request.resolution === previewResolution(this.state.pack);
-        const final = !superseded && refined;
+        const final = !superseded && request.draft !== true;
         this.dispatch({ type: 'preview-result', image: result.image, channelsKept: result.channelsKept, warnings: [...promptWarnings(this.state.form), ...result.warnings], final });
         if (final) void this.measureIdentity();
       },
@@ -217,7 +216,7 @@ export class PanelController {
   }
 
   /** Changes one row of the edit list (the active one unless `row` is given), and previews the stack if asked. */
-  /** `preview: 'draft'` is a slider being dragged: render at the cheap exit until refinePreview() on release. */
+  /** `preview: 'draft'` is a slider being dragged: a cheaper exit where the pack has one, until refinePreview() on release. */
   setForm(change: Partial<EditRow>, { preview = false, row }: { preview?: boolean | 'draft'; row?: number } = {}): void {
     this.dispatch({ type: 'form', form: updateRow(this.state.form, change, row) });
     if (preview !== false) this.preview({ draft: preview === 'draft' });
@@ -226,7 +225,7 @@ export class PanelController {
   /** A slider was released (or moved by a key): the preview at the pack's preview size, when the drag drew less. */
   refinePreview(): void {
     const { pack } = this.state;
-    if (pack !== null && draftResolution(pack) !== previewResolution(pack)) this.preview();
+    if (pack !== null && canDraft(pack)) this.preview();
   }
 
   /** Adds an empty edit row (up to MAX_EDITS) and makes it the one the prompt field edits. */
@@ -259,8 +258,8 @@ export class PanelController {
       return;
     }
     const faceKey = usesLatent(form) ? latent!.faceKey : face.faceKey;
-    const resolution = draft ? draftResolution(pack) : previewResolution(pack);
-    this.scheduler.request({ faceKey, edits: editsFor(form), resolution, photoId: photo.photoId, face: faceIndex, size: PREVIEW_CROP_SIDE });
+    const request = { faceKey, edits: editsFor(form), resolution: previewResolution(pack), photoId: photo.photoId, face: faceIndex, size: PREVIEW_CROP_SIDE };
+    this.scheduler.request(draft && canDraft(pack) ? { ...request, draft: true } : request);
   }
 
   /** A W+ file from the offline optimiser: checked against the pack's W+, then rendered instead of the inversion. */

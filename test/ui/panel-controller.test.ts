@@ -198,7 +198,7 @@ describe('PanelController', () => {
     expect(controller.getState()).toMatchObject({ phase: 'ready', preview: { channelsKept: [7] } });
   });
 
-  it('drags at the smallest preview exit and refines at the preview size on release; only the refined frame is final', async () => {
+  it('asks the engine for draft frames while a slider drags and refines at the preview size on release; only the refined frame is final', async () => {
     const { sent, emit, controller, renders } = setup();
     emit(show());
     await tick();
@@ -212,17 +212,41 @@ describe('PanelController', () => {
     await tick();
     renders[1]!.finish();
     await tick();
-    expect(renders.slice(1).map((r) => [r.request.resolution, (r.request.edits[0] as { alpha: number }).alpha])).toEqual([[16, 1], [16, 3]]);
+    // The engine picks each draft's exit (the smallest that shows what changed, ≤ the preview size it is given).
+    expect(renders.slice(1).map((r) => [r.request.resolution, r.request.draft, (r.request.edits[0] as { alpha: number }).alpha])).toEqual([[32, true, 1], [32, true, 3]]);
     renders[2]!.finish();
     await controller.previewsIdle();
     expect(controller.getState().phase).toBe('previewing'); // a draft frame is on screen, not the answer
     controller.refinePreview(); // the slider's change event
     await tick();
     expect(renders[3]!.request).toMatchObject({ resolution: 32 });
+    expect(renders[3]!.request.draft).toBeUndefined();
     expect((renders[3]!.request.edits[0] as { alpha: number }).alpha).toBe(3);
     renders[3]!.finish();
     await controller.previewsIdle();
     expect(controller.getState().phase).toBe('ready');
+  });
+
+  it('with a single preview exit, a drag frame is an ordinary preview and ends the preview itself (no refine)', async () => {
+    const { sent, emit, controller, renders } = setup({ pack: { ...PACK, previewResolutions: [32] } });
+    emit(show());
+    await tick();
+    emit(targetImage((sent.at(-1) as { requestId: string }).requestId));
+    await tick();
+    controller.setForm({ prompt: 'smiling face' }, { preview: true });
+    await tick();
+    renders[0]!.finish();
+    await controller.previewsIdle();
+    controller.setForm({ alpha: 2 }, { preview: 'draft' });
+    await tick();
+    expect(renders[1]!.request).toMatchObject({ resolution: 32 });
+    expect(renders[1]!.request.draft).toBeUndefined();
+    renders[1]!.finish();
+    await controller.previewsIdle();
+    expect(controller.getState().phase).toBe('ready');
+    controller.refinePreview();
+    await tick();
+    expect(renders).toHaveLength(2);
   });
 
   it('says Updated for an edit-again result, drops a finished download bar, and clears an error once a preview works', async () => {

@@ -253,7 +253,7 @@ describe('Engine on the golden-tiny pack (wasm)', () => {
         const { faceKey } = await own.faceFromWPlus(at('mapper-tiny/wplus_in.npy', 1));
         const edits: EditSpec[] = [{ kind: 'mapper', mapper: 'beard', strength: 0.7 }];
         const cold = await own.render({ faceKey, edits, resolution: 'full' });
-        await own.render({ faceKey, edits: [], resolution: 16 }); // another S replaces the cached stages
+        await own.render({ faceKey, edits: [], resolution: 32 }); // another S replaces the cached 16 and 32 px stages
         const before = own.stats().runs;
         const small = await own.render({ faceKey, edits, resolution: 16 });
         const again = await own.render({ faceKey, edits, resolution: 16 });
@@ -319,6 +319,102 @@ describe('Engine on the golden-tiny pack (wasm)', () => {
         expect(order).toEqual(['stages closed', 'sessions released', 'stages closed', 'sessions released']);
       } finally {
         for (const spy of spies) spy.mockRestore();
+        await own.dispose();
+      }
+    });
+
+    // golden-tiny's chain: 16 px (layers ≤ 16), 32 px (≤ 32), then the full 64 px synthesis.
+    type StageRole = 'synthesisPreview:16' | 'synthesisPreview:32' | 'synthesis';
+    const STAGES: StageRole[] = ['synthesisPreview:16', 'synthesisPreview:32', 'synthesis'];
+    const runsOf = (own: Engine) => Object.fromEntries(STAGES.map((role) => [role, own.stats().runs[role] ?? 0])) as Record<StageRole, number>;
+    const added = (own: Engine, before: Record<StageRole, number>) => STAGES.map((role) => runsOf(own)[role] - before[role]);
+    /** S with every entry of the style layers that `pick` selects moved by `by`. */
+    async function moved(s: Float32Array, pick: (layer: { resolution: number; offset: number }) => boolean, by: number): Promise<Float32Array> {
+      const { styleLayers } = (await packFromDirectory(GOLDEN_TINY_PACK)).pack.generator;
+      const out = Float32Array.from(s);
+      for (const layer of styleLayers) if (pick(layer)) for (let i = layer.offset; i < layer.offset + layer.channels; i++) out[i] += by;
+      return out;
+    }
+    /** What an engine that never rendered anything gives (each stage runs once). */
+    async function cold<T>(work: (fresh: Engine) => Promise<T>): Promise<T> {
+      const fresh = new Engine({ runtime: { backends: ['wasm'] } });
+      try {
+        await fresh.useLoadedPack(await packFromDirectory(GOLDEN_TINY_PACK));
+        const result = await work(fresh);
+        expect(Object.values(runsOf(fresh)).every((n) => n <= 1)).toBe(true);
+        return result;
+      } finally {
+        await fresh.dispose();
+      }
+    }
+    const sameBytes = (a: Float32Array | Uint8ClampedArray, b: Float32Array | Uint8ClampedArray) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+    it('a change of S that leaves the layers up to an exit alone re-runs only the later stages, bit for bit a cold render', async () => {
+      const own = new Engine({ runtime: { backends: ['wasm'] } });
+      try {
+        await own.useLoadedPack(await packFromDirectory(GOLDEN_TINY_PACK));
+        const { faceKey } = await own.faceFromWPlus(at('mapper-tiny/wplus_in.npy', 1));
+        const { s } = await own.editLatents({ faceKey, edits: [] });
+        const above16 = await moved(s, (layer) => layer.resolution > 16, 0.5);
+        const above32 = await moved(above16, (layer) => layer.resolution > 32, -0.25);
+        const first = Float32Array.from(above32);
+        first[0] += 0.125; // the first layer (4 px), read by every stage
+        const plusZero = Float32Array.from(first);
+        plusZero[0] = 0;
+        const minusZero = Float32Array.from(first);
+        minusZero[0] = -0; // equal to +0 as a number, not in bits: the keys are bits, never assumptions
+
+        await own.synthesize({ s, resolution: 'full' });
+        const steps: Array<[Float32Array, number[]]> = [[above16, [0, 1, 1]], [above32, [0, 0, 1]], [first, [1, 1, 1]], [plusZero, [1, 1, 1]], [minusZero, [1, 1, 1]]];
+        for (const [edited, expected] of steps) {
+          const before = runsOf(own);
+          const warm = await own.synthesize({ s: edited, resolution: 'full' });
+          expect(added(own, before)).toEqual(expected);
+          const fresh = await cold((engine) => engine.synthesize({ s: edited, resolution: 'full' }));
+          expect(sameBytes(warm.data, fresh.data)).toBe(true);
+        }
+        // A preview after a change above it reuses its stage as it is.
+        const before = runsOf(own);
+        await own.synthesize({ s: await moved(minusZero, (layer) => layer.resolution === 64, 1), resolution: 32 });
+        expect(added(own, before)).toEqual([0, 0, 0]);
+      } finally {
+        await own.dispose();
+      }
+    });
+
+    it('a drag frame renders at the smallest exit that shows the layers changed since the last render, reusing the stages below', async () => {
+      const own = new Engine({ runtime: { backends: ['wasm'] } });
+      try {
+        await own.useLoadedPack(await packFromDirectory(GOLDEN_TINY_PACK));
+        const wPlus = at('mapper-tiny/wplus_in.npy', 1);
+        const { numWs, wDim } = (await packFromDirectory(GOLDEN_TINY_PACK)).pack.generator;
+        /** W+ with rows `from`… moved: row w feeds the layers of wIndex w (rows ≥ 6: the layers of 32 and 64 px). */
+        const rowsMoved = (from: number, by: number) => wPlus.map((v, j) => (Math.floor(j / wDim) >= from && j < numWs * wDim ? v + by : v));
+        const a = await own.faceFromWPlus(wPlus);
+        const high = await own.faceFromWPlus(rowsMoved(6, 0.3));
+        const all = await own.faceFromWPlus(rowsMoved(0, 0.3));
+        const frame = async (faceKey: string, resolution: number, draft = true) => {
+          const before = runsOf(own);
+          const { image } = await own.render({ faceKey, edits: [], resolution, draft });
+          return { width: image.width, runs: added(own, before), image };
+        };
+
+        expect(await frame(a.faceKey, 32)).toMatchObject({ width: 32, runs: [1, 1, 0] }); // nothing rendered before: the size asked
+        // Only layers ≥ 32 px changed: a 16 px frame would show none of it; the 16 px stage is reused.
+        const highFrame = await frame(high.faceKey, 32);
+        expect(highFrame).toMatchObject({ width: 32, runs: [0, 1, 0] });
+        const coldHigh = await cold(async (engine) => engine.render({ faceKey: (await engine.faceFromWPlus(rowsMoved(6, 0.3))).faceKey, edits: [], resolution: 32 }));
+        expect(sameBytes(highFrame.image.data, coldHigh.image.data)).toBe(true);
+        // Never above the size asked.
+        expect(await frame(a.faceKey, 16)).toMatchObject({ width: 16, runs: [0, 0, 0] }); // a's 16 px stage is still cached
+        expect(await frame(high.faceKey, 16)).toMatchObject({ width: 16, runs: [0, 0, 0] });
+        // The first layer changed: the smallest exit shows it.
+        expect(await frame(all.faceKey, 32)).toMatchObject({ width: 16, runs: [1, 0, 0] });
+        // Nothing changed since: the deepest stage cached for this S, for free; the refine then continues from it.
+        expect(await frame(all.faceKey, 32)).toMatchObject({ width: 16, runs: [0, 0, 0] });
+        expect(await frame(all.faceKey, 32, false)).toMatchObject({ width: 32, runs: [0, 1, 0] });
+        expect(await frame(all.faceKey, 32)).toMatchObject({ width: 32, runs: [0, 0, 0] });
+      } finally {
         await own.dispose();
       }
     });

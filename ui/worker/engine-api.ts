@@ -35,6 +35,12 @@ export interface EditOptions {
 
 export interface RenderOptions extends EditOptions {
   resolution: RenderResolution;
+  /**
+   * A slider being dragged: render at the smallest exit ≤ `resolution` that reaches the lowest style layer changed
+   * since the last render (an exit below every changed layer would show no change; render/synthesis-chain.ts
+   * draftSize), reusing the stages below it. The image's width says which exit it was.
+   */
+  draft?: boolean;
 }
 
 /** Pipeline stage → milliseconds, for the stages that ran (a cached stage reports its lookup time). */

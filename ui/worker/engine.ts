@@ -27,7 +27,7 @@ import { packFromFiles } from './pack/pack-from-files';
 import { openPackStore } from './pack/pack-cache';
 import { packFromUrl } from './pack/pack-from-url';
 import { mapperRole, type GraphRole, type Pack } from './pack/pack-schema';
-import { renderThroughChain, StageCache } from './render/synthesis-chain';
+import { draftSize, renderThroughChain, StageCache } from './render/synthesis-chain';
 import { encoderInput, toRgba } from './render/to-rgba';
 import { OrtRuntime, configuredThreads, float32Tensor, type Backend, type GpuAdapterReport, type OrtTensor } from './runtime/ort';
 import { DirectionSource } from './edit/direction-source';
@@ -49,7 +49,7 @@ class PackState {
   readonly scores = new LruCache<string, Float32Array>(MAX_DIRECTIONS);
   readonly deltaS = new LruCache<string, GlobalDeltaS>(MAX_DELTA_S);
   readonly directions: DirectionSource;
-  readonly stages = new StageCache(); // the synthesis chain's stages for the last rendered S
+  readonly stages = new StageCache(); // the synthesis chain's stages, each for the S entries it read
   private globals: Promise<{ relevance: Float32Array; sStd: Float32Array }> | undefined;
 
   constructor(
@@ -233,9 +233,9 @@ export class Engine {
    * Edits and renders a face. Preview renders (a numeric resolution) are latest-wins: one overtaken by a
    * newer preview before its synthesis starts rejects with Cancelled instead of running.
    */
-  async render({ faceKey, edits, resolution }: RenderOptions, onProgress?: ProgressCallback): Promise<RenderResult> {
+  async render({ faceKey, edits, resolution, draft = false }: RenderOptions, onProgress?: ProgressCallback): Promise<RenderResult> {
     const state = this.requireState();
-    const size = renderSize(state.pack, resolution); // a bad resolution fails before any work
+    const asked = renderSize(state.pack, resolution); // a bad resolution fails before any work
     const ticket = typeof resolution === 'number' ? ++this.previewTicket : undefined;
     const edited = await this.edit({ faceKey, edits, extraStages: 1 }, onProgress);
     if (ticket !== undefined && ticket !== this.previewTicket) {
@@ -244,8 +244,10 @@ export class Engine {
     if (this.state !== state) throw new EngineError('Cancelled', 'Another model pack was loaded while this edit ran, so it was not rendered. Edit again.');
     const { timings } = edited;
     const of = renderSteps(edits);
-    onProgress?.({ stage: 'render', size, full: resolution === 'full', step: of, of });
-    const pixels = await timedAsync(timings, 'synthesis', () => synthesizeWith(state, { s: edited.s, resolution }, onProgress));
+    const size = draft === true ? draftSize({ pack: state.pack, s: edited.s, size: asked, cache: state.stages }) : asked;
+    const full = size === state.pack.generator.resolution;
+    onProgress?.({ stage: 'render', size, full, step: of, of });
+    const pixels = await timedAsync(timings, 'synthesis', () => synthesizeWith(state, { s: edited.s, resolution: full ? 'full' : size }, onProgress));
     const image = timed(timings, 'toRgba', () => toRgba(pixels));
     return { image, channelsKept: edited.channelsKept, warnings: edited.warnings, timings };
   }

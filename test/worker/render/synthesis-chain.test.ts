@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { packFromDirectory } from '../../../cli/read-pack-dir';
 import type { Pack } from '../../../ui/worker/pack/pack-schema';
-import { renderThroughChain, StageCache, type StageOutput, type StageRunner } from '../../../ui/worker/render/synthesis-chain';
+import { renderThroughChain, StageCache, synthesisChain, type StageOutput, type StageRunner } from '../../../ui/worker/render/synthesis-chain';
 import type { OrtTensor } from '../../../ui/worker/runtime/ort';
 import { GOLDEN_TINY_PACK } from '../../helpers/golden';
 
@@ -62,6 +62,7 @@ function gpuTensor(dims: number[], fill: number): FakeTensor {
 }
 
 let pack: Pack; // golden-tiny: stages 16, 32, then the 64 px synthesis
+let ends: number[]; // each stage's styleEnd: the S entries it and the stages before it read
 
 /**
  * A runner whose stages take a moment on the "GPU" (a few macrotasks) and then check that the tensors they were
@@ -96,24 +97,25 @@ function fake(output: StageOutput): { image: FakeTensor; features: FakeTensor } 
 beforeAll(async () => {
   pack = (await packFromDirectory(GOLDEN_TINY_PACK)).pack;
   expect(pack.generator.previewResolutions).toEqual([16, 32]);
+  ends = synthesisChain(pack.generator).map((stage) => stage.styleEnd);
 });
 
 describe('StageCache owns its stage tensors', () => {
   it('disposes each dropped tensor exactly once: on a new S, a replaced stage, clear and close', async () => {
     const cache = new StageCache();
     const first = [stage(1), stage(2)];
-    cache.store(s(1), 0, first[0]);
-    cache.store(s(1), 1, first[1]);
+    cache.store(s(1), 0, ends[0], first[0]);
+    cache.store(s(1), 1, ends[1], first[1]);
     expect(cache.report()).toEqual({ held: [{ index: 0, features: 'gpu-buffer', image: 'gpu-buffer' }, { index: 1, features: 'gpu-buffer', image: 'gpu-buffer' }], disposed: 0, readBack: 0 });
 
     const next = stage(3);
-    cache.store(s(2), 0, next); // another S: both stages of the first are dropped
+    cache.store(s(2), 0, ends[0], next); // another S, from its first entry: both stages of the first are dropped
     expect(first.flatMap((o) => [fake(o).image.frees, fake(o).features.frees])).toEqual([1, 1, 1, 1]);
     expect([fake(next).image.location, fake(next).features.location]).toEqual(['gpu-buffer', 'gpu-buffer']);
     expect(cache.report()).toMatchObject({ held: [{ index: 0 }], disposed: 4 });
 
     const replacement = stage(4);
-    cache.store(s(2), 0, replacement); // the same stage again: the one it replaces is dropped
+    cache.store(s(2), 0, ends[0], replacement); // the same stage again: the one it replaces is dropped
     expect([fake(next).image.frees, fake(replacement).image.frees]).toEqual([1, 0]);
 
     cache.clear();
@@ -121,11 +123,32 @@ describe('StageCache owns its stage tensors', () => {
     expect(cache.report()).toEqual({ held: [], disposed: 8, readBack: 0 });
 
     const last = stage(5);
-    cache.store(s(5), 0, last);
+    cache.store(s(5), 0, ends[0], last);
     await cache.close();
     expect([fake(last).image.frees, fake(last).features.frees]).toEqual([1, 1]);
     expect(cache.report()).toEqual({ held: [], disposed: 10, readBack: 0 });
     expect(made.filter((t) => t.disposeCalls > 1)).toEqual([]);
+  });
+});
+
+describe('StageCache keys each stage on the S entries it read', () => {
+  it('a change above a stage keeps it (and disposes only the stages it does reach)', () => {
+    made.length = 0;
+    const cache = new StageCache();
+    const [low, high] = [stage(1), stage(2)];
+    cache.store(s(1), 0, ends[0], low);
+    cache.store(s(1), 1, ends[1], high);
+    const above = s(1).fill(7, ends[0]); // only the layers above 16 px differ
+    expect(cache.deepest(above, 1)).toEqual({ index: 0, output: low });
+    const next = stage(3);
+    cache.store(above, 1, ends[1], next);
+    expect([fake(low).image.frees, fake(high).image.frees, fake(high).features.frees]).toEqual([0, 1, 1]);
+    expect(cache.deepest(above, 1)).toEqual({ index: 1, output: next });
+    expect(cache.deepest(s(1), 1)).toEqual({ index: 0, output: low }); // the first S's 16 px stage is the same one
+    const first = s(1);
+    first[0] = 2; // the first layer: no stage of `above` is this S's
+    expect(cache.deepest(first, 1)).toBeUndefined();
+    cache.clear();
   });
 });
 

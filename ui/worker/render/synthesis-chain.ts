@@ -1,8 +1,9 @@
 // The synthesis chain (models/README.md, "The synthesis chain"): the synthesis is split at the pack's preview
 // resolutions into stage graphs, so no weight is stored twice. A preview at r runs the stages up to r; a full
-// render runs them all. Each stage continues from the previous one's features and image, so a render that
-// follows another at the same S (a refine 64 → 128 → 256, or Apply after a preview) starts from the deepest
-// stage already computed: exactly the numbers a cold run gives, without recomputing them.
+// render runs them all. Each stage continues from the previous one's features and image, and the stages up to r
+// read only the S entries of the style layers up to r. So a render starts from the deepest stage already computed
+// for the same S entries up to that stage (a refine 64 → 128 → 256, Apply after a preview, or an α change that
+// touches only later layers): exactly the numbers a cold run gives, without recomputing them.
 //
 // Stage outputs are onnxruntime tensors wherever their session left them: on WebGPU a preview stage's features
 // and image stay in GPU buffers (graph-contract.ts, deviceOutputs) and are fed to the next stage as they are;
@@ -17,6 +18,11 @@ export interface ChainStage {
   readonly role: GraphRole;
   readonly size: number; // the image this stage ends with is [1, 3, size, size]
   readonly last: boolean; // the synthesis graph: no features out
+  /**
+   * S entries [0, styleEnd) hold every style layer this stage and the ones before it read (the layers of
+   * resolution ≤ size): its output depends on S only through them.
+   */
+  readonly styleEnd: number;
 }
 
 /** What a stage hands to the next one: tensors, in GPU buffers on WebGPU. */
@@ -43,9 +49,11 @@ export function sessionStageRunner(open: (role: GraphRole) => Promise<GraphSessi
 
 /** The pack's stages in order: one per preview resolution (ascending), then the full synthesis. */
 export function synthesisChain(generator: GeneratorSpec): ChainStage[] {
+  // The end of the last layer a stage reads, not a count of them: exact (if wider than needed) in any layer order.
+  const styleEnd = (size: number) => Math.max(0, ...generator.styleLayers.filter((layer) => layer.resolution <= size).map((layer) => layer.offset + layer.channels));
   return [
-    ...generator.previewResolutions.map((size) => ({ role: previewRole(size), size, last: false })),
-    { role: 'synthesis', size: generator.resolution, last: true },
+    ...generator.previewResolutions.map((size) => ({ role: previewRole(size), size, last: false, styleEnd: styleEnd(size) })),
+    { role: 'synthesis', size: generator.resolution, last: true, styleEnd: generator.totalS },
   ];
 }
 
@@ -60,38 +68,54 @@ export interface StageTensorReport {
 }
 
 /**
- * The chain stages' outputs for one S (the face being edited), so the next render at the same S continues from
- * them. Keyed by S's exact bits; one S at a time (a new S replaces it), at most one output per stage. It owns the
- * tensors it holds and disposes them when it drops them (a new S, a replaced stage, clear(), close()): on WebGPU
- * they are GPU buffers that nothing else frees.
+ * The chain stages' outputs for one S (the face being edited), at most one per stage, each keyed by the exact bits
+ * of the S entries it depends on (its stage's styleEnd prefix): the next render continues from the deepest stage
+ * whose entries are unchanged, whatever changed above them. Storing a stage of another S drops every stage whose
+ * entries differ from that S (the stages below its changed layers stay: they are this S's too). It owns the
+ * tensors it holds and disposes them when it drops them (a changed S, a replaced stage, clear(), close()): on
+ * WebGPU they are GPU buffers that nothing else frees. It also remembers the last S rendered, against which a drag
+ * frame measures what changed (draftSize).
  */
 export class StageCache {
-  private s: Uint32Array | undefined;
-  private readonly outputs = new Map<number, StageOutput>();
+  private readonly outputs = new Map<number, { key: Uint32Array; output: StageOutput }>();
+  private lastS: Uint32Array | undefined;
   private closed = false;
   private disposedCount = 0;
   private readBackCount = 0;
   private turn: Promise<unknown> = Promise.resolve();
 
-  /** The deepest cached stage at or before `upTo` for exactly this S. */
+  /** The deepest cached stage at or before `upTo` whose S entries equal this S's. */
   deepest(s: Float32Array, upTo: number): { index: number; output: StageOutput } | undefined {
-    if (!this.holds(s)) return undefined;
     for (let index = upTo; index >= 0; index--) {
-      const output = this.outputs.get(index);
+      const output = this.held(s, index);
       if (output !== undefined) return { index, output };
     }
     return undefined;
   }
 
-  /** Takes ownership of `output` as stage `index` of S (disposing what a new S or the same stage replaces). */
-  store(s: Float32Array, index: number, output: StageOutput): void {
-    if (!this.holds(s)) {
-      this.clear();
-      this.s = new Uint32Array(Float32Array.from(s).buffer); // a copy: the caller may reuse its array
+  /**
+   * Takes ownership of `output` as stage `index` of S, computed from S entries [0, styleEnd). Disposes the stage it
+   * replaces and every stage whose entries differ from this S's.
+   */
+  store(s: Float32Array, index: number, styleEnd: number, output: StageOutput): void {
+    const bits = bitsOf(s);
+    for (const [other, entry] of this.outputs) {
+      if (other === index || !startsWith(bits, entry.key)) {
+        if (entry.output !== output) this.dispose(entry.output);
+        this.outputs.delete(other);
+      }
     }
-    const replaced = this.outputs.get(index);
-    if (replaced !== undefined && replaced !== output) this.dispose(replaced);
-    this.outputs.set(index, output);
+    this.outputs.set(index, { key: bits.slice(0, styleEnd), output }); // a copy: the caller may reuse its array
+  }
+
+  /** Notes the S a render has just finished (copied). */
+  rendered(s: Float32Array): void {
+    this.lastS = bitsOf(s).slice();
+  }
+
+  /** The bits of the last S rendered, if any. */
+  get last(): Uint32Array | undefined {
+    return this.lastS;
   }
 
   /**
@@ -100,7 +124,7 @@ export class StageCache {
    * stage is fed from.
    */
   async image(s: Float32Array, index: number): Promise<Float32Array> {
-    const output = this.holds(s) ? this.outputs.get(index) : undefined;
+    const output = this.held(s, index);
     if (output === undefined) throw new Error(`The stage cache holds no stage ${index} for this S`);
     if (output.image.location === 'gpu-buffer') this.readBackCount++;
     return Float32Array.from((await output.image.getData(true)) as Float32Array);
@@ -108,9 +132,9 @@ export class StageCache {
 
   /** Drops (and disposes) every stage. */
   clear(): void {
-    for (const output of this.outputs.values()) this.dispose(output);
+    for (const { output } of this.outputs.values()) this.dispose(output);
     this.outputs.clear();
-    this.s = undefined;
+    this.lastS = undefined;
   }
 
   /**
@@ -147,7 +171,7 @@ export class StageCache {
   }
 
   report(): StageTensorReport {
-    const held = [...this.outputs.entries()].map(([index, output]) => ({ index, features: output.features.location, image: output.image.location }));
+    const held = [...this.outputs.entries()].map(([index, { output }]) => ({ index, features: output.features.location, image: output.image.location }));
     return { held: held.sort((a, b) => a.index - b.index), disposed: this.disposedCount, readBack: this.readBackCount };
   }
 
@@ -157,18 +181,66 @@ export class StageCache {
     this.disposedCount += 2;
   }
 
-  private holds(s: Float32Array): boolean {
-    const key = this.s;
-    if (key === undefined || key.length !== s.length) return false;
-    const bits = new Uint32Array(s.buffer, s.byteOffset, s.length); // bits, so −0 ≠ 0 and a NaN equals itself
-    for (let i = 0; i < key.length; i++) if (key[i] !== bits[i]) return false;
-    return true;
+  /** Stage `index`'s output when it was computed from this S's entries. */
+  private held(s: Float32Array, index: number): StageOutput | undefined {
+    const entry = this.outputs.get(index);
+    return entry !== undefined && startsWith(bitsOf(s), entry.key) ? entry.output : undefined;
   }
 }
 
+/** S as bits, so −0 ≠ 0 and a NaN equals itself. */
+function bitsOf(s: Float32Array): Uint32Array {
+  return new Uint32Array(s.buffer, s.byteOffset, s.length);
+}
+
+function startsWith(bits: Uint32Array, prefix: Uint32Array): boolean {
+  if (prefix.length > bits.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bits[i] !== prefix[i]) return false;
+  return true;
+}
+
 /**
- * Renders S at `size` (the full resolution or a preview's) through the chain, continuing from `cache` when it
- * holds a stage for this S, and returns the image on the CPU, the caller's own. Throws GraphInvalid when a stage's
+ * The size a drag frame renders at, for a render asked at `size`. The image at an exit depends only on the
+ * style layers up to it, so an exit below every layer changed since the last render would show no change at all:
+ * the frame renders at the smallest exit that reaches the lowest-resolution layer whose S entries differ (bit for
+ * bit) from the last render's, reusing the stages below it, or at `size` when that exit is not smaller. (The
+ * highest changed layer's exit would show the whole change, but every demo chip moves a 256 px layer and every
+ * FFHQ direction a 128 px one, so the drag would cost the preview itself, or 128 px instead of 64, on each frame.)
+ * When nothing changed, at the deepest stage cached for this S up to `size` (free); with no earlier render, at
+ * `size`.
+ */
+export function draftSize({ pack, s, size, cache }: { pack: Pack; s: Float32Array; size: number; cache: StageCache }): number {
+  const chain = synthesisChain(pack.generator);
+  const target = stageIndex(chain, pack, size);
+  const last = cache.last;
+  if (last === undefined || last.length !== s.length) return size;
+  const bits = bitsOf(s);
+  let lowest = Infinity; // the lowest resolution among the changed layers
+  for (const { offset, channels, resolution } of pack.generator.styleLayers) {
+    if (resolution >= lowest) continue;
+    for (let i = offset; i < offset + channels; i++) {
+      if (bits[i] !== last[i]) {
+        lowest = resolution;
+        break;
+      }
+    }
+  }
+  if (lowest === Infinity) {
+    const cached = cache.deepest(s, target);
+    return cached === undefined ? size : chain[cached.index].size;
+  }
+  return Math.min(size, chain.find((stage) => stage.size >= lowest)!.size); // the last stage is R ≥ every layer
+}
+
+function stageIndex(chain: readonly ChainStage[], pack: Pack, size: number): number {
+  const index = chain.findIndex((stage) => stage.size === size);
+  if (index < 0) throw new Error(`${size} px is not a stage of pack ${pack.id}'s synthesis chain`);
+  return index;
+}
+
+/**
+ * Renders S at `size` (the full resolution or a preview's) through the chain, continuing from the deepest stage
+ * `cache` holds for this S's entries up to that stage, and returns the image on the CPU, the caller's own. Throws GraphInvalid when a stage's
  * outputs do not have the contract's shapes. With a cache, renders over it run one after another (exclusive).
  */
 export function renderThroughChain(
@@ -177,8 +249,12 @@ export function renderThroughChain(
   const chain = synthesisChain(pack.generator);
   const target = chain.findIndex((stage) => stage.size === size);
   if (target < 0) return Promise.reject(new Error(`${size} px is not a stage of pack ${pack.id}'s synthesis chain`));
-  const render = () => renderStages({ run, pack, s, chain, target, cache });
-  return cache === undefined ? render() : cache.exclusive(render);
+  if (cache === undefined) return renderStages({ run, pack, s, chain, target });
+  return cache.exclusive(async () => {
+    const image = await renderStages({ run, pack, s, chain, target, cache });
+    cache.rendered(s);
+    return image;
+  });
 }
 
 async function renderStages(
@@ -214,7 +290,7 @@ async function renderStages(
       }
       previous = { image, features };
       if (cache === undefined) owned = previous;
-      else cache.store(s, index, previous);
+      else cache.store(s, index, stage.styleEnd, previous);
     }
     // target < chain.length − 1: the loop ended on a preview stage, whose image is displayed
     if (cache !== undefined) return await cache.image(s, target);
