@@ -76,6 +76,8 @@ export async function dragInPanel({ steps, delta, dragInputs, dragIntervalMs, ti
   const bench = window.__bench;
   const slider = document.querySelector('[data-testid="alpha-slider"]');
   if (slider === null || slider.disabled) throw new Error('no enabled α slider');
+  // A range input turns a value it cannot read (NaN) into its midpoint: every step would then ask for one α.
+  if (!Number.isFinite(delta) || delta === 0) throw new Error(`the α step must be a non-zero number, got ${delta}`);
   const until = (condition, what) => new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
     const check = () => {
@@ -89,15 +91,24 @@ export async function dragInPanel({ steps, delta, dragInputs, dragIntervalMs, ti
   /** A call is settled once its frame is on screen, or it failed, or a later result replaced it undrawn. */
   const settled = (send) => send.failed || send.frame === null || send.frame?.shownAt != null;
   const idle = () => bench.pending.size === 0;
+  const alphas = []; // every α asked for, to show that each input changed it
   const fire = (type, value) => {
-    if (value !== undefined) slider.value = String(value);
+    if (value !== undefined) {
+      slider.value = String(value);
+      alphas.push(Number(slider.value));
+    }
     const at = performance.now();
     slider.dispatchEvent(new Event(type, { bubbles: true }));
     return at;
   };
-  const max = Number(slider.max);
+  const [min, max] = [Number(slider.min), Number(slider.max)];
   let value = Number(slider.value);
-  const next = () => (value = Math.min(max, Math.round((value + delta) * 100) / 100));
+  /** The next α, turning back at the slider's ends so that every input asks for a new value. */
+  const next = () => {
+    if (value + delta > max || value + delta < min) delta = -delta;
+    value = Math.round((value + delta) * 100) / 100;
+    return value;
+  };
   /** The first call sent at or after `at` whose frame was shown, and the ms from `at` to that frame. */
   const answer = (at) => {
     const send = bench.sends.find((s) => s.at >= at && s.frame?.shownAt != null);
@@ -135,6 +146,6 @@ export async function dragInPanel({ steps, delta, dragInputs, dragIntervalMs, ti
   const dragRefined = await release();
   return {
     stepMs: stepsOut.map((s) => s.ms), stepResolutions: stepsOut.map((s) => s.resolution), stepsRefinedMs: stepsRefined.ms, refinedResolution: stepsRefined.resolution,
-    drag: { ...dragOut, refinedMs: dragRefined.ms },
+    drag: { ...dragOut, refinedMs: dragRefined.ms }, alphas,
   };
 }

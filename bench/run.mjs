@@ -31,7 +31,7 @@ const USAGE = `usage: npm run bench -- [--packs golden-tiny,ffhq-random,ffhq-ran
     [--torch-repeats N] [--no-torch] [--torch-blas openblas|system] [--webgpu-full] [--matmul 1024] [--timeout-min 60]
     [--process-per group|pack]
     [--pack-dir DIR] [--panel-modes inline,hosted] [--photo PNG] [--photo-side 1536] [--prompt TEXT]
-    [--drag-steps 5] [--drag-inputs 12] [--drag-interval-ms 100]
+    [--drag-steps 5] [--drag-delta 0.5] [--drag-inputs 12] [--drag-interval-ms 100]
 Default: golden-tiny on every backend; ffhq-random on node-wasm-1, node-wasm-all and chromium-wasm; ffhq-random-fp16 on node-wasm-1.
 WebGPU here is SwiftShader (a software adapter); it runs only golden-tiny unless --webgpu-full.
 --groups panel (only when named): the real panel on the built pack --pack-dir (default models/packs/demo); needs npm run build.
@@ -41,7 +41,7 @@ function parseArgs(argv) {
   const options = {
     repeats: 3, warmup: 1, groups: DEFAULT_GROUPS, work: join(process.env.TMPDIR || tmpdir(), 'facetext-bench'), matmul: 1024, timeoutMin: 60, torch: true, torchBlas: 'openblas',
     packDir: join(ROOT, 'models', 'packs', 'demo'), panelModes: PANEL_MODES, photo: join(GOLDEN, 'images', 'astronaut.png'), photoSide: 1536, prompt: 'smiling face',
-    dragSteps: 5, dragInputs: 12, dragIntervalMs: 100,
+    dragSteps: 5, dragDelta: 0.5, dragInputs: 12, dragIntervalMs: 100,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -75,6 +75,7 @@ function parseArgs(argv) {
     else if (arg === '--photo-side') options.photoSide = count(64);
     else if (arg === '--prompt') options.prompt = value();
     else if (arg === '--drag-steps') options.dragSteps = count(0);
+    else if (arg === '--drag-delta') options.dragDelta = Number.isFinite(Number(value())) && Number(argv[i]) !== 0 ? Number(argv[i]) : fail('--drag-delta must be a non-zero number');
     else if (arg === '--drag-inputs') options.dragInputs = count(0);
     else if (arg === '--drag-interval-ms') options.dragIntervalMs = count(1);
     else if (arg === '--help' || arg === '-h') {
