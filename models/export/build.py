@@ -27,6 +27,8 @@ import torch
 
 from .checkpoints import CheckpointError, load_relevance, load_s_statistics
 from .identify import ROLE_WORDS, STATE_FILE, identify_folder
+from .int8_exec import (CALIBRATION_FACES, CALIBRATION_SEED, HELD_OUT_FACES, HELD_OUT_SEED, INT8_EXEC_ROLES,
+                        check_int8_encoder, face_images)
 from .onnx_export import STORAGES, export_graph
 from .pack import (CLIP_VOCAB_NAME, CLIP_VOCAB_SHA256, DEFAULT_LICENCES, ID_PATTERN, REPO_ROOT, check_previews,
                    default_previews, describe_pack)
@@ -88,6 +90,10 @@ def resolve_storages(roles: list[str], overrides: dict[str, str]) -> dict[str, s
     wrong = sorted(v for v in overrides.values() if v not in STORAGES)
     if wrong:
         raise PackError(f"storage {', '.join(wrong)}: must be one of: {', '.join(STORAGES)}")
+    qdq = sorted(role for role, kind in overrides.items() if kind == "int8-qdq" and role not in INT8_EXEC_ROLES)
+    if qdq:
+        raise PackError(f"int8 execution for {', '.join(qdq)}: only {', '.join(INT8_EXEC_ROLES)} met the int8 rule "
+                        f"(bench/README.md, \"int8 execution\")")
     every = overrides.get("*")
     return {role: overrides.get(role, every or COMPACT_STORAGE.get(role, DEFAULT_STORAGE)) for role in roles}
 
@@ -211,7 +217,12 @@ def build(options: BuildOptions, log=print) -> bool:
             continue
         started = time.monotonic()
         log(f"{prefix}: exporting …")
-        data = export_graph(spec, storage=storage)
+        calibration = None
+        if storage == "int8-qdq":
+            log(f"{prefix}: calibrating on {2 * CALIBRATION_FACES} renders of the generator's random faces …")
+            calibration = face_images(sources.generator.generator, sources.generator.latent_avg, CALIBRATION_FACES,
+                                      CALIBRATION_SEED, spec.inputs["image"].shape[-1], mirrored=True)
+        data = export_graph(spec, storage=storage, calibration=calibration)
         _write_atomically(path, data)
         state.mark(f"graph:{spec.role}", {"storage": storage, "sha256": hashlib.sha256(data).hexdigest()})
         log(f"{prefix}: {len(data) / 1e6:.1f} MB in {time.monotonic() - started:.1f} s")
@@ -299,6 +310,11 @@ def build(options: BuildOptions, log=print) -> bool:
         "profile": options.profile,
         "sources": [{"role": role, "file": p.name, "bytes": p.stat().st_size, "sha256": _sha256(p)} for role, p in source_files],
         "storage": {role: storages[role] for role in graphs},
+        **({"int8Execution": {
+            "calibration": f"{CALIBRATION_FACES} random faces of the generator (seed {CALIBRATION_SEED}, truncation 0.7) "
+                           f"at the encoder's input size and their mirror images; min/max ranges",
+            "check": f"{HELD_OUT_FACES} other faces (seed {HELD_OUT_SEED}): full-size render of the W+ vs float32 torch"}}
+           if "int8-qdq" in {storages[role] for role in graphs} else {}),
         "computed": computed,
         "leniencies": notes,
     }
@@ -311,7 +327,10 @@ def build(options: BuildOptions, log=print) -> bool:
             log(f"  {name}: sha256 differs from pack.json")
             ok = False
     present = [spec for spec in specs if spec.role in graphs]
-    for check in verify_graphs(out, present, set(), {s.role: storages[s.role] for s in present}):
+    checks: list = verify_graphs(out, present, set(), {s.role: storages[s.role] for s in present})
+    checks += [check_int8_encoder(out / spec.file, spec, sources.generator.generator, sources.generator.latent_avg)
+               for spec in present if storages[spec.role] == "int8-qdq"]
+    for check in checks:
         log("  " + check.line())
         ok = ok and check.ok
     if options.profile == "full" and CLI.is_file():

@@ -9,7 +9,8 @@ BUILD_EXAMPLE = """example (the folder holds the files models/README.md "Your ow
   python3 -m models.export build ~/Downloads/styleclip --out models/packs/ffhq --id ffhq --description "FFHQ faces"
 
 storage (compute is float32 everywhere): by default the encoder and clipText store weight-only int8 per output
-channel, every other graph float16; --fp32 stores everything as float32; --fp16/--int8 ROLES override roles."""
+channel, every other graph float16; --fp32 stores everything as float32; --fp16/--int8 ROLES override roles;
+--int8-exec encoder runs e4e's convs in int8 (calibrated and checked on the generator's own random faces)."""
 
 
 def _roles(text: str) -> list[str]:
@@ -33,6 +34,8 @@ def parse_build_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--fp32", action="store_true", help="store every graph's weights as float32")
     parser.add_argument("--fp16", metavar="ROLES", help="comma list of roles stored as float16 (or 'all')")
     parser.add_argument("--int8", metavar="ROLES", help="comma list of roles stored as weight-only int8 (or 'all')")
+    parser.add_argument("--int8-exec", metavar="ROLES",
+                        help="comma list of roles whose convs run in int8 (QDQ, calibrated): only 'encoder' so far")
     parser.add_argument("--preview", help="comma list of preview resolutions (default R/16, R/8, R/4 and R/2 within 16…256; the smallest is the α-drag exit)")
     parser.add_argument("--clip-vocab", type=Path, help="CLIP's bpe_simple_vocab_16e6.txt.gz when it is not in the folder")
     parser.add_argument("--licence", action="append", default=[], metavar="PART=TEXT")
@@ -50,7 +53,7 @@ def build_main(argv: list[str]) -> int:
     args = parse_build_args(argv)
     try:
         storage: dict[str, str] = {"*": "float32"} if args.fp32 else {}
-        for kind, value in (("float16", args.fp16), ("int8", args.int8)):
+        for kind, value in (("float16", args.fp16), ("int8", args.int8), ("int8-qdq", args.int8_exec)):
             for role in _roles(value or ""):
                 storage["*" if role == "all" else role] = kind
         options = BuildOptions(

@@ -10,21 +10,27 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 
 from .graphs import GraphSpec
-from .quantize import quantize_weights_int8, unique_name
+from .quantize import quantize_convs_qdq, quantize_weights_int8, unique_name
 
 OPSET = 17  # the highest torch 1.13 exports; onnxruntime-web's WebGPU kernels cover it (spec/runtime.md §6)
 FP16_MIN_ELEMENTS = 1024  # smaller tensors (biases, norms) gain nothing from halving and stay exact
 FP16_MAX = 65504.0  # largest finite float16
 
 
-STORAGES = ("float32", "float16", "int8")  # how a graph stores its large weights; compute is float32 in every case
+# How a graph stores its large weights. Compute is float32 in every case but "int8-qdq", where the group-1 convs run
+# in int8 (QDQ, static uint8 activation ranges calibrated on `calibration` inputs; int8_exec.py) and the rest is as
+# "int8". Only the roles of int8_exec.INT8_EXEC_ROLES may take it (build.py checks).
+STORAGES = ("float32", "float16", "int8", "int8-qdq")
 
 
-def export_graph(spec: GraphSpec, *, fp16: bool = False, storage: str | None = None) -> bytes:
+def export_graph(spec: GraphSpec, *, fp16: bool = False, storage: str | None = None,
+                 calibration: torch.Tensor | None = None) -> bytes:
     """The serialised ONNX model for one graph role, checked by onnx.checker.
 
-    storage: "float32", "float16" (large weights as float16 + Cast) or "int8" (weight-only int8 per output channel
-    where quantize.py knows the axis, float16 for the other large weights). `fp16=True` means "float16".
+    storage: "float32", "float16" (large weights as float16 + Cast), "int8" (weight-only int8 per output channel
+    where quantize.py knows the axis, float16 for the other large weights) or "int8-qdq" (int8 execution of the
+    convs, ranges from running `calibration` — a batch of the graph's single input — then as "int8").
+    `fp16=True` means "float16".
     """
     storage = storage or ("float16" if fp16 else "float32")
     if storage not in STORAGES:
@@ -43,10 +49,15 @@ def export_graph(spec: GraphSpec, *, fp16: bool = False, storage: str | None = N
         )
     model = onnx.load_from_string(buffer.getvalue())
     keep_float32: set[str] = set()
-    if storage == "int8":
+    if storage == "int8-qdq":
+        from .int8_exec import calibrate_ranges  # it runs onnxruntime-web through Node
 
+        if calibration is None or len(spec.inputs) != 1:
+            raise ValueError(f"{spec.role}: int8-qdq needs calibration inputs for a single-input graph")
+        quantize_convs_qdq(model, calibrate_ranges(model, next(iter(spec.inputs)), calibration))
+    if storage in ("int8", "int8-qdq"):
         keep_float32 = quantize_weights_int8(model)
-    if storage in ("float16", "int8"):
+    if storage in ("float16", "int8", "int8-qdq"):
         store_weights_as_float16(model, spec.role, keep=keep_float32)
     model.graph.name = spec.role
     onnx.checker.check_model(model, full_check=True)

@@ -3,6 +3,9 @@
 //
 //   node models/export/run_graph.mjs jobs.json
 //   jobs.json: [{ "model": "a.onnx", "inputs": { "s": "s.npy" }, "outputs": { "image": "image.npy" } }, …]
+//   a ranges job (int8 calibration, int8_exec.py): { "model", "inputSets": [{ "image": "x.npy" }, …], "ranges": "r.json" }
+//   runs every input set and writes { output: [min, max] } over all of them, so hundreds of activations never
+//   travel as .npy files
 //
 // One process runs every job, so the wasm runtime starts once.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -63,6 +66,30 @@ async function runJob({ model, inputs, outputs }) {
   }
 }
 
+async function runRangesJob({ model, inputSets, ranges }) {
+  const session = await ort.InferenceSession.create(readFileSync(model), { executionProviders: ['wasm'] });
+  const found = {};
+  try {
+    for (const inputs of inputSets) {
+      const feeds = Object.fromEntries(Object.entries(inputs).map(([name, path]) => [name, readNpy(path)]));
+      const results = await session.run(feeds);
+      for (const [name, tensor] of Object.entries(results)) {
+        let [low, high] = found[name] ?? [Infinity, -Infinity];
+        for (const v of tensor.data) {
+          if (Number.isNaN(v)) { low = NaN; high = NaN; break; } // a NaN range is refused by the caller
+          if (v < low) low = v;
+          if (v > high) high = v;
+        }
+        found[name] = [low, high];
+      }
+    }
+  } finally {
+    await session.release();
+  }
+  // JSON has no NaN or Infinity: they become null, which the caller refuses as "no finite range"
+  writeFileSync(ranges, JSON.stringify(found));
+}
+
 const [jobsPath] = process.argv.slice(2);
 if (!jobsPath) {
   console.error('usage: node models/export/run_graph.mjs jobs.json');
@@ -71,7 +98,7 @@ if (!jobsPath) {
 ort.env.wasm.numThreads = 1; // deterministic results, and the only mode every host supports
 ort.env.logLevel = 'error';
 try {
-  for (const job of JSON.parse(readFileSync(jobsPath, 'utf8'))) await runJob(job);
+  for (const job of JSON.parse(readFileSync(jobsPath, 'utf8'))) await (job.ranges === undefined ? runJob(job) : runRangesJob(job));
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error));
   process.exit(1);

@@ -9,7 +9,9 @@ Exits non-zero when a graph is off by more than its tolerance:
   max |onnx − torch| ≤ 1e-4 + 2e-3·max|torch|, since constant folding may round a product (weight·scale)
   where torch rounds the weight alone;
 * graphs stored as weight-only int8 (quantize.py): max |onnx − float32 torch| ≤ 1e-4 + 5e-2·max|torch|, a sanity
-  bound that catches a wrong axis or scale; the edit-level effect is measured by `verify --against` (compare.py).
+  bound that catches a wrong axis or scale; the edit-level effect is measured by `verify --against` (compare.py);
+* the encoder stored as int8-qdq (int8 execution, int8_exec.py): not on the sample noise image (out of its calibrated
+  ranges) but by the full-size render of its W+ on held-out faces against float32 torch, ≥ 35 dB PSNR.
 Every compressed graph also reports its drift: max |onnx − float32 torch|, the error a user actually gets.
 """
 from __future__ import annotations
@@ -29,6 +31,7 @@ import torch
 from torch import nn
 
 from .graphs import GraphSpec
+from .int8_exec import check_int8_encoder
 from .onnx_export import FP16_MIN_ELEMENTS
 from .sources import PackError, build_specs, load_sources, parse_mapper_args
 
@@ -111,12 +114,15 @@ def _run_reference(module: nn.Module, inputs: dict[str, torch.Tensor], names: li
 
 def verify_graphs(pack_dir: Path, specs: list[GraphSpec], fp16_roles: set[str],
                   storages: dict[str, str] | None = None) -> list[GraphCheck]:
-    """Each graph against torch on its sample inputs. `storages` (role → float32/float16/int8) overrides fp16_roles."""
+    """Each graph against torch on its sample inputs. `storages` (role → float32/float16/int8) overrides fp16_roles.
+    int8-qdq graphs are left to int8_exec.check_int8_encoder (judged by renders, not by these inputs)."""
     storages = storages if storages is not None else {spec.role: "float16" if spec.role in fp16_roles else "float32"
                                                       for spec in specs}
     jobs, expected, exact, labels = [], [], [], []
     for spec in specs:
         storage = storages.get(spec.role, "float32")
+        if storage == "int8-qdq":
+            continue
         rounded = fp16_rounded(spec.module) if storage == "float16" else None
         for inputs in sample_sets(spec):
             exact.append(_run_reference(spec.module, inputs, spec.outputs))
@@ -152,8 +158,11 @@ def stored_as_fp16(model_path: Path) -> bool:
 
 
 def storage_of(model_path: Path) -> str:
-    """float32, float16 or int8: how the exporter stored this graph's large weights."""
-    types = {t.data_type for t in onnx.load(str(model_path)).graph.initializer}
+    """float32, float16, int8 or int8-qdq: how the exporter stored this graph's large weights."""
+    model = onnx.load(str(model_path))
+    if any(node.op_type == "QuantizeLinear" for node in model.graph.node):
+        return "int8-qdq"
+    types = {t.data_type for t in model.graph.initializer}
     if onnx.TensorProto.INT8 in types:
         return "int8"
     return "float16" if onnx.TensorProto.FLOAT16 in types else "float32"
@@ -189,7 +198,10 @@ def main(argv: list[str] | None = None) -> int:
         if missing:
             raise PackError(f"{args.pack}: pack.json has no graph for {', '.join(missing)}")
         storages = {spec.role: storage_of(args.pack / spec.file) for spec in specs}
-        ok = report(verify_graphs(args.pack, specs, set(), storages))
+        checks: list = verify_graphs(args.pack, specs, set(), storages)
+        checks += [check_int8_encoder(args.pack / spec.file, spec, sources.generator.generator, sources.generator.latent_avg)
+                   for spec in specs if storages[spec.role] == "int8-qdq"]
+        ok = report(checks)
     except (ValueError, OSError, KeyError, RuntimeError) as error:
         print(f"verify: {error}", file=sys.stderr)
         return 2
