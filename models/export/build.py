@@ -27,8 +27,8 @@ import torch
 
 from .checkpoints import CheckpointError, load_relevance, load_s_statistics
 from .identify import ROLE_WORDS, STATE_FILE, identify_folder
-from .int8_exec import (CALIBRATION_FACES, CALIBRATION_SEED, HELD_OUT_FACES, HELD_OUT_SEED, INT8_EXEC_ROLES,
-                        check_int8_encoder, face_images)
+from .int8_exec import (CALIBRATION_FACES, CALIBRATION_SEED, CALIBRATION_TRUNCATION, HELD_OUT_FACES, HELD_OUT_SEED,
+                        HELD_OUT_TRUNCATION, INT8_EXEC_ROLES, check_int8_encoder, face_images)
 from .onnx_export import STORAGES, export_graph
 from .pack import (CLIP_VOCAB_NAME, CLIP_VOCAB_SHA256, DEFAULT_LICENCES, ID_PATTERN, REPO_ROOT, check_previews,
                    default_previews, describe_pack)
@@ -221,7 +221,8 @@ def build(options: BuildOptions, log=print) -> bool:
         if storage == "int8-qdq":
             log(f"{prefix}: calibrating on {2 * CALIBRATION_FACES} renders of the generator's random faces …")
             calibration = face_images(sources.generator.generator, sources.generator.latent_avg, CALIBRATION_FACES,
-                                      CALIBRATION_SEED, spec.inputs["image"].shape[-1], mirrored=True)
+                                      CALIBRATION_SEED, spec.inputs["image"].shape[-1],
+                                      truncation=CALIBRATION_TRUNCATION, mirrored=True)
         data = export_graph(spec, storage=storage, calibration=calibration)
         _write_atomically(path, data)
         state.mark(f"graph:{spec.role}", {"storage": storage, "sha256": hashlib.sha256(data).hexdigest()})
@@ -311,9 +312,10 @@ def build(options: BuildOptions, log=print) -> bool:
         "sources": [{"role": role, "file": p.name, "bytes": p.stat().st_size, "sha256": _sha256(p)} for role, p in source_files],
         "storage": {role: storages[role] for role in graphs},
         **({"int8Execution": {
-            "calibration": f"{CALIBRATION_FACES} random faces of the generator (seed {CALIBRATION_SEED}, truncation 0.7) "
+            "calibration": f"{CALIBRATION_FACES} random faces of the generator (seed {CALIBRATION_SEED}, truncation "
+                           f"{CALIBRATION_TRUNCATION}) "
                            f"at the encoder's input size and their mirror images; min/max ranges",
-            "check": f"{HELD_OUT_FACES} other faces (seed {HELD_OUT_SEED}): full-size render of the W+ vs float32 torch"}}
+            "check": f"{HELD_OUT_FACES} other faces (seed {HELD_OUT_SEED}, truncation {HELD_OUT_TRUNCATION}): full-size render of the W+ vs float32 torch"}}
            if "int8-qdq" in {storages[role] for role in graphs} else {}),
         "computed": computed,
         "leniencies": notes,

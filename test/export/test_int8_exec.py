@@ -76,7 +76,8 @@ def test_a_sabotaged_range_fails_the_render_check(downloads, tmp_path, monkeypat
     spec = next(s for s in build_specs(sources, previews=[16]) if s.role == "encoder")
     calibrate = int8_exec.calibrate_ranges
     monkeypatch.setattr(int8_exec, "calibrate_ranges", lambda *a: {k: (lo / 10, hi / 10) for k, (lo, hi) in calibrate(*a).items()})
-    faces = int8_exec.face_images(sources.generator.generator, sources.generator.latent_avg, 4, 16, 256, mirrored=True)
+    faces = int8_exec.face_images(sources.generator.generator, sources.generator.latent_avg, 4, 16, 256,
+                                  truncation=1.0, mirrored=True)
     (tmp_path / "encoder.onnx").write_bytes(export_graph(spec, storage="int8-qdq", calibration=faces))
     check = check_int8_encoder(tmp_path / "encoder.onnx", spec, sources.generator.generator, sources.generator.latent_avg)
     assert not check.ok and min(check.psnr_db) < RENDER_PSNR_MIN_DB, check.line()
