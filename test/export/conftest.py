@@ -20,6 +20,17 @@ def golden_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def complete_downloads(tmp_path_factory) -> Path:
+    """Tiny upstream-layout downloads with fs3, S_mean_std and the vocabulary, so a build computes nothing with the
+    Node CLI. Shared by the build tests: treat it as read-only (copy it to change it)."""
+    from models.export.build_upstream_layout import write_folder
+    folder = tmp_path_factory.mktemp("complete")
+    write_folder(folder, size="tiny", fs3="full", s_stats=True, vocab=REPO.parent / "shared" / "clip" / "bpe_simple_vocab_16e6.txt.gz",
+                 log=lambda _: None)
+    return folder
+
+
+@pytest.fixture(scope="session")
 def exported_pack(tmp_path_factory, golden_dir) -> Path:
     """models/export/build_golden_tiny.sh run into a temporary folder (CLI end to end, verify included)."""
     out = tmp_path_factory.mktemp("export") / "golden-tiny"

@@ -38,14 +38,6 @@ def downloads(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def complete_downloads(tmp_path_factory):
-    """The same with fs3 and S_mean_std, so nothing needs computing (no Node CLI)."""
-    folder = tmp_path_factory.mktemp("complete")
-    write_folder(folder, size="tiny", fs3="full", s_stats=True, vocab=VOCAB, log=lambda _: None)
-    return folder
-
-
-@pytest.fixture(scope="module")
 def built_pack(downloads, tmp_path_factory):
     if not CLI.is_file():
         pytest.fail(f"{CLI} is missing: run `npm run build` first (the build computes S statistics and relevance with it)")

@@ -11,28 +11,18 @@ import pytest
 from golden_support import REPO
 from models.export import int8_exec
 from models.export.build import BuildOptions, build, resolve_storages
-from models.export.build_upstream_layout import write_folder
 from models.export.int8_exec import RENDER_PSNR_MIN_DB, check_int8_encoder
 from models.export.onnx_export import export_graph
 from models.export.sources import PackError, build_specs, load_sources
 
-VOCAB = REPO.parent / "shared" / "clip" / "bpe_simple_vocab_16e6.txt.gz"
 CLI = REPO / "dist" / "cli.js"
 
 
 @pytest.fixture(scope="module")
-def downloads(tmp_path_factory):
-    """Tiny upstream-layout files with fs3 and S_mean_std, so the build computes nothing with the Node CLI."""
-    folder = tmp_path_factory.mktemp("downloads")
-    write_folder(folder, size="tiny", fs3="full", s_stats=True, vocab=VOCAB, log=lambda _: None)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def built(downloads, tmp_path_factory):
+def built(complete_downloads, tmp_path_factory):
     out = tmp_path_factory.mktemp("packs") / "tiny-int8"
     lines: list[str] = []
-    ok = build(BuildOptions(folder=downloads, out=out, pack_id="tiny-int8", description="tiny",
+    ok = build(BuildOptions(folder=complete_downloads, out=out, pack_id="tiny-int8", description="tiny",
                             storage={"encoder": "int8-qdq"}), log=lines.append)
     return out, ok, lines
 
@@ -70,9 +60,9 @@ def test_the_engines_pack_check_accepts_the_int8_pack(built):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
 
 
-def test_a_sabotaged_range_fails_the_render_check(downloads, tmp_path, monkeypatch):
+def test_a_sabotaged_range_fails_the_render_check(complete_downloads, tmp_path, monkeypatch):
     """Ranges a tenth of the calibrated ones clip the activations: the check must notice (and the build fail)."""
-    sources = load_sources(stylegan=downloads / "generator.pt", e4e=downloads / "encoder.pt")
+    sources = load_sources(stylegan=complete_downloads / "generator.pt", e4e=complete_downloads / "encoder.pt")
     spec = next(s for s in build_specs(sources, previews=[16]) if s.role == "encoder")
     calibrate = int8_exec.calibrate_ranges
     monkeypatch.setattr(int8_exec, "calibrate_ranges", lambda *a: {k: (lo / 10, hi / 10) for k, (lo, hi) in calibrate(*a).items()})
