@@ -29,6 +29,20 @@ interface IdentityFake {
   composed?: ComposePhotoResult['identity'];
 }
 
+/** The panel opened on a face with the prompt "smiling face" typed and its first preview finished (renders[0]). */
+async function firstPreview(fixture: ReturnType<typeof setup>): Promise<ReturnType<typeof setup>> {
+  const { sent, emit, controller, renders } = fixture;
+  emit(show());
+  await tick();
+  emit(targetImage((sent.at(-1) as { requestId: string }).requestId));
+  await tick();
+  controller.setForm({ prompt: 'smiling face' }, { preview: true });
+  await tick();
+  renders[0]!.finish();
+  await controller.previewsIdle();
+  return fixture;
+}
+
 function setup({ faces = [face(0)], missing = [] as string[], renderError = null as Error | null, pack = PACK, now = (): number => 0, scores = {} as IdentityFake } = {}) {
   /** Set `hold.loadPack` / `hold.compose` to keep those calls waiting; `held` then releases or rejects them. */
   const hold = { loadPack: false, compose: false };
@@ -199,15 +213,7 @@ describe('PanelController', () => {
   });
 
   it('asks the engine for draft frames while a slider drags and refines at the preview size on release; only the refined frame is final', async () => {
-    const { sent, emit, controller, renders } = setup();
-    emit(show());
-    await tick();
-    emit(targetImage((sent.at(-1) as { requestId: string }).requestId));
-    await tick();
-    controller.setForm({ prompt: 'smiling face' }, { preview: true });
-    await tick();
-    renders[0]!.finish();
-    await controller.previewsIdle();
+    const { controller, renders } = await firstPreview(setup());
     for (const alpha of [1, 2, 3]) controller.setForm({ alpha }, { preview: 'draft' }); // slider input events
     await tick();
     renders[1]!.finish();
@@ -228,15 +234,7 @@ describe('PanelController', () => {
   });
 
   it('with a single preview exit, a drag frame is an ordinary preview and ends the preview itself (no refine)', async () => {
-    const { sent, emit, controller, renders } = setup({ pack: { ...PACK, previewResolutions: [32] } });
-    emit(show());
-    await tick();
-    emit(targetImage((sent.at(-1) as { requestId: string }).requestId));
-    await tick();
-    controller.setForm({ prompt: 'smiling face' }, { preview: true });
-    await tick();
-    renders[0]!.finish();
-    await controller.previewsIdle();
+    const { controller, renders } = await firstPreview(setup({ pack: { ...PACK, previewResolutions: [32] } }));
     controller.setForm({ alpha: 2 }, { preview: 'draft' });
     await tick();
     expect(renders[1]!.request).toMatchObject({ resolution: 32 });
