@@ -76,9 +76,11 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def _exporter_version() -> str:
-    """A hash of the exporter's own code: a resumed build never mixes graphs of two exporter versions."""
+    """A hash of the exporter's own code (its Python and run_graph.mjs, which calibrates and checks int8 graphs): a
+    resumed build never mixes graphs of two exporter versions."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    here = Path(__file__).parent
+    for path in sorted([*here.glob("*.py"), *here.glob("*.mjs")]):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
