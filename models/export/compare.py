@@ -92,6 +92,17 @@ def _graph_error(role: str, got: np.ndarray, want: np.ndarray) -> dict:
     return entry
 
 
+def _resize(image: np.ndarray, size: int) -> np.ndarray:
+    """[1, 3, R, R] → [1, 3, size, size]: the mean of each block when R is a multiple of size (1024 → 256), each pixel
+    repeated when size is a multiple of R (a tiny generator's 64 → 256)."""
+    r = image.shape[-1]
+    if r % size == 0:
+        return image.reshape(1, 3, size, r // size, size, r // size).mean(axis=(3, 5)).astype(np.float32)
+    if size % r == 0:
+        return image.repeat(size // r, axis=2).repeat(size // r, axis=3).astype(np.float32)
+    raise ValueError(f"a render of {r} px cannot be resized to the encoder's {size} px by whole factors")
+
+
 def chain_roles(pack: dict, role: str) -> list[str]:
     """The stage graphs that render `role` (models/README.md, "The synthesis chain"): every preview stage up to it."""
     stages = [f"synthesisPreview:{r}" for r in sorted(pack["generator"]["previewResolutions"])] + ["synthesis"]
@@ -128,8 +139,7 @@ def compare_packs(pack_dir: Path, reference_dir: Path, *, beta: float = 0.15, js
     (mapped,) = run_onnx([(reference_dir / ref["graphs"]["mapping"], {"z": z}, ["w"])])
     w_avg = np.asarray(gen["wAvg"], np.float32)
     wplus = (w_avg + TRUNCATION * (mapped["w"] - w_avg))[None].astype(np.float32)
-    image = (rng.random((1, 3, ref["encoder"]["size"], ref["encoder"]["size"])) * 2 - 1).astype(np.float32)
-    feeds = {"mapping": ({"z": z[:2]}, "w"), "affine": ({"wplus": wplus}, "s"), "encoder": ({"image": image}, "wplus")}
+    feeds = {"mapping": ({"z": z[:2]}, "w"), "affine": ({"wplus": wplus}, "s")}
     feeds.update({role: ({"wplus": wplus}, "delta") for role in ref["graphs"] if role.startswith("mapper:")})
     if "clipImage" in ref["graphs"]:
         size = ref["clip"]["imageSize"]
@@ -163,6 +173,12 @@ def compare_packs(pack_dir: Path, reference_dir: Path, *, beta: float = 0.15, js
     images = run_chains(chains)
     for i, role in enumerate(synth_roles):
         errors.append(_graph_error(role, images[2 * i]["image"], images[2 * i + 1]["image"]))
+    if "encoder" in pack["graphs"] and "encoder" in ref["graphs"]:
+        # The encoder reads a face: the reference's render of S at the encoder's size, not noise, which lies outside
+        # the activation ranges an int8-qdq encoder was calibrated on and would report a meaningless error.
+        face = {"image": _resize(np.clip(images[1]["image"], -1, 1), ref["encoder"]["size"])}
+        got, want = run_onnx([(d / p["graphs"]["encoder"], face, ["wplus"]) for d, p in ((pack_dir, pack), (reference_dir, ref))])
+        errors.append(_graph_error("encoder", got["wplus"], want["wplus"]))
     for i, edit in enumerate(edits):
         edited = images[2 * len(synth_roles) + 2 * i]["image"], images[2 * len(synth_roles) + 2 * i + 1]["image"]
         edit["editedPsnrDb"] = psnr(*edited)
