@@ -4,7 +4,10 @@
 // per run (first: a fresh browser profile; second: the same profile opened again, as a second run of the
 // plugin): pack bytes fetched (counted at the server), seconds from "Edit with text…" on a selected photo to the
 // face being ready, from the prompt's Enter to the first preview frame, the identity meter, the α-drag (below)
-// and Apply, and the peak memory of Chromium's processes (bench/proc-memory.mjs), per step.
+// and Apply, and the peak memory of Chromium's processes (bench/proc-memory.mjs), per step. After Apply, untimed,
+// the run opens Diagnostics… and records the wasm threads ORT ran with and whether the panel was cross-origin
+// isolated (the hosted page is, by its Document-Isolation-Policy: README "Hosting"); `hostedThreads` starts the
+// hosted page with `?threads=N` instead of the thread policy's count.
 //
 // α-drag, timed inside the panel's frame (its own clock, no polling): the canvas's putImageData is wrapped to
 // stamp each frame drawn, and the frame counts as on screen at the next requestAnimationFrame. Comlink's
@@ -49,7 +52,7 @@ async function oneRunAsync({ mode, run, profileDir, serverUrl, served, packUrl, 
     page.setDefaultTimeout(options.timeoutMs);
     const errors = [];
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(mode === 'hosted' ? `${serverUrl}?ui=hosted` : serverUrl);
+    await page.goto(mode === 'hosted' ? `${serverUrl}?ui=hosted${options.hostedThreads === undefined ? '' : `&threads=${options.hostedThreads}`}` : serverUrl);
     await page.waitForFunction(() => globalThis.facetextHost !== undefined);
     await page.evaluate(() => globalThis.facetextHost.ready);
     await page.evaluate((url) => globalThis.facetextHost.doc.clientStorage.set('packUrl', url), packUrl);
@@ -103,6 +106,8 @@ async function oneRunAsync({ mode, run, profileDir, serverUrl, served, packUrl, 
     out.applyS = seconds(Date.now() - appliedAt);
     out.applied = await page.evaluate((from) => globalThis.facetextHost.toUi().slice(from).some((m) => m.type === 'RESULT_APPLIED'), applyFrom);
     out.packBytesFetchedWithApply = packBytes(served.slice(servedFrom), options.packPath).packBytesFetched;
+    out.threads = await diagnosedThreadsAsync(page);
+    log(`  ${mode} ${run}: ORT ${out.threads.ortThreads} thread(s), crossOriginIsolated ${out.threads.crossOriginIsolated}, ${out.threads.hardwareConcurrency} cores`);
     out.pageErrors = errors;
   } catch (error) {
     out.error = error instanceof Error ? error.message.split('\n')[0] : String(error);
@@ -114,9 +119,18 @@ async function oneRunAsync({ mode, run, profileDir, serverUrl, served, packUrl, 
   return out;
 }
 
+/** Diagnostics… in a new panel (after the timed steps): the engine's wasm threads and the panel's isolation. */
+async function diagnosedThreadsAsync(page) {
+  await page.evaluate(() => globalThis.facetextHost.launchAsync('diagnostics'));
+  const frame = await (await page.waitForSelector('#plugin')).contentFrame();
+  await frame.waitForSelector('[data-testid="diagnostics"][data-state="ready"]');
+  const report = JSON.parse(await frame.inputValue('[data-testid="diagnostics-json"]'));
+  return { ...report.threads, workerCrossOriginIsolated: report.worker?.crossOriginIsolated ?? null };
+}
+
 /**
- * `options`: { packDir, packId, photo (PNG path), photoSide, prompt, modes, dragSteps, dragDelta, dragInputs,
- * dragIntervalMs, timeoutMs }. Returns one record per mode and run.
+ * `options`: { packDir, packId, photo (PNG path), photoSide, prompt, modes, hostedThreads (optional), dragSteps,
+ * dragDelta, dragInputs, dragIntervalMs, timeoutMs }. Returns one record per mode and run.
  */
 export async function runPanelBench(options, log = console.error) {
   const { startServer } = await import('../scripts/serve.mjs');

@@ -252,6 +252,7 @@ export function summarisePanel(runs) {
     const peak = r.memory?.peak;
     return {
       mode: r.mode, run: r.run, error: r.error ?? null, backend: r.backend ?? null,
+      ortThreads: r.threads?.ortThreads ?? null, crossOriginIsolated: r.threads?.crossOriginIsolated ?? null,
       packMB: r.packBytesFetched === undefined ? null : r.packBytesFetched / 1e6, faceReadyS: r.faceReadyS ?? null, firstPreviewS: r.firstPreviewS ?? null,
       identityS: r.identityS ?? null, applyS: r.applyS ?? null,
       peakRenderersRssMB: peak?.renderersRssMB ?? null, peakRenderersAnonMB: peak?.renderersAnonMB ?? null, peakAllRssMB: peak?.allRssMB ?? null,
@@ -269,8 +270,8 @@ export function printPanelReport(panel) {
   const spread = (s) => (s === null ? '–' : `${fmt(s.median, 0)} (${fmt(s.min, 0)}–${fmt(s.max, 0)})`);
   const verdict = (met) => (met === null ? 'not measured' : met ? 'met' : 'MISSED');
   console.log(`\npanel bench — pack ${panel.packDir}, photo ${panel.photoSide} px, prompt "${panel.prompt}"`);
-  console.log(table(['mode', 'run', 'backend', 'pack MB fetched', 'face ready s', 'first preview s', 'identity s', 'apply s', 'peak renderers RSS MB', 'renderers RssAnon MB', 'all Chromium RSS MB'],
-    rows.map((r) => [r.mode, r.run, r.backend ?? '–', fmt(r.packMB), fmt(r.faceReadyS), fmt(r.firstPreviewS), fmt(r.identityS), fmt(r.applyS), fmt(r.peakRenderersRssMB), fmt(r.peakRenderersAnonMB), fmt(r.peakAllRssMB)])));
+  console.log(table(['mode', 'run', 'backend', 'threads', 'pack MB fetched', 'face ready s', 'first preview s', 'identity s', 'apply s', 'peak renderers RSS MB', 'renderers RssAnon MB', 'all Chromium RSS MB'],
+    rows.map((r) => [r.mode, r.run, r.backend ?? '–', r.ortThreads === null ? '–' : `${r.ortThreads}${r.crossOriginIsolated ? ' (isolated)' : ''}`, fmt(r.packMB), fmt(r.faceReadyS), fmt(r.firstPreviewS), fmt(r.identityS), fmt(r.applyS), fmt(r.peakRenderersRssMB), fmt(r.peakRenderersAnonMB), fmt(r.peakAllRssMB)])));
   console.log('peak renderers RSS per step (MB): the step a peak falls in is the step that grew memory');
   for (const r of rows) console.log(`  ${r.mode} ${r.run}: ${r.stepPeaks.map((p) => `${p.label} ${fmt(p.renderersRssMB)}`).join(' · ')}`);
   console.log('\nα-drag (ms, median (min–max)): step = one input, then its frame on screen; drag = each input of a steady drag until the first frame that can show it');

@@ -60,8 +60,9 @@ async function bundleToMemory(options) {
  * The engine Worker, bundling onnxruntime-web/webgpu, as a *classic* script: it starts from a data: URL
  * (WebGPU-capable) or, where that is refused, a blob: URL, and Chromium will not start a blob: module worker
  * in a null-origin iframe such as Figma's (ui/engine-client.ts); the hosted page starts the same script from
- * its own URL. ORT's bundle reads import.meta.url only to locate files it is not asked to fetch (the wasm
- * arrives as wasmBinary; no proxy worker, no threads).
+ * its own URL. ORT's bundle reads import.meta.url to locate files it is not asked to fetch (the wasm arrives as
+ * wasmBinary; no proxy worker) and, with wasm threads (a cross-origin isolated hosted page), to start its pthread
+ * Workers: they run this same file (ui/worker/README.md, "WASM threads").
  */
 function bundleWorker() {
   return bundleToMemory({

@@ -11,6 +11,15 @@ export const HOSTED_FILES = {
   faceModels: 'face-models.bin', // also in ui/hosted-assets.ts
 };
 
+/**
+ * What the static host must send with the page (index.html) beyond content types (README, "Hosting the panel and
+ * packs for a team", holds the why): Document-Isolation-Policy makes this one frame cross-origin isolated inside
+ * Figma's non-isolated page (Chromium ≥ 137), so the engine gets wasm threads. require-corp: every cross-origin
+ * fetch the page makes is CORS already (packs), so it asks nothing more of a pack host, and a resource that would
+ * need CORP fails loudly instead of arriving without credentials.
+ */
+export const HOSTED_PAGE_HEADERS = { 'document-isolation-policy': 'isolate-and-require-corp' };
+
 /** The whole of dist/ui.html in hosted mode: go to the hosted page. `url` must be an absolute http(s) URL. */
 export function hostedLoaderHtml(url) {
   let parsed;

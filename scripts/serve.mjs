@@ -4,6 +4,7 @@
 //   /            playground/index.html – dist/ui.html in a null-origin iframe, with a stand-in for Figma;
 //                /?ui=hosted shows the hosted panel instead, as Figma shows a non-null-origin UI
 //   /hosted-loader.html  the loader ui.html becomes in hosted mode, pointing at this server's hosted origin
+//                (?threads=N is passed on to the hosted page: its engine's wasm threads, for the bench and tests)
 //   /dist/…      the build
 //   /packs/…     models/packs/…, with Access-Control-Allow-Origin: * (the plugin iframe's origin is null)
 //   /fake-figma/host.js  the host simulator (test/fake-figma/host.ts + the fake Figma API), bundled on first request
@@ -14,7 +15,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hostedLoaderHtml } from './hosted-loader.mjs';
+import { HOSTED_PAGE_HEADERS, hostedLoaderHtml } from './hosted-loader.mjs';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const PORT = Number(process.env.PORT ?? 8787);
@@ -25,7 +26,8 @@ const ROUTES = [
   { prefix: '/dist/', dir: join(ROOT, 'dist') },
   { prefix: '/', dir: join(ROOT, 'playground') },
 ];
-// The hosted origin serves what a team's static host would: the panel page and its assets, and packs.
+// The hosted origin serves what a team's static host would: the panel page (with HOSTED_PAGE_HEADERS) and its
+// assets, and packs.
 const HOSTED_ROUTES = [PACKS, { prefix: '/', dir: join(ROOT, 'dist/hosted') }];
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json',
@@ -56,7 +58,7 @@ function hostScriptAsync() {
  * Serves `routes` with the headers a pack host needs (CORS for the null-origin panel, types, lengths).
  * `onServed({ url, bytes })` hears of every file body sent in full (tests count pack bytes with it).
  */
-function fileHandler(routes, special = () => false, onServed = undefined) {
+function fileHandler(routes, special = () => false, onServed = undefined, pageHeaders = {}) {
   return (request, response) => {
     if (special(request, response)) return;
     const file = request.method === 'GET' || request.method === 'HEAD' ? resolveRequest(request.url ?? '/', routes) : undefined;
@@ -70,6 +72,7 @@ function fileHandler(routes, special = () => false, onServed = undefined) {
       'content-length': statSync(file).size,
       'access-control-allow-origin': '*',
       'cache-control': 'no-store',
+      ...(extname(file) === '.html' ? pageHeaders : {}),
     });
     if (request.method === 'HEAD') {
       response.end();
@@ -95,13 +98,14 @@ function listen(server, port, host) {
  */
 export async function startServer({ port = PORT, host = HOST, hostedPort = port === 0 ? 0 : port + 1, onServed = undefined, packs = {} } = {}) {
   const extra = Object.entries(packs).map(([id, dir]) => ({ prefix: `${PACKS.prefix}${id}/`, dir: resolve(dir) }));
-  const hosted = await listen(createServer(fileHandler([...extra, ...HOSTED_ROUTES], undefined, onServed)), hostedPort, host);
+  const hosted = await listen(createServer(fileHandler([...extra, ...HOSTED_ROUTES], undefined, onServed, HOSTED_PAGE_HEADERS)), hostedPort, host);
   const hostedUrl = `http://${host}:${hosted.address().port}/`;
-  const loader = hostedLoaderHtml(hostedUrl);
+  const loaderFor = (threads) => hostedLoaderHtml(threads === null ? hostedUrl : `${hostedUrl}?threads=${encodeURIComponent(threads)}`);
   const server = createServer(fileHandler([...extra, ...ROUTES], (request, response) => {
     const path = request.url?.split('?')[0];
     if (request.method === 'GET' && path === '/hosted-loader.html') {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(loader);
+      const threads = new URLSearchParams(request.url.split('?')[1] ?? '').get('threads'); // the hosted page checks it
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(loaderFor(threads));
       return true;
     }
     if (request.method === 'GET' && path === HOST_SCRIPT) {

@@ -38,7 +38,7 @@ export interface DiagnosticsReport {
   threads: {
     crossOriginIsolated: boolean;
     hardwareConcurrency: number | null;
-    /** ORT's wasm threads (1 unless crossOriginIsolated). */
+    /** The wasm threads ORT runs with, read back from ORT after it started (1 unless the worker is crossOriginIsolated). */
     ortThreads: number | null;
   };
   storage: { panel: StorageReport; worker: StorageReport | null };

@@ -57,8 +57,11 @@ export interface EngineClient {
 
 export interface StartEngineOptions {
   doc?: Document;
-  /** The hosted page's engine: the Worker script's URL and ORT's wasm, instead of the inlined ones. */
-  hosted?: { workerUrl: string; wasm: () => Promise<ArrayBuffer> };
+  /**
+   * The hosted page's engine: the Worker script's URL and ORT's wasm, instead of the inlined ones, and an explicit
+   * wasm thread count (else the runtime's policy, ui/worker/runtime/threads.ts).
+   */
+  hosted?: { workerUrl: string; wasm: () => Promise<ArrayBuffer>; numThreads?: number };
   /** The face detector's bytes (inlined by the build); read on the first openPhoto. */
   faceModels?: () => Promise<FaceModelsInput> | FaceModelsInput;
 }
@@ -92,7 +95,7 @@ export async function startEngine({ doc = document, faceModels, hosted }: StartE
       const remote = wrap<EngineWorker>(worker);
       // Read the wasm per attempt: transferring it detaches the buffer even when the worker never starts.
       const wasmBinary = hosted === undefined ? await readInlinedAsset(doc, ORT_WASM_ELEMENT_ID) : await hosted.wasm();
-      const { backend, fallbackReason } = await Promise.race([remote.init(transfer({ wasmBinary }, [wasmBinary])), failed]);
+      const { backend, fallbackReason } = await Promise.race([remote.init(transfer({ wasmBinary, ...(hosted?.numThreads === undefined ? {} : { numThreads: hosted.numThreads }) }, [wasmBinary])), failed]);
       const reasons = [...(failures.length > 0 ? [`${failures.join('; ')}; started a ${scheme} worker instead`] : []), ...(fallbackReason === null ? [] : [fallbackReason])];
       performance.mark('facetext-engine-ready');
       return { engine: panelEngine(remote, faceModels), backend, fallbackReason: reasons.length > 0 ? reasons.join('; ') : null, workerKind: scheme, environment: () => remote.environment() };

@@ -3,6 +3,7 @@
 import type { StartEngineOptions } from './engine-client';
 import { parseFaceModelBlob } from './face-model-assets';
 import type { FaceModelsInput } from './worker/photo-api';
+import { threadsParam } from './worker/runtime/threads';
 
 const WORKER_FILE = 'engine-worker.js';
 const ORT_WASM_FILE = 'ort-wasm-simd-threaded.asyncify.wasm';
@@ -10,9 +11,13 @@ const FACE_MODELS_FILE = 'face-models.bin';
 /** Far above today's largest asset (ORT's wasm, 27 MB): a bound, so a wrong response is not read forever. */
 const MAX_ASSET_BYTES = 128 * 1024 * 1024;
 
-/** startEngine's options for a hosted page at `base` (its own URL). */
+/**
+ * startEngine's options for a hosted page at `base` (its own URL). Its `?threads=N` sets the engine's wasm threads
+ * (checked; absent: the policy of ui/worker/runtime/threads.ts), so that a run with another count can be measured.
+ */
 export function hostedEngineAssets(base: string = location.href): NonNullable<StartEngineOptions['hosted']> {
-  return { workerUrl: new URL(WORKER_FILE, base).href, wasm: () => fetchAsset(new URL(ORT_WASM_FILE, base).href) };
+  const numThreads = threadsParam(new URL(base).search);
+  return { workerUrl: new URL(WORKER_FILE, base).href, wasm: () => fetchAsset(new URL(ORT_WASM_FILE, base).href), ...(numThreads === undefined ? {} : { numThreads }) };
 }
 
 export async function fetchFaceModelAssets(base: string = location.href): Promise<FaceModelsInput> {

@@ -17,7 +17,8 @@ declare const __FACETEXT_PLUGIN_ID__: string; // manifest.json's id, which a hos
 performance.mark('facetext-ui-start'); // Diagnostics reports when the panel script began (ui/diagnostics.ts)
 const hosted = __FACETEXT_MODE__ === 'hosted';
 const bridge = createBridge(hosted ? hostedFigmaPort(window, __FACETEXT_PLUGIN_ID__) : figmaPort(window));
+// hostedEngineAssets() throws on a malformed ?threads=: inside the promise, the panel shows it as the engine's error.
 const engine = hosted
-  ? startEngine({ hosted: hostedEngineAssets(), faceModels: () => fetchFaceModelAssets() })
+  ? Promise.resolve().then(() => startEngine({ hosted: hostedEngineAssets(), faceModels: () => fetchFaceModelAssets() }))
   : startEngine({ faceModels: () => readFaceModelAssets() });
 render(<App bridge={bridge} engine={engine} codec={createImageCodec()} />, document.getElementById('app')!);

@@ -7,8 +7,8 @@ import { openPlaygroundAsync, type Playground } from '../helpers/figma-host';
 export const SLOW = { timeout: 300_000 };
 
 /** The playground, with golden-tiny remembered as the pack: the panel's default URLs name port 8787, this server a free port. */
-export async function openPanelPlaygroundAsync({ ui, pack = 'golden-tiny' }: { ui?: 'inline' | 'hosted'; pack?: 'golden-tiny' | 'demo' } = {}): Promise<Playground> {
-  const playground = await openPlaygroundAsync({ ui });
+export async function openPanelPlaygroundAsync({ ui, pack = 'golden-tiny', threads }: { ui?: 'inline' | 'hosted'; pack?: 'golden-tiny' | 'demo'; threads?: number } = {}): Promise<Playground> {
+  const playground = await openPlaygroundAsync({ ui, threads });
   await playground.page.evaluate((url) => window.facetextHost.doc.clientStorage.set('packUrl', url), `${playground.url}packs/${pack}/`);
   return playground;
 }

@@ -201,7 +201,9 @@ export class FigmaHostSimulator {
       this.ui.receive(event);
     });
     this.ready = (async () => {
-      const uiHtml = this.uiMode === 'hosted' ? '/hosted-loader.html' : '/dist/ui.html';
+      // ?threads=N reaches the hosted page through its loader (scripts/serve.mjs): the engine's wasm threads.
+      const threads = new URLSearchParams(location.search).get('threads');
+      const uiHtml = this.uiMode === 'hosted' ? `/hosted-loader.html${threads === null ? '' : `?threads=${encodeURIComponent(threads)}`}` : '/dist/ui.html';
       const [code, html] = await Promise.all([fetch('/dist/code.js').then((r) => r.text()), fetch(uiHtml).then((r) => r.text())]);
       this.code = code;
       this.html = html;

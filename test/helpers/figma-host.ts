@@ -88,9 +88,10 @@ export function documentAsync(page: Page) {
 
 /**
  * Serves the playground on a free port and opens it in Debian's chromium; records every request. `ui: 'hosted'`
- * shows the hosted panel (dist/hosted/ on a second origin) as Figma shows a non-null-origin UI.
+ * shows the hosted panel (dist/hosted/ on a second origin) as Figma shows a non-null-origin UI; `threads` is its
+ * engine's explicit wasm thread count (else the policy's).
  */
-export async function openPlaygroundAsync({ ui = 'inline' }: { ui?: 'inline' | 'hosted' } = {}): Promise<Playground> {
+export async function openPlaygroundAsync({ ui = 'inline', threads }: { ui?: 'inline' | 'hosted'; threads?: number } = {}): Promise<Playground> {
   if (!existsSync(UI_HTML)) throw new Error(`${UI_HTML} is missing: run npm run build first`);
   // @ts-expect-error – a plain .mjs script without type declarations
   const { startServer } = (await import('../../scripts/serve.mjs')) as { startServer(options: { port: number; onServed(file: ServedFile): void }): Promise<Server> };
@@ -104,7 +105,7 @@ export async function openPlaygroundAsync({ ui = 'inline' }: { ui?: 'inline' | '
   const errors: string[] = [];
   page.on('request', (request) => requests.push({ url: request.url(), method: request.method(), bodyBytes: request.postDataBuffer()?.byteLength ?? 0 }));
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(ui === 'hosted' ? `${url}?ui=hosted` : url);
+  await page.goto(ui === 'hosted' ? `${url}?ui=hosted${threads === undefined ? '' : `&threads=${threads}`}` : url);
   await page.waitForFunction(() => window.facetextHost !== undefined);
   await page.evaluate(() => window.facetextHost.ready);
   return {

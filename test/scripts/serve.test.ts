@@ -42,6 +42,8 @@ describe('scripts/serve.mjs', () => {
     const page = await fetch(hostedUrl);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await page.text()).toContain('<script src="panel.js"></script>');
+    // The header README asks of a team's host for the page: it makes the panel frame cross-origin isolated (threads).
+    expect(page.headers.get('document-isolation-policy')).toBe('isolate-and-require-corp');
     const wasm = await fetch(`${hostedUrl}ort-wasm-simd-threaded.asyncify.wasm`, { method: 'HEAD' });
     expect(wasm.headers.get('content-type')).toBe('application/wasm');
     const pack = await fetch(`${hostedUrl}packs/golden-tiny/pack.json`, { headers: { origin: base } });
@@ -49,6 +51,9 @@ describe('scripts/serve.mjs', () => {
     expect(JSON.parse(await pack.text())).toMatchObject({ id: 'golden-tiny' });
     const loader = await (await fetch(`${base}/hosted-loader.html`)).text();
     expect(loader).toContain(`window.location.href = ${JSON.stringify(hostedUrl)}`);
+    // The playground's ?threads=N reaches the hosted page (which checks it), encoded.
+    expect(await (await fetch(`${base}/hosted-loader.html?threads=2`)).text()).toContain(`window.location.href = ${JSON.stringify(`${hostedUrl}?threads=2`)}`);
+    expect(await (await fetch(`${base}/hosted-loader.html?threads=%22%3C`)).text()).toContain(JSON.stringify(`${hostedUrl}?threads=%22%3C`));
     expect((await fetch(`${hostedUrl}../package.json`)).status).toBe(404);
   });
 

@@ -121,7 +121,7 @@ export interface WorkerEnvironment {
   fallbackReason: string | null;
   /** The WebGPU adapter the runtime looked at, with its software verdict; null when none was looked at. */
   gpuAdapter: GpuAdapterReport | null;
-  /** ORT's wasm threads. */
+  /** The wasm threads ORT runs with (1 where the context is not cross-origin isolated, whatever was asked). */
   numThreads: number | null;
   storage: StorageReport;
 }

@@ -29,7 +29,7 @@ import { packFromUrl } from './pack/pack-from-url';
 import { mapperRole, type GraphRole, type Pack } from './pack/pack-schema';
 import { draftSize, renderThroughChain, StageCache } from './render/synthesis-chain';
 import { encoderInput, toRgba } from './render/to-rgba';
-import { OrtRuntime, configuredThreads, float32Tensor, type Backend, type GpuAdapterReport, type OrtTensor } from './runtime/ort';
+import { OrtRuntime, wasmThreads, float32Tensor, type Backend, type GpuAdapterReport, type OrtTensor } from './runtime/ort';
 import { DirectionSource } from './edit/direction-source';
 
 const DEFAULT_MAX_FACES = 8; // a batch edit of a few images, plus the one being previewed
@@ -108,7 +108,7 @@ export class Engine {
   /** The runtime as Diagnostics reports it: backend, why not the first choice, the adapter, wasm threads. */
   async runtimeDetails(): Promise<RuntimeReport & { gpuAdapter: GpuAdapterReport | null; numThreads: number | null }> {
     const runtime = await this.ortRuntime();
-    return { backend: runtime.backend, fallbackReason: runtime.fallbackReason ?? null, gpuAdapter: runtime.gpuAdapter ?? null, numThreads: configuredThreads() };
+    return { backend: runtime.backend, fallbackReason: runtime.fallbackReason ?? null, gpuAdapter: runtime.gpuAdapter ?? null, numThreads: wasmThreads() };
   }
 
   /** The backend new sessions run on ('wasm' once a WebGPU session had to fall back). */

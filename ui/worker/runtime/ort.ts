@@ -6,6 +6,7 @@
 // default JSEP build would run PRelu on the CPU). Under Node it runs the wasm EP. See spec/runtime.md §1–2.
 import * as ort from 'onnxruntime-web/webgpu';
 import type { Tensor } from 'onnxruntime-web/webgpu';
+import { defaultWasmThreads, wasmThreadsProblem } from './threads';
 
 export type Backend = 'webgpu' | 'wasm';
 export type OrtTensor = Tensor;
@@ -21,7 +22,11 @@ export interface RuntimeOptions {
   backends?: Backend[];
   /** ORT's .wasm bytes when they are not fetched by URL (the plugin inlines them). */
   wasmBinary?: ArrayBuffer;
-  /** Default: 1 unless crossOriginIsolated (Figma's iframe is not; Node gets 1 too, like Figma). */
+  /**
+   * wasm threads. Default: threads.ts's policy (1 unless crossOriginIsolated: the inline panel and Node get 1; a
+   * hosted page with Document-Isolation-Policy gets ORT's min(4, ceil(cores / 2))). Where the context is not
+   * cross-origin isolated ORT runs 1 whatever is asked; `wasmThreads()` reports what it runs.
+   */
   numThreads?: number;
 }
 
@@ -89,7 +94,8 @@ export class OrtRuntime {
     for (const backend of backends) {
       if (!BACKENDS.includes(backend)) throw new Error(`Unknown backend "${String(backend)}". Must be one of: ${BACKENDS.join(', ')}`);
     }
-    if (!Number.isInteger(numThreads) || numThreads < 1) throw new Error(`\`numThreads\` must be a positive integer, got ${numThreads}`);
+    const threadsProblem = wasmThreadsProblem(numThreads);
+    if (threadsProblem !== undefined) throw new Error(threadsProblem);
     configureEnv(wasmBinary, numThreads);
 
     const reasons: string[] = [];
@@ -232,9 +238,13 @@ function smokeTest(backend: Backend): Promise<string | undefined> {
   return result;
 }
 
-/** The wasm thread count ORT was set up with, or null before the first runtime (Diagnostics reports it). */
-export function configuredThreads(): number | null {
-  return configuredEnv?.numThreads ?? null;
+/**
+ * The wasm thread count ORT runs with, or null before the first runtime (Diagnostics reports it). Not the count
+ * asked for: where threads are impossible (no crossOriginIsolated) ORT falls back to 1 with only a console
+ * warning and writes that 1 back into env.wasm.numThreads when it starts (onnxruntime-web 1.30 `wasm-factory.ts`).
+ */
+export function wasmThreads(): number | null {
+  return configuredEnv === undefined ? null : (ort.env.wasm.numThreads ?? null);
 }
 
 function configureEnv(wasmBinary: ArrayBuffer | undefined, numThreads: number): void {
@@ -286,9 +296,7 @@ function defaultBackends(): Backend[] {
 
 function defaultNumThreads(): number {
   const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
-  if (g.crossOriginIsolated !== true) return 1;
-  // ORT's own default when threads are possible: min(4, ceil(cores / 2)).
-  return Math.min(4, Math.ceil((g.navigator?.hardwareConcurrency ?? 2) / 2));
+  return defaultWasmThreads({ crossOriginIsolated: g.crossOriginIsolated, hardwareConcurrency: g.navigator?.hardwareConcurrency });
 }
 
 /** Software rasterizers as adapters name themselves in vendor / architecture / device / description. */
