@@ -1,4 +1,4 @@
-// Test page for engine-worker.e2e.test.ts and gpu-stage-tensors.e2e.test.ts: starts ui/worker/worker.ts as a
+// Test page for engine-worker.e2e.test.ts, gpu-stage-tensors.e2e.test.ts and int8-encoder-webgpu.e2e.test.ts: starts ui/worker/worker.ts as a
 // real module Worker, drives it through comlink exactly as the panel does (transfer for pixels, proxy for
 // progress), and hands the numbers back to the test as plain arrays.
 import { proxy, transfer, wrap } from 'comlink';
@@ -118,6 +118,24 @@ async function runStages({ backends }: ChainOptions) {
   }
 }
 
+/** The golden aligned face inverted with the pack served at /pack/<pack>/ (int8-encoder-webgpu.e2e.test.ts). */
+async function runInversion({ backends, pack }: ChainOptions & { pack: string }) {
+  const worker = new Worker('/worker.js', { type: 'module', name: 'facetext-engine' });
+  const engine = wrap<WorkerEngine>(worker);
+  try {
+    const wasmBinary = await bytes('/ort.wasm');
+    const runtime = await engine.init(transfer({ wasmBinary, ...(backends ? { backends } : {}) }, [wasmBinary]));
+    await engine.loadPack({ kind: 'url', url: `/pack/${pack}/` });
+    const data = new Uint8ClampedArray(await bytes('/inputs/face0.rgba'));
+    const { faceKey } = await engine.invert(transfer({ width: 256, height: 256, data }, [data.buffer]));
+    const { wPlus } = await engine.latents(faceKey);
+    return { runtime, backendAtEnd: await engine.backend(), stats: await engine.stats(), wPlus: Array.from(wPlus) };
+  } finally {
+    worker.terminate();
+  }
+}
+
 export type ChainResult = Awaited<ReturnType<typeof runChain>>;
 export type StagesResult = Awaited<ReturnType<typeof runStages>>;
-Object.assign(window, { runChain, runStages });
+export type InversionResult = Awaited<ReturnType<typeof runInversion>>;
+Object.assign(window, { runChain, runStages, runInversion });

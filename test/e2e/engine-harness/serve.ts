@@ -1,6 +1,7 @@
 // Serves the engine harness (page.ts driving ui/worker/worker.ts in a real module Worker) from 127.0.0.1, a secure
-// context, with ORT's wasm, the golden-tiny pack under /pack/golden-tiny/ and the test's own inputs under /inputs/.
-// Also opens headless Chromium on it. Used by engine-worker.e2e.test.ts and gpu-stage-tensors.e2e.test.ts.
+// context, with ORT's wasm, the golden-tiny pack under /pack/golden-tiny/ (and any other pack folder the test names
+// under /pack/<name>/) and the test's own inputs under /inputs/. Also opens headless Chromium on it. Used by
+// engine-worker.e2e.test.ts, gpu-stage-tensors.e2e.test.ts and int8-encoder-webgpu.e2e.test.ts.
 import { createServer, type Server } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,8 +25,9 @@ async function bundle(entry: string): Promise<Uint8Array> {
   return result.outputFiles[0].contents;
 }
 
-/** Starts the server; `inputs` maps a name to the bytes served at /inputs/<name>. */
-export async function serveEngineHarness(inputs: Record<string, Uint8Array>): Promise<HarnessServer> {
+/** Starts the server; `inputs` maps a name to the bytes served at /inputs/<name>, `packs` a name to a pack folder. */
+export async function serveEngineHarness(inputs: Record<string, Uint8Array>, packs: Record<string, string> = {}): Promise<HarnessServer> {
+  const packFolders = Object.entries({ 'golden-tiny': GOLDEN_TINY_PACK, ...packs });
   const files = new Map<string, { body: Uint8Array; type: string }>([
     ['/', { body: Buffer.from('<!doctype html><meta charset="utf-8"><title>engine harness</title><link rel="icon" href="data:,"><script type="module" src="/page.js"></script>'), type: 'text/html' }],
     ['/worker.js', { body: await bundle('ui/worker/worker.ts'), type: 'text/javascript' }],
@@ -41,8 +43,9 @@ export async function serveEngineHarness(inputs: Record<string, Uint8Array>): Pr
       response.end(file.body);
       return;
     }
-    const packFile = path.startsWith('/pack/golden-tiny/') ? normalize(join(GOLDEN_TINY_PACK, path.slice('/pack/golden-tiny/'.length))) : '';
-    if (packFile.startsWith(GOLDEN_TINY_PACK) && existsSync(packFile)) {
+    const [, folder] = packFolders.find(([name]) => path.startsWith(`/pack/${name}/`)) ?? [];
+    const packFile = folder === undefined ? '' : normalize(join(folder, path.split('/').slice(3).join('/')));
+    if (folder !== undefined && packFile.startsWith(`${folder}/`) && existsSync(packFile)) {
       const body = readFileSync(packFile);
       response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.byteLength });
       response.end(body);
