@@ -34,7 +34,8 @@ function torchStages(result) {
 }
 
 function torchPack(pack) {
-  return pack === 'ffhq-random-fp16' ? 'ffhq-random' : pack; // same weights, rounded: same reference
+  // Built from ffhq-random's checkpoints (fp16: the weights rounded; int8enc: the encoder in int8): same reference.
+  return pack === 'ffhq-random-fp16' || pack === 'ffhq-random-int8enc' ? 'ffhq-random' : pack;
 }
 
 /** Best measured f32 GEMM-like rate (GFLOP/s) per thread count: torch.mm (its BLAS), oneDNN convs, ORT's MatMul. */

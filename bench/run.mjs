@@ -16,7 +16,9 @@ const DEFAULT_GROUPS = ALL_GROUPS.filter((g) => g !== 'panel');
 // node-wasm-1: the engine's own import ('onnxruntime-web/webgpu', asyncify wasm), 1 thread, as Figma runs it;
 // node-wasm-1-plain: ORT's Node build (plain wasm) at 1 thread; node-wasm-all: ORT's Node build on every core.
 const ALL_BACKENDS = ['node-wasm-1', 'node-wasm-1-plain', 'node-wasm-all', 'chromium-wasm', 'chromium-webgpu'];
-const FULL_PACKS = ['ffhq-random', 'ffhq-random-fp16'];
+const FULL_PACKS = ['ffhq-random', 'ffhq-random-fp16', 'ffhq-random-int8enc'];
+// Packs built from ffhq-random's checkpoints with other storage: PyTorch's reference is ffhq-random's.
+const SAME_WEIGHTS_AS = { 'ffhq-random-fp16': 'ffhq-random', 'ffhq-random-int8enc': 'ffhq-random' };
 const PRESET_COUNT = 2; // presets written into the bench packs (each costs one Δt of 158 prompts)
 const GOLDEN = join(ROOT, '..', 'shared', 'golden');
 // Debian's torch links the reference netlib BLAS (torch.mm ≈ 4 GFLOP/s). Its single-threaded OpenBLAS is loaded
@@ -26,7 +28,7 @@ const OPENBLAS_PACKAGE = 'libopenblas0-serial';
 const TORCH_BLAS = ['openblas', 'system'];
 const PANEL_MODES = ['inline', 'hosted'];
 
-const USAGE = `usage: npm run bench -- [--packs golden-tiny,ffhq-random,ffhq-random-fp16] [--backends ${ALL_BACKENDS.join(',')}]
+const USAGE = `usage: npm run bench -- [--packs ${['golden-tiny', ...FULL_PACKS].join(',')}] [--backends ${ALL_BACKENDS.join(',')}]
     [--groups ${ALL_GROUPS.join(',')}] [--repeats 3] [--warmup 1] [--json out.json] [--work DIR]
     [--torch-repeats N] [--no-torch] [--torch-blas openblas|system] [--webgpu-full] [--matmul 1024] [--timeout-min 60]
     [--process-per group|pack]
@@ -153,6 +155,7 @@ async function preparePacks(packIds, options, nodeChildPlain) {
     log(`exporting the full-size random-weight packs into ${options.work} (once; reused afterwards) …`);
     const args = ['-m', 'models.export.build_ffhq_random', '--work', options.work, '--verify-synthesis'];
     if (full.includes('ffhq-random-fp16')) args.push('--fp16-too');
+    if (full.includes('ffhq-random-int8enc')) args.push('--int8enc-too');
     await runProcess(PYTHON, args, { timeoutMs, label: 'build_ffhq_random' });
   }
   for (const id of packIds) {
@@ -298,16 +301,17 @@ async function main() {
   if (torchBlas.problem) log(`  warning: ${torchBlas.problem}`);
   if (options.torch) {
     const threadCounts = [...new Set(pairs.map((p) => (p.backend === 'node-wasm-all' ? cores : 1)))];
-    const torchPacks = [...new Set(pairs.map((p) => (p.pack === 'ffhq-random-fp16' ? 'ffhq-random' : p.pack)))];
+    const torchPacks = [...new Set(pairs.map((p) => SAME_WEIGHTS_AS[p.pack] ?? p.pack))];
     let first = true;
     for (const packId of torchPacks) {
       const lengths = new Set([77]);
-      for (const run of runs.filter((r) => r.pack === packId || (packId === 'ffhq-random' && r.pack === 'ffhq-random-fp16'))) {
+      for (const run of runs.filter((r) => (SAME_WEIGHTS_AS[r.pack] ?? r.pack) === packId)) {
         for (const r of run.results) if (r.role === 'clipText' && r.info?.tokens) lengths.add(r.info.tokens);
       }
       for (const threads of threadCounts) {
         try {
-          const ref = await torchReference({ packId, dir: dirs[packId] ?? dirs['ffhq-random-fp16'], threads, textLengths: [...lengths], options, withMatmul: first && options.groups.includes('matmul'), blasDir: torchBlas.dir });
+          const dir = dirs[packId] ?? dirs[Object.keys(SAME_WEIGHTS_AS).find((p) => SAME_WEIGHTS_AS[p] === packId && dirs[p])];
+          const ref = await torchReference({ packId, dir, threads, textLengths: [...lengths], options, withMatmul: first && options.groups.includes('matmul'), blasDir: torchBlas.dir });
           torch.push({ pack: packId, threads, ...ref });
         } catch (error) {
           log(`  ${error.message}`);

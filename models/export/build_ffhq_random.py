@@ -1,6 +1,6 @@
 """Full-size random-weight packs for the benchmarks, built the way a user builds theirs (bench/run.mjs calls this).
 
-    python3 -m models.export.build_ffhq_random [--work DIR] [--fp16-too] [--force] [--verify-synthesis]
+    python3 -m models.export.build_ffhq_random [--work DIR] [--fp16-too] [--int8enc-too] [--force] [--verify-synthesis]
 
 Writes, under DIR (default $TMPDIR/facetext-bench, never inside the repository):
   checkpoints/   FFHQ config-f 1024 px checkpoints in the exact upstream layouts (build_upstream_layout.py):
@@ -9,6 +9,8 @@ Writes, under DIR (default $TMPDIR/facetext-bench, never inside the repository):
                  fs3.npy (5376 rows, as the released SingleChannel.py writes) and CLIP's vocabulary
   packs/ffhq-random/        python3 -m models.export build checkpoints --fp32 --profile full
   packs/ffhq-random-fp16/   the same with --fp16 all (float16 storage, float32 compute), with --fp16-too
+  packs/ffhq-random-int8enc/  the same with --int8-exec encoder (the encoder computes in int8, storage int8-qdq; every
+                 other graph float32), with --int8enc-too
 
 So the bench runs the real loaders, the leniencies (the short fs3 is zero-padded), `pack stats` and the build's
 verification of every graph. Existing outputs are reused unless --force. Needs dist/cli.js (npm run build).
@@ -45,13 +47,18 @@ def write_checkpoints(folder: Path, *, force: bool, log=print) -> None:
     (folder / LAYOUT_MARK).write_text(json.dumps({"size": "full", "fs3": "short", "names": NAMES}))
 
 
-def export(checkpoints: Path, out: Path, *, fp16: bool, force: bool, log=print) -> None:
+# Storage flags per bench pack: the same checkpoints, so PyTorch's reference is the same for all three.
+STORAGE = {"ffhq-random": ["--fp32"], "ffhq-random-fp16": ["--fp16", "all"],
+           "ffhq-random-int8enc": ["--fp32", "--int8-exec", "encoder"]}
+
+
+def export(checkpoints: Path, out: Path, *, storage: list[str], force: bool, log=print) -> None:
     if not force and (out / "pack.json").is_file():
         log(f"pack: reusing {out}")
         return
     command = [sys.executable, "-m", "models.export", "build", str(checkpoints), "--out", str(out), "--id", out.name,
                "--description", f"FFHQ-1024 architecture with {NOTE}", "--profile", "full",
-               *(["--fp16", "all"] if fp16 else ["--fp32"]),
+               *storage,
                *[arg for part in ("generator", "encoder", "clip", "mappers") for arg in ("--licence", f"{part}={NOTE}")]]
     log(f"pack: building {out} …")
     subprocess.run(command, check=True, cwd=REPO_ROOT)
@@ -61,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m models.export.build_ffhq_random", description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help=f"default {DEFAULT_WORK}")
     parser.add_argument("--fp16-too", action="store_true", help="also build packs/ffhq-random-fp16")
+    parser.add_argument("--int8enc-too", action="store_true",
+                        help="also build packs/ffhq-random-int8enc (--int8-exec encoder; about 3 more minutes)")
     parser.add_argument("--force", action="store_true", help="rebuild checkpoints and packs even when present")
     parser.add_argument("--verify-synthesis", action="store_true",
                         help="kept for bench/run.mjs: the build verifies every graph against torch anyway")
@@ -70,11 +79,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--work {work}: must be outside the repository (the outputs are never committed)")
     checkpoints = work / "checkpoints"
     write_checkpoints(checkpoints, force=args.force)
-    packs = [(work / "packs" / "ffhq-random", False)] + ([(work / "packs" / "ffhq-random-fp16", True)] if args.fp16_too else [])
-    for out, fp16 in packs:
-        export(checkpoints, out, fp16=fp16, force=args.force)
-    for out, _ in packs:
-        print(out)
+    ids = ["ffhq-random"] + (["ffhq-random-fp16"] if args.fp16_too else []) + (["ffhq-random-int8enc"] if args.int8enc_too else [])
+    for pack_id in ids:
+        export(checkpoints, work / "packs" / pack_id, storage=STORAGE[pack_id], force=args.force)
+    for pack_id in ids:
+        print(work / "packs" / pack_id)
     return 0
 
 
