@@ -39,16 +39,19 @@ class SynthesisStage(nn.Module):
     """One graph of the synthesis chain (models/README.md, "The synthesis chain"): the blocks after `start` up to `stop`.
 
     The first stage takes S alone; a later one continues from the previous stage's features and skip image. Every stage
-    but the last (the full size) also returns its features, so no weight is stored in two graphs.
+    but the last (the full size) also returns its features, so no weight is stored in two graphs. winograd: the
+    exported form (the convs `winograd.tile_for` picks run as Winograd); torch's own runs (the bench) keep it off.
     """
 
-    def __init__(self, generator: Generator, start: int | None, stop: int | None):
+    def __init__(self, generator: Generator, start: int | None, stop: int | None, *, winograd: bool = False):
         super().__init__()
         self.generator = generator
         self.start, self.stop = start, stop
+        self.winograd = winograd
 
     def forward(self, s: torch.Tensor, features_in: torch.Tensor | None = None, image_in: torch.Tensor | None = None):
-        image, features = self.generator.synthesis_stage(s, features_in, image_in, start=self.start, stop=self.stop)
+        image, features = self.generator.synthesis_stage(s, features_in, image_in, start=self.start, stop=self.stop,
+                                                         winograd=self.winograd)
         return image if self.stop is None else (image, features)
 
 
@@ -135,7 +138,8 @@ def generator_specs(generator: Generator, latent_avg: torch.Tensor, previews: li
                   {"z": {0: "N"}, "w": {0: "N"}}, checks=[{"z": z}]),
         GraphSpec("affine", role_file("affine"), Affine(generator), {"wplus": wplus}, ["s"]),
     ]
-    return specs + synthesis_chain_specs(lambda start, stop: SynthesisStage(generator, start, stop), s, previews)
+    return specs + synthesis_chain_specs(
+        lambda start, stop: SynthesisStage(generator, start, stop, winograd=True), s, previews)
 
 
 def synthesis_chain_specs(stage, s: torch.Tensor, previews: list[int]) -> list[GraphSpec]:

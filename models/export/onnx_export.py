@@ -11,6 +11,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from .graphs import GraphSpec
 from .quantize import quantize_convs_qdq, quantize_weights_int8, unique_name
+from .winograd import store_weights_not_transforms
 
 OPSET = 17  # the highest torch 1.13 exports; onnxruntime-web's WebGPU kernels cover it (spec/runtime.md §6)
 FP16_MIN_ELEMENTS = 1024  # smaller tensors (biases, norms) gain nothing from halving and stay exact
@@ -48,6 +49,7 @@ def export_graph(spec: GraphSpec, *, fp16: bool = False, storage: str | None = N
             do_constant_folding=True,
         )
     model = onnx.load_from_string(buffer.getvalue())
+    store_weights_not_transforms(model, winograd_convs(spec.module))
     keep_float32: set[str] = set()
     if storage == "int8-qdq":
         from .int8_exec import calibrate_ranges  # it runs onnxruntime-web through Node
@@ -62,6 +64,12 @@ def export_graph(spec: GraphSpec, *, fp16: bool = False, storage: str | None = N
     model.graph.name = spec.role
     onnx.checker.check_model(model, full_check=True)
     return model.SerializeToString()
+
+
+def winograd_convs(module: torch.nn.Module) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """(U, W, tile) of every conv of `module` that has a Winograd form, for winograd.store_weights_not_transforms."""
+    return [(sub.winograd_u.numpy(), sub.scaled_weight().detach().numpy(), sub.winograd_tile)
+            for sub in module.modules() if getattr(sub, "winograd_tile", 0)]
 
 
 def store_weights_as_float16(model: onnx.ModelProto, role: str, *, keep: set[str] = frozenset()) -> None:

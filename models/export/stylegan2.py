@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import winograd as wino
+
 LEAKY_SLOPE = 0.2  # FusedLeakyReLU negative slope, upstream default
 LEAKY_GAIN = math.sqrt(2)  # FusedLeakyReLU output scale, upstream default
 LR_MLP = 0.01  # mapping-network lr_mul of every released config (not stored in checkpoints)
@@ -175,10 +177,12 @@ class ModulatedConv2d(DerivedConstants):
 
     x·s per input channel, then conv with the constant scale·W, then ×d with d = rsqrt(s²·Qᵀ + 1e-8),
     Q[o,i] = Σ_k (scale·W[o,i,k])². Equal to upstream's per-sample weight modulation up to float rounding.
+    With `winograd_tile` m > 0 (a stride-1 3×3 conv) the conv can run as Winograd F(m,3) over U = G·scale·W·Gᵀ
+    (winograd.py); the exported graphs do (`forward(…, winograd=True)`), torch's own runs keep the direct conv.
     """
 
     def __init__(self, in_channel: int, out_channel: int, kernel_size: int, style_dim: int, *,
-                 demodulate: bool = True, upsample: bool = False, blur_kernel_size: int = 4):
+                 demodulate: bool = True, upsample: bool = False, blur_kernel_size: int = 4, winograd_tile: int = 0):
         super().__init__()
         self.weight = nn.Parameter(torch.zeros(1, out_channel, in_channel, kernel_size, kernel_size))
         self.modulation = EqualLinear(style_dim, in_channel)
@@ -191,16 +195,30 @@ class ModulatedConv2d(DerivedConstants):
         self.demodulate = demodulate
         self.upsample = upsample
         self.in_channel = in_channel
+        if winograd_tile and (upsample or kernel_size != 3):
+            raise ValueError("Winograd applies to stride-1 3×3 convs only")
+        self.winograd_tile = winograd_tile
+        if winograd_tile:  # U [(m+2)², O, I]; the exporter stores W instead (winograd.store_weights_not_transforms)
+            self.register_buffer("winograd_u", torch.zeros((winograd_tile + 2) ** 2, out_channel, in_channel),
+                                 persistent=False)
+
+    def scaled_weight(self) -> torch.Tensor:
+        """scale·W [O, I, k, k], the conv's weight."""
+        return self.weight[0] * self.scale
 
     def refresh(self) -> None:
-        weight = self.weight[0] * self.scale
+        weight = self.scaled_weight()
         self.energy_t.copy_((weight * weight).sum(dim=(2, 3)).t())
+        if self.winograd_tile:
+            self.winograd_u.copy_(wino.transformed_weight(weight, self.winograd_tile))
 
-    def forward(self, x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
-        weight = self.weight[0] * self.scale  # constant-folded by the export
+    def forward(self, x: torch.Tensor, s: torch.Tensor, *, winograd: bool = False) -> torch.Tensor:
+        weight = self.scaled_weight()  # constant-folded by the export
         x = x * s[:, :, None, None]
         if self.upsample:
             out = self.blur(F.conv_transpose2d(x, weight.transpose(0, 1), stride=2, padding=0))
+        elif winograd and self.winograd_tile:
+            out = wino.conv3x3(x, self.winograd_u, self.winograd_tile)
         else:
             out = F.conv2d(x, weight, padding=self.padding)
         if self.demodulate:
@@ -230,15 +248,17 @@ class ConstantInput(nn.Module):
 class StyledConv(nn.Module):
     """Modulated conv → fixed noise → bias + leaky ReLU."""
 
-    def __init__(self, in_channel: int, out_channel: int, style_dim: int, *, upsample: bool, blur_kernel_size: int):
+    def __init__(self, in_channel: int, out_channel: int, style_dim: int, *, upsample: bool, blur_kernel_size: int,
+                 resolution: int):
         super().__init__()
+        tile = 0 if upsample or in_channel != out_channel else wino.tile_for(out_channel, resolution)
         self.conv = ModulatedConv2d(in_channel, out_channel, 3, style_dim, upsample=upsample,
-                                    blur_kernel_size=blur_kernel_size)
+                                    blur_kernel_size=blur_kernel_size, winograd_tile=tile)
         self.noise = NoiseInjection()
         self.activate = FusedLeakyReLU(out_channel)
 
-    def forward(self, x: torch.Tensor, s: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
-        return self.activate(self.noise(self.conv(x, s), noise))
+    def forward(self, x: torch.Tensor, s: torch.Tensor, noise: torch.Tensor, *, winograd: bool = False) -> torch.Tensor:
+        return self.activate(self.noise(self.conv(x, s, winograd=winograd), noise))
 
 
 class ToRGB(nn.Module):
@@ -279,14 +299,16 @@ class Generator(nn.Module):
         self.style = nn.Sequential(PixelNorm(), *(
             EqualLinear(style_dim, style_dim, lr_mul=LR_MLP, activation=True) for _ in range(config.n_mlp)))
         self.input = ConstantInput(ch[4])
-        self.conv1 = StyledConv(ch[4], ch[4], style_dim, upsample=False, blur_kernel_size=k)
+        self.conv1 = StyledConv(ch[4], ch[4], style_dim, upsample=False, blur_kernel_size=k, resolution=4)
         self.to_rgb1 = ToRGB(ch[4], style_dim, upsample=False, blur_kernel_size=k)
         self.convs = nn.ModuleList()
         self.to_rgbs = nn.ModuleList()
         for log_res in range(3, config.log_size + 1):
             in_ch, out_ch = ch[2 ** (log_res - 1)], ch[2**log_res]
-            self.convs.append(StyledConv(in_ch, out_ch, style_dim, upsample=True, blur_kernel_size=k))
-            self.convs.append(StyledConv(out_ch, out_ch, style_dim, upsample=False, blur_kernel_size=k))
+            self.convs.append(StyledConv(in_ch, out_ch, style_dim, upsample=True, blur_kernel_size=k,
+                                         resolution=2**log_res))
+            self.convs.append(StyledConv(out_ch, out_ch, style_dim, upsample=False, blur_kernel_size=k,
+                                         resolution=2**log_res))
             self.to_rgbs.append(ToRGB(out_ch, style_dim, upsample=True, blur_kernel_size=k))
         self.noises = nn.Module()
         for i in range(config.num_noises):
@@ -324,11 +346,13 @@ class Generator(nn.Module):
         return skip
 
     def synthesis_stage(self, s: torch.Tensor, features: torch.Tensor | None = None, skip: torch.Tensor | None = None,
-                        *, start: int | None = None, stop: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                        *, start: int | None = None, stop: int | None = None,
+                        winograd: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """The blocks after resolution `start` up to `stop` (None: from the constant input / to full size).
 
         Continues from the features x and skip image that the stage ending at `start` returned; returns the skip image
         and x at `stop`. Running the stages one after another computes exactly what one synthesis call computes.
+        winograd: the same-resolution convs chosen by winograd.tile_for run as Winograd (the exported form).
         """
         resolutions = [4] + [2 ** (block + 3) for block in range(len(self.to_rgbs))]
         stop = self.config.size if stop is None else stop
@@ -337,7 +361,7 @@ class Generator(nn.Module):
         styles = [s[:, layer.offset:layer.offset + layer.channels] for layer in self.style_layers]
         noises = [getattr(self.noises, f"noise_{i}") for i in range(self.config.num_noises)]
         if start is None:
-            features = self.conv1(self.input(), styles[0], noises[0])
+            features = self.conv1(self.input(), styles[0], noises[0], winograd=winograd)
             skip = self.to_rgb1(features, styles[1], None)
             start = 4
         for block in range(len(self.to_rgbs)):
@@ -345,6 +369,6 @@ class Generator(nn.Module):
                 continue
             up, same, rgb = self.convs[2 * block], self.convs[2 * block + 1], self.to_rgbs[block]
             features = up(features, styles[2 + 3 * block], noises[1 + 2 * block])
-            features = same(features, styles[3 + 3 * block], noises[2 + 2 * block])
+            features = same(features, styles[3 + 3 * block], noises[2 + 2 * block], winograd=winograd)
             skip = rgb(features, styles[4 + 3 * block], skip)
         return skip, features

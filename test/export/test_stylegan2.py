@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import onnx
 import pytest
 import torch
 import torch.nn.functional as F
@@ -13,6 +14,7 @@ from models.export.checkpoints import load_generator_checkpoint
 from models.export.graphs import generator_specs
 from models.export.onnx_export import export_graph
 from models.export.stylegan2 import Blur, Generator, GeneratorConfig, ModulatedConv2d, Upsample
+from models.export import winograd
 from models.export.compare import run_chains
 from models.export.verify import run_onnx, verify_graphs
 
@@ -236,3 +238,29 @@ def test_a_generator_with_another_channel_table_exports_and_verifies(tmp_path):
     checks = verify_graphs(tmp_path, specs, set())
     assert [c.role for c in checks] == ["mapping", "affine", "synthesisPreview:32", "synthesis"]
     assert all(c.ok for c in checks), "\n".join(c.line() for c in checks)
+
+
+def test_winograd_graphs_reproduce_the_golden_and_store_w_not_u(tmp_path, monkeypatch):
+    # The measured rule picks only FFHQ's 256/512-channel layers; here every same-resolution conv of the tiny generator
+    # takes a tile (F(2,3) at 4 px, F(4,3) above), so its exported chain runs the Winograd form throughout.
+    monkeypatch.setattr(winograd, "RULE", ((1, 8, 4), (1, 4, 2)))
+    loaded = load_generator_checkpoint(golden_path("stylegan2-tiny/stylegan2-tiny.pt"))
+    tiles = {name: m.winograd_tile for name, m in loaded.generator.named_modules() if isinstance(m, ModulatedConv2d)}
+    assert sorted(set(tiles.values())) == [0, 2, 4]
+    chain = [spec for spec in generator_specs(loaded.generator, loaded.latent_avg, [16, 32])
+             if spec.role.startswith("synthesis")]
+    pack = {"graphs": {spec.role: spec.file for spec in chain}, "generator": {"previewResolutions": [16, 32]}}
+    for spec in chain:
+        (tmp_path / spec.file).write_bytes(export_graph(spec))
+        half = onnx.load_from_string(export_graph(spec, storage="float16"))
+        stored = {i.name: tuple(i.dims) for i in half.graph.initializer}
+        weights = [name for name in stored if winograd.WEIGHT_SUFFIX + "_fp16" in name]
+        assert weights and all(len(stored[name]) == 3 and stored[name][2] == 9 for name in weights)  # W [O, I, 9]
+        assert not [name for name, dims in stored.items() if len(dims) == 3 and dims[0] in (16, 36) and name not in weights], \
+            f"{spec.role} stores a Winograd U"
+    s = golden("stylegan2-tiny/case_b_styles.npy")
+    for role, expected in (("synthesis", "case_b_image"), ("synthesisPreview:16", "case_b_skip_16"),
+                           ("synthesisPreview:32", "case_b_skip_32")):
+        images = run_chains([(tmp_path, pack, row[None], role) for row in s])
+        assert_close(np.concatenate([r["image"] for r in images]), golden(f"stylegan2-tiny/{expected}.npy"),
+                     f"Winograd chain: {role}")
