@@ -151,8 +151,9 @@ async function preparePacks(packIds, options, nodeChildPlain) {
   const dirs = {};
   const timeoutMs = options.timeoutMin * 60_000;
   const full = packIds.filter((p) => FULL_PACKS.includes(p));
-  if (full.some((p) => !existsSync(join(options.work, 'packs', p, 'pack.json')))) {
-    log(`exporting the full-size random-weight packs into ${options.work} (once; reused afterwards) …`);
+  if (full.length > 0) {
+    // It reuses a pack only when the exporter that built it is today's (a stamp beside the pack), else rebuilds it.
+    log(`the full-size random-weight packs in ${options.work} (exported once per exporter version) …`);
     const args = ['-m', 'models.export.build_ffhq_random', '--work', options.work, '--verify-synthesis'];
     if (full.includes('ffhq-random-fp16')) args.push('--fp16-too');
     if (full.includes('ffhq-random-int8enc')) args.push('--int8enc-too');

@@ -75,7 +75,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-def _exporter_version() -> str:
+def exporter_version() -> str:
     """A hash of the exporter's own code (its Python and run_graph.mjs, which calibrates and checks int8 graphs): a
     resumed build never mixes graphs of two exporter versions."""
     digest = hashlib.sha256()
@@ -201,7 +201,7 @@ def build(options: BuildOptions, log=print) -> bool:
     source_files = [("generator", found.files["generator"]), ("encoder", found.files["encoder"]),
                     ("clip", found.files["clip"])] + [(f"mapper:{n}", p) for n, p in sorted(found.mappers.items())] \
         + [(role, found.files[role]) for role in ("relevance", "sStats") if role in found.files]
-    key = {"version": STATE_VERSION, "exporter": _exporter_version(), "previews": previews, "storages": storages,
+    key = {"version": STATE_VERSION, "exporter": exporter_version(), "previews": previews, "storages": storages,
            "sources": [[role, str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns] for role, p in source_files],
            "statsSamples": options.stats_samples, "relevanceImages": options.relevance_images,
            "relevanceResolution": options.relevance_resolution}

@@ -26,6 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .build import exporter_version
 from .build_upstream_layout import write_folder
 
 DEFAULT_WORK = Path(os.environ.get("TMPDIR") or tempfile.gettempdir()) / "facetext-bench"
@@ -53,8 +54,11 @@ STORAGE = {"ffhq-random": ["--fp32"], "ffhq-random-fp16": ["--fp16", "all"],
 
 
 def export(checkpoints: Path, out: Path, *, storage: list[str], force: bool, log=print) -> None:
-    if not force and (out / "pack.json").is_file():
-        log(f"pack: reusing {out}")
+    # The stamp beside the pack (not in it: a pack folder holds only its files) names the exporter that built it, so a
+    # bench never measures graphs of an older exporter.
+    stamp, version = out.with_name(out.name + ".exporter-version"), exporter_version()
+    if not force and (out / "pack.json").is_file() and stamp.is_file() and stamp.read_text() == version:
+        log(f"pack: reusing {out} (exporter {version})")
         return
     command = [sys.executable, "-m", "models.export", "build", str(checkpoints), "--out", str(out), "--id", out.name,
                "--description", f"FFHQ-1024 architecture with {NOTE}", "--profile", "full",
@@ -62,6 +66,7 @@ def export(checkpoints: Path, out: Path, *, storage: list[str], force: bool, log
                *[arg for part in ("generator", "encoder", "clip", "mappers") for arg in ("--licence", f"{part}={NOTE}")]]
     log(f"pack: building {out} …")
     subprocess.run(command, check=True, cwd=REPO_ROOT)
+    stamp.write_text(version)
 
 
 def main(argv: list[str] | None = None) -> int:
