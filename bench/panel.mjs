@@ -73,6 +73,16 @@ async function oneRunAsync({ mode, run, profileDir, serverUrl, served, packUrl, 
 
     sampler.mark('first preview');
     await frame.evaluate(instrumentPanel);
+    if (options.beta !== undefined) {
+      // β before the prompt, so the first preview and the drag use it: a lower β keeps channels in lower layers,
+      // which decides the drag's draft exit (the smallest exit reaching the lowest changed layer).
+      await frame.$eval('[data-testid="beta-slider"]', (slider, beta) => {
+        slider.value = String(beta);
+        slider.dispatchEvent(new Event('input', { bubbles: true }));
+        slider.dispatchEvent(new Event('change', { bubbles: true }));
+      }, options.beta);
+      out.beta = Number(await frame.$eval('[data-testid="beta-slider"]', (slider) => slider.value));
+    }
     await frame.fill('[data-testid="prompt-input"]', options.prompt);
     const enteredAt = Date.now();
     await frame.press('[data-testid="prompt-input"]', 'Enter');
@@ -129,7 +139,7 @@ async function diagnosedThreadsAsync(page) {
 }
 
 /**
- * `options`: { packDir, packId, photo (PNG path), photoSide, prompt, modes, hostedThreads (optional), dragSteps,
+ * `options`: { packDir, packId, photo (PNG path), photoSide, prompt, beta (optional), modes, hostedThreads (optional), dragSteps,
  * dragDelta, dragInputs, dragIntervalMs, timeoutMs }. Returns one record per mode and run.
  */
 export async function runPanelBench(options, log = console.error) {

@@ -32,12 +32,13 @@ const USAGE = `usage: npm run bench -- [--packs ${['golden-tiny', ...FULL_PACKS]
     [--groups ${ALL_GROUPS.join(',')}] [--repeats 3] [--warmup 1] [--json out.json] [--work DIR]
     [--torch-repeats N] [--no-torch] [--torch-blas openblas|system] [--webgpu-full] [--matmul 1024] [--timeout-min 60]
     [--process-per group|pack]
-    [--pack-dir DIR] [--panel-modes inline,hosted] [--hosted-threads N] [--photo PNG] [--photo-side 1536] [--prompt TEXT]
+    [--pack-dir DIR] [--panel-modes inline,hosted] [--hosted-threads N] [--beta B] [--photo PNG] [--photo-side 1536] [--prompt TEXT]
     [--drag-steps 5] [--drag-delta 0.5] [--drag-inputs 12] [--drag-interval-ms 100]
 Default: golden-tiny on every backend; ffhq-random on node-wasm-1, node-wasm-all and chromium-wasm; ffhq-random-fp16 on node-wasm-1.
 WebGPU here is SwiftShader (a software adapter); it runs only golden-tiny unless --webgpu-full.
 --groups panel (only when named): the real panel on the built pack --pack-dir (default models/packs/demo); needs npm run build.
 --hosted-threads N: the hosted page's engine runs N wasm threads (its ?threads=N) instead of the policy's min(4, ceil(cores/2)).
+--beta B: the panel's β slider is set to B before the prompt (the drag's draft exit depends on the lowest layer the edit changes).
 PyTorch runs with Debian's ${OPENBLAS_PACKAGE} (apt-get download, once, into ${openBlasRoot()}); --torch-blas system: the BLAS torch links (reference netlib).`;
 
 function parseArgs(argv) {
@@ -75,6 +76,7 @@ function parseArgs(argv) {
     else if (arg === '--pack-dir') options.packDir = resolve(value());
     else if (arg === '--panel-modes') options.panelModes = list();
     else if (arg === '--hosted-threads') options.hostedThreads = count(1);
+    else if (arg === '--beta') options.beta = Number.isFinite(Number(value())) && Number(argv[i]) > 0 && Number(argv[i]) <= 1 ? Number(argv[i]) : fail('--beta must be a number in (0, 1]');
     else if (arg === '--photo') options.photo = resolve(value());
     else if (arg === '--photo-side') options.photoSide = count(64);
     else if (arg === '--prompt') options.prompt = value();
@@ -328,7 +330,7 @@ async function main() {
     log(`panel: ${options.packDir}, modes ${options.panelModes.join(', ')}${options.hostedThreads === undefined ? '' : ` (hosted: ${options.hostedThreads} threads)`}, photo ${options.photo} at ${options.photoSide} px`);
     const packId = basename(options.packDir).replace(/[^A-Za-z0-9._-]/g, '_');
     const panelRuns = await runPanelBench({ ...options, packId, modes: options.panelModes, timeoutMs }, log);
-    panel = { packDir: options.packDir, packId, photo: options.photo, photoSide: options.photoSide, prompt: options.prompt, hostedThreads: options.hostedThreads ?? null, summary: summarisePanel(panelRuns), runs: panelRuns };
+    panel = { packDir: options.packDir, packId, photo: options.photo, photoSide: options.photoSide, prompt: options.prompt, hostedThreads: options.hostedThreads ?? null, beta: options.beta ?? null, summary: summarisePanel(panelRuns), runs: panelRuns };
   }
 
   const meta = {
