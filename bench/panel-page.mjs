@@ -57,7 +57,8 @@ export function instrumentPanel() {
         const id = event.data?.id;
         if (!bench.pending.delete(id)) return;
         const send = bench.sends.find((s) => s.id === id);
-        if (send) Object.assign(send, { repliedAt: performance.now(), failed: event.data?.type === 'HANDLER' && event.data?.name === 'throw' });
+        // previewPhoto's result names the exit its render stopped at (a draft's may be below the requested size).
+        if (send) Object.assign(send, { repliedAt: performance.now(), failed: event.data?.type === 'HANDLER' && event.data?.name === 'throw', exit: event.data?.value?.exit ?? null });
         wake();
       });
     }
@@ -112,7 +113,7 @@ export async function dragInPanel({ steps, delta, dragInputs, dragIntervalMs, ti
   /** The first call sent at or after `at` whose frame was shown, and the ms from `at` to that frame. */
   const answer = (at) => {
     const send = bench.sends.find((s) => s.at >= at && s.frame?.shownAt != null);
-    return send === undefined ? { ms: null, resolution: null } : { ms: send.frame.shownAt - at, resolution: send.resolution };
+    return send === undefined ? { ms: null, resolution: null, exit: null } : { ms: send.frame.shownAt - at, resolution: send.resolution, exit: send.exit ?? null };
   };
   const release = async () => {
     const from = bench.sends.length;
@@ -145,7 +146,8 @@ export async function dragInPanel({ steps, delta, dragInputs, dragIntervalMs, ti
   const dragOut = { inputs: inputs.length, intervalMs: dragIntervalMs, requests: dragSends.length, frames: shownAt.length, inputMs: inputs.map((at) => answer(at).ms), frameGapsMs: shownAt.slice(1).map((t, i) => t - shownAt[i]) };
   const dragRefined = await release();
   return {
-    stepMs: stepsOut.map((s) => s.ms), stepResolutions: stepsOut.map((s) => s.resolution), stepsRefinedMs: stepsRefined.ms, refinedResolution: stepsRefined.resolution,
+    stepMs: stepsOut.map((s) => s.ms), stepResolutions: stepsOut.map((s) => s.resolution), stepExits: stepsOut.map((s) => s.exit), stepsRefinedMs: stepsRefined.ms,
+    refinedResolution: stepsRefined.resolution, refinedExit: stepsRefined.exit,
     drag: { ...dragOut, refinedMs: dragRefined.ms }, alphas,
   };
 }

@@ -105,7 +105,7 @@ async function oneRunAsync({ mode, run, profileDir, serverUrl, served, packUrl, 
       out.alphaDrag = await frame.evaluate(dragInPanel, {
         steps: options.dragSteps, delta: options.dragDelta, dragInputs: options.dragInputs, dragIntervalMs: options.dragIntervalMs, timeoutMs: options.timeoutMs,
       });
-      log(`  ${mode} ${run}: α steps ${out.alphaDrag.stepMs.map((ms) => Math.round(ms)).join(', ')} ms; refined ${Math.round(out.alphaDrag.stepsRefinedMs)} ms`);
+      log(`  ${mode} ${run}: α steps ${out.alphaDrag.stepMs.map((ms) => Math.round(ms)).join(', ')} ms at exits ${out.alphaDrag.stepExits.join(', ')} px; refined ${Math.round(out.alphaDrag.stepsRefinedMs)} ms at ${out.alphaDrag.refinedExit} px`);
     }
 
     sampler.mark('apply');

@@ -259,7 +259,7 @@ export function summarisePanel(runs) {
       peakRenderersRssMB: peak?.renderersRssMB ?? null, peakRenderersAnonMB: peak?.renderersAnonMB ?? null, peakAllRssMB: peak?.allRssMB ?? null,
       stepPeaks: (r.memory?.spans ?? []).map(({ label, renderersRssMB }) => ({ label, renderersRssMB })),
       stepMs: spread(steps), dragInputMs: spread(dragInputs), refinedMs: r.alphaDrag?.stepsRefinedMs ?? null,
-      dragRefinedMs: r.alphaDrag?.drag.refinedMs ?? null, draftResolution: r.alphaDrag?.stepResolutions[0] ?? null, refinedResolution: r.alphaDrag?.refinedResolution ?? null,
+      dragRefinedMs: r.alphaDrag?.drag.refinedMs ?? null, draftExits: [...new Set(r.alphaDrag?.stepExits ?? [])], refinedExit: r.alphaDrag?.refinedExit ?? null,
       memoryMet: peak ? peak.renderersRssMB <= PANEL_TARGETS.peakRenderersMB : null,
       dragMet: steps.length > 0 ? median(steps) <= PANEL_TARGETS.dragFrameMs : null,
     };
@@ -276,8 +276,9 @@ export function printPanelReport(panel) {
   console.log('peak renderers RSS per step (MB): the step a peak falls in is the step that grew memory');
   for (const r of rows) console.log(`  ${r.mode} ${r.run}: ${r.stepPeaks.map((p) => `${p.label} ${fmt(p.renderersRssMB)}`).join(' · ')}`);
   console.log('\nα-drag (ms, median (min–max)): step = one input, then its frame on screen; drag = each input of a steady drag until the first frame that can show it');
-  console.log(table(['mode', 'run', 'draft px', 'step → frame', 'drag input → frame', 'release → refined', 'refined px'],
-    rows.map((r) => [r.mode, r.run, r.draftResolution ?? '–', spread(r.stepMs), spread(r.dragInputMs), fmt(r.refinedMs, 0), r.refinedResolution ?? '–'])));
+  // The exits the engine's renders stopped at (previewPhoto's `exit`), not the size the panel asked for.
+  console.log(table(['mode', 'run', 'draft exit px', 'step → frame', 'drag input → frame', 'release → refined', 'refined exit px'],
+    rows.map((r) => [r.mode, r.run, r.draftExits.length > 0 ? r.draftExits.join(', ') : '–', spread(r.stepMs), spread(r.dragInputMs), fmt(r.refinedMs, 0), r.refinedExit ?? '–'])));
   console.log('\ntargets:');
   for (const r of rows) {
     console.log(`  ${r.mode} ${r.run}: peak ≤ ${PANEL_TARGETS.peakRenderersMB} MB: ${verdict(r.memoryMet)}; drag frame ≤ ${PANEL_TARGETS.dragFrameMs} ms: ${verdict(r.dragMet)}${r.error ? `; error: ${r.error}` : ''}`);

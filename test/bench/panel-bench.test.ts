@@ -46,7 +46,7 @@ describe('bench/report.mjs summarisePanel', () => {
     const run = (stepMs: number[], renderersRssMB: number) => ({
       mode: 'inline', run: 'first', packBytesFetched: 417_610_000, faceReadyS: 30, firstPreviewS: 12, backend: 'wasm',
       memory: { peak: { renderersRssMB, renderersAnonMB: renderersRssMB - 300, allRssMB: renderersRssMB + 600 } },
-      alphaDrag: { stepMs, stepResolutions: [64], stepsRefinedMs: 3000, refinedResolution: 256, drag: { inputMs: [900, null, 2500, 1700], refinedMs: 2900 } },
+      alphaDrag: { stepMs, stepResolutions: [256], stepExits: [64, 64, 128], stepsRefinedMs: 3000, refinedResolution: 256, refinedExit: 256, drag: { inputMs: [900, null, 2500, 1700], refinedMs: 2900 } },
     });
     const [fast, slow] = (summarisePanel as (runs: unknown[]) => Array<Record<string, unknown>>)([
       { ...run([700, 900, 1200], 1999), threads: { crossOriginIsolated: true, hardwareConcurrency: 8, ortThreads: 4 } }, run([1100, 1000, 1300, 990], 2100),
@@ -54,7 +54,7 @@ describe('bench/report.mjs summarisePanel', () => {
     // The thread count per run (from Diagnostics… after the run); a run that recorded none says so.
     expect(fast).toMatchObject({ ortThreads: 4, crossOriginIsolated: true });
     expect(slow).toMatchObject({ ortThreads: null, crossOriginIsolated: null });
-    expect(fast).toMatchObject({ packMB: 417.61, stepMs: { median: 900, min: 700, max: 1200, n: 3 }, dragInputMs: { median: 1700, min: 900, max: 2500, n: 3 }, dragMet: true, memoryMet: true, draftResolution: 64, refinedResolution: 256 });
+    expect(fast).toMatchObject({ packMB: 417.61, stepMs: { median: 900, min: 700, max: 1200, n: 3 }, dragInputMs: { median: 1700, min: 900, max: 2500, n: 3 }, dragMet: true, memoryMet: true, draftExits: [64, 128], refinedExit: 256 });
     expect(slow).toMatchObject({ stepMs: { median: 1050, n: 4 }, dragMet: false, memoryMet: false });
   });
 });

@@ -84,7 +84,7 @@ function setup({ faces = [face(0)], missing = [] as string[], renderError = null
     },
     previewPhoto(request) {
       calls.push({ method: 'render', args: request });
-      return new Promise((resolve, reject) => renders.push({ request, finish: () => (renderError ? reject(renderError) : resolve({ image: image(32), crop: { left: 0, top: 0, right: 32, bottom: 32 }, channelsKept: [7], warnings: [], timings: {} })) }));
+      return new Promise((resolve, reject) => renders.push({ request, finish: () => (renderError ? reject(renderError) : resolve({ image: image(32), crop: { left: 0, top: 0, right: 32, bottom: 32 }, exit: request.resolution === 'full' ? 1024 : request.resolution, channelsKept: [7], warnings: [], timings: {} })) }));
     },
     async composePhoto(options) {
       calls.push({ method: 'composePhoto', args: options });

@@ -148,6 +148,11 @@ describe('one face: the astronaut photo', () => {
     expect(maxAbs(same.image, region)).toBeLessThanOrEqual(1);
     expect(meanAbs(same.image, before.image)).toBeGreaterThan(5); // and the face in it is edited
     expect(same.timings.pastePreview).toBeGreaterThan(0);
+    expect(same.exit).toBe(64); // golden-tiny's generator resolution
+
+    // A preview exit says which it was, whatever size it is pasted at.
+    const exit16 = await editor.previewPhoto({ photoId, face: 0, faceKey, edits: EDITS, resolution: 16, size: 128 });
+    expect([exit16.exit, Math.max(exit16.image.width, exit16.image.height)]).toEqual([16, 128]);
 
     // The panel's size: Apply's crop scaled the same way, within a small tolerance.
     const small = await editor.previewPhoto({ photoId, face: 0, faceKey, edits: EDITS, resolution: 'full', size: 128 });

@@ -154,6 +154,11 @@ export interface PreviewPhotoResult extends RenderResult {
   /** The crop with the edited face pasted in, colour-matched: what Apply writes there, at preview size. */
   image: RgbaImage;
   crop: CropBox;
+  /**
+   * The side of the render that was pasted: the exit the synthesis chain stopped at (a draft's may be below
+   * `resolution`), or the generator's resolution for 'full'. The image is scaled to `size` either way.
+   */
+  exit: number;
 }
 
 /** The crop previewPhoto pastes into, unedited: the "before" of the preview in place. */

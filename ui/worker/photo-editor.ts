@@ -247,7 +247,7 @@ export class PhotoEditor {
     photo.lastPreview.set(index, rendered.image);
     const started = performance.now();
     const image = pastePreview(scene, photo.grey ? toGrey(rendered.image) : rendered.image);
-    return { ...rendered, image, crop: { ...scene.crop }, timings: { ...rendered.timings, pastePreview: performance.now() - started } };
+    return { ...rendered, image, crop: { ...scene.crop }, exit: rendered.image.width, timings: { ...rendered.timings, pastePreview: performance.now() - started } };
   }
 
   /** The crop previewPhoto pastes into, as it is: the preview's "before", shown until the first edit renders. */
