@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../ui/worker/engine';
 import { packFromDirectory } from '../../cli/read-pack-dir';
-import { GOLDEN_TINY_PACK, goldenPath } from '../helpers/golden';
+import { GOLDEN_TINY_PACK, goldenFaceRgba, goldenPath } from '../helpers/golden';
 import { parseNpy } from '../helpers/npy';
 import { maxAbsDiff } from '../helpers/tolerance';
 import type { ChainResult } from './engine-harness/page';
@@ -23,22 +23,12 @@ function floats(relative: string, ...index: number[]): Float32Array {
   return data.slice(flat * size, (flat + 1) * size);
 }
 
-function faceRgba(): Uint8Array {
-  const array = parseNpy(new Uint8Array(readFileSync(goldenPath('e4e-tiny/input_uint8.npy'))));
-  const rgba = new Uint8Array(256 * 256 * 4);
-  for (let p = 0; p < 256 * 256; p++) {
-    for (let c = 0; c < 3; c++) rgba[p * 4 + c] = array.data[p * 3 + c];
-    rgba[p * 4 + 3] = 255;
-  }
-  return rgba;
-}
-
 let server: HarnessServer;
 let nodeRender: Uint8ClampedArray;
 
 beforeAll(async () => {
   server = await serveEngineHarness({
-    'face0.rgba': faceRgba(),
+    'face0.rgba': goldenFaceRgba(),
     'case_b_wplus0.f32': new Uint8Array(floats('stylegan2-tiny/case_b_wplus.npy', 0).buffer),
     'mapper_wplus0.f32': new Uint8Array(floats('mapper-tiny/wplus_in.npy', 0).buffer),
   });
@@ -47,7 +37,7 @@ beforeAll(async () => {
   const engine = new Engine({ runtime: { backends: ['wasm'] } });
   try {
     await engine.useLoadedPack(await packFromDirectory(GOLDEN_TINY_PACK));
-    const { faceKey } = await engine.invert({ width: 256, height: 256, data: new Uint8ClampedArray(faceRgba()) });
+    const { faceKey } = await engine.invert({ width: 256, height: 256, data: new Uint8ClampedArray(goldenFaceRgba()) });
     nodeRender = (await engine.render({ faceKey, edits: [{ kind: 'global', neutral: 'face', target: 'face with glasses', alpha: 3, beta: 0.1 }], resolution: 'full' })).image.data;
   } finally {
     await engine.dispose();

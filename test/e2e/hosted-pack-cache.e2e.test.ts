@@ -10,7 +10,7 @@ import type { Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/golden';
 import type { Playground } from '../helpers/figma-host';
-import { openPanelPlaygroundAsync, panelFrameAsync, SLOW } from './panel-helpers';
+import { openPanelPlaygroundAsync, panelFrameAsync, previewPixelsAfterPromptAsync, SLOW } from './panel-helpers';
 
 const PACK_FILE = /\/packs\/golden-tiny\/(?!pack\.json)([^/?]+)$/;
 const listed = (JSON.parse(readFileSync(resolve(REPO_ROOT, 'models/packs/golden-tiny/pack.json'), 'utf8')) as { files: Record<string, { bytes: number; sha256: string }> }).files;
@@ -39,13 +39,7 @@ async function runOnceAsync(): Promise<{ frame: Frame; digest: string }> {
   const frame = await panelFrameAsync(playground);
   await frame.waitForSelector('main[data-phase="ready"]', SLOW);
   expect(await frame.evaluate(() => location.origin), 'the panel has an origin of its own').not.toBe('null');
-  await frame.fill('[data-testid="prompt-input"]', 'smiling face');
-  await frame.press('[data-testid="prompt-input"]', 'Enter');
-  await frame.waitForSelector('main[data-phase="ready"] [data-testid="preview-image"][data-showing="after"]', SLOW);
-  const pixels = await frame.evaluate(() => {
-    const canvas = document.querySelector('canvas[data-testid="preview-image"]') as HTMLCanvasElement;
-    return [...canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data];
-  });
+  const pixels = await previewPixelsAfterPromptAsync(frame, 'smiling face');
   return { frame, digest: createHash('sha256').update(Uint8Array.from(pixels)).digest('hex') };
 }
 

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { DiagnosticsReport } from '../../ui/diagnostics';
 import { defaultWasmThreads } from '../../ui/worker/runtime/threads';
 import type { Playground } from '../helpers/figma-host';
-import { openPanelPlaygroundAsync, panelFrameAsync, SLOW } from './panel-helpers';
+import { openPanelPlaygroundAsync, panelFrameAsync, previewPixelsAfterPromptAsync, SLOW } from './panel-helpers';
 
 interface HostedRun {
   report: DiagnosticsReport;
@@ -39,13 +39,7 @@ async function hostedRunAsync(threads?: number): Promise<HostedRun> {
   });
   frame = await panelFrameAsync(playground);
   await frame.waitForSelector('main[data-phase="ready"]', SLOW);
-  await frame.fill('[data-testid="prompt-input"]', 'smiling face');
-  await frame.press('[data-testid="prompt-input"]', 'Enter');
-  await frame.waitForSelector('main[data-phase="ready"] [data-testid="preview-image"][data-showing="after"]', SLOW);
-  const pixels = await frame.evaluate(() => {
-    const canvas = document.querySelector('canvas[data-testid="preview-image"]') as HTMLCanvasElement;
-    return [...canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data];
-  });
+  const pixels = await previewPixelsAfterPromptAsync(frame, 'smiling face');
   const engineScriptWorkers = () => playground.page.workers().filter((w) => w.url().endsWith('/engine-worker.js')).length;
   return { report, hostIsolated: await playground.page.evaluate(() => crossOriginIsolated), engineScriptWorkers, pixels };
 }

@@ -15,24 +15,13 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packFromDirectory } from '../../cli/read-pack-dir';
 import { Engine } from '../../ui/worker/engine';
-import { goldenPath, REPO_ROOT, VOCAB_PATH } from '../helpers/golden';
-import { parseNpy } from '../helpers/npy';
+import { goldenFaceRgba, REPO_ROOT, VOCAB_PATH } from '../helpers/golden';
 import { maxAbsDiff } from '../helpers/tolerance';
 import type { InversionResult } from './engine-harness/page';
 import { inChromium, serveEngineHarness, type HarnessServer } from './engine-harness/serve';
 
 const RENDER_PSNR_MIN_DB = 35; // the int8 rule (models/export/int8_exec.py RENDER_PSNR_MIN_DB)
 const PACK_ID = 'tiny-int8';
-
-function faceRgba(): Uint8Array {
-  const array = parseNpy(new Uint8Array(readFileSync(goldenPath('e4e-tiny/input_uint8.npy'))));
-  const rgba = new Uint8Array(256 * 256 * 4);
-  for (let p = 0; p < 256 * 256; p++) {
-    for (let c = 0; c < 3; c++) rgba[p * 4 + c] = array.data[p * 3 + c];
-    rgba[p * 4 + 3] = 255;
-  }
-  return rgba;
-}
 
 /** PSNR of two images in [−1, 1], each clamped as the engine clamps before RGBA, peak-to-peak 2 (int8_exec.py). */
 function renderPsnr(a: Float32Array, b: Float32Array): number {
@@ -54,10 +43,10 @@ beforeAll(async () => {
   const python = (args: string[]) => promisify(execFile)('/usr/bin/python3', args, { cwd: REPO_ROOT, maxBuffer: 16 << 20 });
   await python(['-m', 'models.export.build_upstream_layout', join(work, 'in'), '--size', 'tiny', '--fs3', 'full', '--s-stats', '--vocab', VOCAB_PATH]);
   await python(['-m', 'models.export', 'build', join(work, 'in'), '--out', packDir, '--id', PACK_ID, '--int8-exec', 'encoder']);
-  server = await serveEngineHarness({ 'face0.rgba': faceRgba() }, { [PACK_ID]: packDir });
+  server = await serveEngineHarness({ 'face0.rgba': goldenFaceRgba() }, { [PACK_ID]: packDir });
   engine = new Engine({ runtime: { backends: ['wasm'] } });
   await engine.useLoadedPack(await packFromDirectory(packDir));
-  const { faceKey } = await engine.invert({ width: 256, height: 256, data: new Uint8ClampedArray(faceRgba()) });
+  const { faceKey } = await engine.invert({ width: 256, height: 256, data: new Uint8ClampedArray(goldenFaceRgba()) });
   wasmWPlus = (await engine.latents(faceKey)).wPlus;
 }, 240_000);
 

@@ -26,3 +26,14 @@ export async function panelFrameAsync(playground: Playground): Promise<Frame> {
   await frame.waitForSelector('main[data-phase]', SLOW);
   return frame;
 }
+
+/** Types `prompt`, presses Enter and returns the edited preview's RGBA once the panel shows it. */
+export async function previewPixelsAfterPromptAsync(frame: Frame, prompt: string): Promise<number[]> {
+  await frame.fill('[data-testid="prompt-input"]', prompt);
+  await frame.press('[data-testid="prompt-input"]', 'Enter');
+  await frame.waitForSelector('main[data-phase="ready"] [data-testid="preview-image"][data-showing="after"]', SLOW);
+  return frame.evaluate(() => {
+    const canvas = document.querySelector('canvas[data-testid="preview-image"]') as HTMLCanvasElement;
+    return [...canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data];
+  });
+}

@@ -26,3 +26,14 @@ export function readGoldenNpy(relative: string): NpyArray {
 export function readGoldenJson<T = unknown>(relative: string): T {
   return JSON.parse(readFileSync(goldenPath(relative), 'utf8')) as T;
 }
+
+/** The e4e golden's 256 px face (`e4e-tiny/input_uint8.npy`, RGB) as RGBA, as an engine's encoder input. */
+export function goldenFaceRgba(): Uint8Array {
+  const array = parseNpy(new Uint8Array(readFileSync(goldenPath('e4e-tiny/input_uint8.npy'))));
+  const rgba = new Uint8Array(256 * 256 * 4);
+  for (let p = 0; p < 256 * 256; p++) {
+    for (let c = 0; c < 3; c++) rgba[p * 4 + c] = array.data[p * 3 + c];
+    rgba[p * 4 + 3] = 255;
+  }
+  return rgba;
+}
