@@ -7,7 +7,7 @@ import { ClipTokenizer } from '../ui/worker/clip/tokenizer';
 import { TextDirectionCache, textDirection } from '../ui/worker/clip/text-direction';
 import { relevanceScores, deltaSFromScores, applyDeltaS } from '../ui/worker/edit/global-direction';
 import { Engine } from '../ui/worker/engine';
-import { graphContract } from '../ui/worker/pack/graph-contract';
+import { graphSessionOptions } from '../ui/worker/pack/graph-contract';
 import type { LoadedPack } from '../ui/worker/pack/load-pack';
 import { previewRole, type GraphRole } from '../ui/worker/pack/pack-schema';
 import { renderThroughChain, sessionStageRunner, StageCache, synthesisChain, type StageRunner } from '../ui/worker/render/synthesis-chain';
@@ -128,9 +128,9 @@ async function openTimed(runtime: OrtRuntime, loaded: LoadedPack, role: GraphRol
   const file = loaded.pack.graphs[role];
   if (file === undefined) throw new Error(`pack ${loaded.pack.id} has no ${role} graph`);
   const bytes = await loaded.readFile(file);
-  // As the engine opens it (graph-contract.ts): on WebGPU a preview stage keeps its outputs in GPU buffers.
-  const { deviceOutputs } = graphContract(role, loaded.pack.generator.previewResolutions);
-  const { value: session, ms } = await timeOnce(() => runtime.createSession(role, bytes, deviceOutputs === undefined ? {} : { deviceOutputs }));
+  // As the engine opens it (graph-contract.ts): on WebGPU a preview stage keeps its outputs in GPU buffers, and an
+  // int8-executing encoder opens on wasm.
+  const { value: session, ms } = await timeOnce(() => runtime.createSession(role, bytes, graphSessionOptions(loaded.pack, role)));
   return { session, result: { group: 'load', stage: `session creation ${role}`, ms: [ms], info: { bytes: bytes.byteLength, backend: session.backend } } };
 }
 

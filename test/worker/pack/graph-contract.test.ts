@@ -73,6 +73,22 @@ describe('graph contracts', () => {
     expect(asked).toEqual([[preview, ['image', 'features']], ['synthesis', undefined], ['affine', undefined]]);
   });
 
+  it('opens a graph the exporter stored as int8-qdq on wasm, and every other graph as the runtime chooses', async () => {
+    const tiny = tinyPack();
+    tiny.json.provenance = { storage: { encoder: 'int8-qdq', synthesis: 'float16', clipText: 'int8' } };
+    const loaded = await packFromDirectory(writePackDir(tiny));
+    const asked: Array<[string, boolean | undefined]> = [];
+    const fakeRuntime = {
+      createSession: async (name: string, _model: Uint8Array, options?: { wasm?: boolean }) => {
+        asked.push([name, options?.wasm]);
+        const { inputs, outputs } = graphContract(name as GraphRole, loaded.pack.generator.previewResolutions);
+        return { inputNames: inputs, outputNames: outputs, release: async () => undefined };
+      },
+    };
+    for (const role of ['encoder', 'synthesis', 'clipText', 'affine'] as GraphRole[]) await openGraph(fakeRuntime, loaded, role);
+    expect(asked).toEqual([['encoder', true], ['synthesis', undefined], ['clipText', undefined], ['affine', undefined]]);
+  });
+
   it('accepts a session whose names match', () => {
     expect(() => checkGraphContract({ inputNames: ['wplus'], outputNames: ['delta'] }, { role: 'mapper:beard', file: 'mapper-beard.onnx', previewResolutions: [] })).not.toThrow();
     const stage = { inputNames: ['imageIn', 's', 'featuresIn'], outputNames: ['features', 'image'] };

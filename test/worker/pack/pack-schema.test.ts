@@ -61,6 +61,27 @@ describe('parsePack', () => {
     expect(parsePack(json).knownWords).toEqual(['smiling', 'beard', "o'clock", 'x-ray', 'b2']);
   });
 
+  it('reads which graphs the exporter stored as int8-qdq (provenance.storage), and none for a pack without provenance', () => {
+    const { json } = tinyPack();
+    expect(parsePack(json).int8ExecRoles).toEqual([]);
+    json.provenance = { builtBy: 'python3 -m models.export build', storage: { encoder: 'int8-qdq', clipText: 'int8', synthesis: 'float16' } };
+    expect(parsePack(json).int8ExecRoles).toEqual(['encoder']);
+    json.provenance.storage.encoder = 'int8'; // what a default build stores when the int8-qdq check fails
+    expect(parsePack(json).int8ExecRoles).toEqual([]);
+  });
+
+  it('refuses a provenance.storage it cannot read: a kind that is not a name, int8-qdq for a graph the pack lacks', () => {
+    const wrongKind = tinyPack().json;
+    wrongKind.provenance = { storage: { encoder: 8 } };
+    expect(parseError(wrongKind).message).toBe('pack.json: provenance.storage.encoder is 8; must be a storage kind such as float16, int8 or int8-qdq');
+    const absent = tinyPack().json;
+    delete absent.graphs.clipImage;
+    delete absent.files['clip-image.onnx'];
+    absent.provenance = { storage: { clipImage: 'int8-qdq' } };
+    const error = parseError(absent);
+    expect([error.name, error.message]).toEqual(['PackInvalid', 'pack.json: provenance.storage.clipImage is int8-qdq, but the pack has no clipImage graph (its graphs: mapping, affine, synthesis, synthesisPreview:4, encoder, clipText, mapper:beard)']);
+  });
+
   it('reads an edit-time pack without the mapping graph (only pack stats and random faces need it)', () => {
     const edit = tinyPack().json;
     delete edit.graphs.mapping;

@@ -202,3 +202,45 @@ describe('OrtRuntime run queue', () => {
     }
   });
 });
+
+describe('OrtRuntime on WebGPU, a session asked on wasm', () => {
+  it('opens that session on the wasm EP and leaves the runtime, its fallback reason and other sessions on WebGPU', async () => {
+    // A stand-in ORT (the WebGPU EP needs a real GPU) that records the execution providers each session asks for.
+    const providers: string[][] = [];
+    vi.resetModules();
+    vi.doMock('onnxruntime-web/webgpu', () => ({
+      env: { wasm: {}, webgpu: {} },
+      Tensor: class {
+        constructor(readonly type: string, readonly data: Float32Array, readonly dims: readonly number[]) {}
+        readonly location = 'cpu';
+      },
+      InferenceSession: {
+        create: async (_model: Uint8Array, options: { executionProviders: string[] }) => {
+          providers.push(options.executionProviders);
+          return {
+            inputNames: ['x'],
+            outputNames: ['y'],
+            run: async (feeds: { x: { data: Float32Array } }) => ({ y: { getData: async () => feeds.x.data.map((v) => v * v) } }),
+            release: async () => undefined,
+          };
+        },
+      },
+    }));
+    vi.stubGlobal('navigator', { gpu: { requestAdapter: async () => ({ info: { vendor: 'nvidia', architecture: 'ada', description: 'NVIDIA GeForce RTX 4070' } }) } });
+    try {
+      const { OrtRuntime: MockedRuntime } = await import('../../../ui/worker/runtime/ort');
+      const runtime = await MockedRuntime.create();
+      expect([runtime.backend, runtime.fallbackReason]).toEqual(['webgpu', undefined]);
+      providers.length = 0; // the smoke test's
+      const encoder = await runtime.createSession('encoder', new Uint8Array(), { wasm: true });
+      const synthesis = await runtime.createSession('synthesis', new Uint8Array(), { deviceOutputs: ['y'] });
+      expect([encoder.backend, synthesis.backend]).toEqual(['wasm', 'webgpu']);
+      expect(providers).toEqual([['wasm'], ['webgpu']]);
+      expect([runtime.backend, runtime.fallbackReason]).toEqual(['webgpu', undefined]);
+    } finally {
+      vi.unstubAllGlobals();
+      vi.doUnmock('onnxruntime-web/webgpu');
+      vi.resetModules();
+    }
+  });
+});

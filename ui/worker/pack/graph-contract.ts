@@ -4,7 +4,7 @@ import { EngineError } from '../errors';
 import type { ProgressCallback } from '../../../contract/progress';
 import { firstLine } from '../graph-sessions';
 import type { LoadedPack } from './load-pack';
-import { previewRole, type GraphRole } from './pack-schema';
+import { previewRole, type GraphRole, type Pack } from './pack-schema';
 
 export interface GraphContract {
   readonly inputs: readonly string[];
@@ -63,9 +63,15 @@ export function checkGraphContract(
   );
 }
 
+/** What a session of `role` is opened with: its device outputs, and wasm for an int8-executing graph (pack-schema.ts, int8ExecRoles). */
+export function graphSessionOptions(pack: Pack, role: GraphRole): { deviceOutputs?: readonly string[]; wasm?: boolean } {
+  const { deviceOutputs } = graphContract(role, pack.generator.previewResolutions);
+  return { ...(deviceOutputs === undefined ? {} : { deviceOutputs }), ...(pack.int8ExecRoles.includes(role) ? { wasm: true } : {}) };
+}
+
 /** A runtime that turns ONNX bytes into sessions (OrtRuntime, structurally). */
 export interface SessionFactory<S extends SessionNames & { release(): Promise<void> }> {
-  createSession(name: string, model: Uint8Array, options?: { deviceOutputs?: readonly string[] }): Promise<S>;
+  createSession(name: string, model: Uint8Array, options?: { deviceOutputs?: readonly string[]; wasm?: boolean }): Promise<S>;
 }
 
 /** Reads a role's graph from the pack, creates its session and checks the contract (releasing the session if it fails). */
@@ -83,8 +89,7 @@ export async function openGraph<S extends SessionNames & { release(): Promise<vo
   const bytes = await loaded.readFile(file);
   let session: S;
   try {
-    const { deviceOutputs } = graphContract(role, loaded.pack.generator.previewResolutions);
-    session = await runtime.createSession(role, bytes, deviceOutputs === undefined ? {} : { deviceOutputs });
+    session = await runtime.createSession(role, bytes, graphSessionOptions(loaded.pack, role));
   } catch (error) {
     // The hash matched, so the file is what the exporter wrote: it is not a graph onnxruntime can run.
     throw new EngineError('GraphInvalid', `${file} (the ${role} graph) is not a graph onnxruntime can load (${firstLine(error)}). Export the pack again with python3 -m models.export.`);

@@ -135,6 +135,11 @@ export interface Pack {
   /** role → file name; clipImage, and clipText in a pack with presets, may be absent (OPTIONAL_GRAPH_ROLES). */
   readonly graphs: Readonly<Partial<Record<GraphRole, string>>>;
   readonly files: ReadonlyMap<string, PackFile>; // every file except pack.json
+  /**
+   * Graphs the exporter stored as `int8-qdq` (provenance.storage): they compute in int8, which only onnxruntime's
+   * CPU EP turns into int8 kernels, so they open on wasm whatever the backend (bench/README.md, "int8 execution").
+   */
+  readonly int8ExecRoles: readonly GraphRole[];
 }
 
 /** Every graph role the pack has, in the order of the contract table. */
@@ -189,7 +194,9 @@ export function parsePack(raw: unknown): Pack {
   const knownWords = knownWordsField.value === undefined ? null : parseKnownWords(knownWordsField);
   const graphs = parseGraphs(member(root, 'graphs'), generator, mappers, presets !== null);
   const files = parseFiles(member(root, 'files'));
-  const pack: Pack = { format: PACK_FORMAT, id, description, demo, licences, generator, encoder, clip, templates, globalDirection, mappers, presets, knownWords, graphs, files };
+  const provenanceField = member(root, 'provenance');
+  const int8ExecRoles = provenanceField.value === undefined ? [] : parseInt8ExecRoles(provenanceField, graphs);
+  const pack: Pack = { format: PACK_FORMAT, id, description, demo, licences, generator, encoder, clip, templates, globalDirection, mappers, presets, knownWords, graphs, files, int8ExecRoles };
   checkFilesListed(pack);
   return pack;
 }
@@ -380,6 +387,25 @@ function parseGraphs(field: Field, generator: GeneratorSpec, mappers: readonly M
     if (graphs[role] === undefined) invalid(member(field, role), `the file name of the ${role} graph (${why})`);
   }
   return graphs;
+}
+
+/**
+ * The roles `provenance.storage` records as `int8-qdq`. The rest of `provenance` is the exporter's record for people
+ * and is not read; `storage` is checked as far as it is read: an object of role → storage kind strings.
+ */
+function parseInt8ExecRoles(field: Field, graphs: Partial<Record<GraphRole, string>>): GraphRole[] {
+  asObject(field);
+  const storageField = member(field, 'storage');
+  if (storageField.value === undefined) return [];
+  const listed = entries(storageField);
+  if (listed.length > MAX_FILES) throw packInvalid(`${storageField.path} lists ${listed.length} graphs; a pack has at most ${MAX_FILES}`);
+  const roles: GraphRole[] = [];
+  for (const [role, kindField] of listed) {
+    if (asString(kindField, { pattern: /^[a-z0-9-]{1,32}$/, what: 'a storage kind such as float16, int8 or int8-qdq' }) !== 'int8-qdq') continue;
+    if (graphs[role as GraphRole] === undefined) throw packInvalid(`${kindField.path} is int8-qdq, but the pack has no ${role} graph (its graphs: ${Object.keys(graphs).join(', ')})`);
+    roles.push(role as GraphRole);
+  }
+  return roles;
 }
 
 function parseFiles(field: Field): Map<string, PackFile> {

@@ -32,7 +32,7 @@ export interface RuntimeOptions {
 
 export interface GraphSession {
   readonly name: string;
-  /** The backend this session runs on (a WebGPU session that failed to build runs on wasm). */
+  /** The backend this session runs on (a WebGPU session that failed to build, or one opened with `wasm`, runs on wasm). */
   readonly backend: Backend;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
@@ -50,6 +50,12 @@ export interface SessionOptions {
    * `preferredOutputLocation`, per output name), so the next graph reads them without a round trip. Ignored on wasm.
    */
   deviceOutputs?: readonly string[];
+  /**
+   * Opens the graph on the wasm EP even when the runtime is on WebGPU, without changing the runtime's backend or
+   * fallback reason: for a graph that computes in int8 (QDQ), which only the CPU EP fuses into int8 kernels; the
+   * WebGPU EP runs its convs in float32 and each QuantizeLinear on the CPU (bench/README.md, "int8 execution").
+   */
+  wasm?: boolean;
 }
 
 // ORT's env is process-wide and read once, when the first session initialises the wasm backend.
@@ -130,7 +136,7 @@ export class OrtRuntime {
   }
 
   async createSession(name: string, model: Uint8Array, options: SessionOptions = {}): Promise<GraphSession> {
-    if (this.currentBackend === 'webgpu') {
+    if (this.currentBackend === 'webgpu' && options.wasm !== true) {
       try {
         return await this.serialised(() => this.open(name, model, 'webgpu', options));
       } catch (error) {
@@ -151,8 +157,8 @@ export class OrtRuntime {
       outputNames: session.outputNames,
       run: (feeds) => {
         if (released) return Promise.reject(new Error(`Session ${name} was released; create it again before running it`));
-        // A wasm session (one that fell back from WebGPU, in a chain whose other graphs kept their outputs on the
-        // GPU) is fed CPU copies: only the WebGPU EP can bind a GPU buffer as an input.
+        // A wasm session (one that fell back from WebGPU or asked for wasm, in a chain whose other graphs kept their
+        // outputs on the GPU) is fed CPU copies: only the WebGPU EP can bind a GPU buffer as an input.
         return this.serialised(async () => (await session.run(backend === 'wasm' ? await onCpu(feeds) : feeds)) as Record<string, OrtTensor>);
       },
       release: () => {
