@@ -34,8 +34,8 @@ function torchStages(result) {
 }
 
 function torchPack(pack) {
-  // Built from ffhq-random's checkpoints (fp16: the weights rounded; int8enc: the encoder in int8): same reference.
-  return pack === 'ffhq-random-fp16' || pack === 'ffhq-random-int8enc' ? 'ffhq-random' : pack;
+  // Built from ffhq-random's checkpoints (fp16: the weights rounded; fp32enc: the float32 encoder): same reference.
+  return pack === 'ffhq-random-fp16' || pack === 'ffhq-random-fp32enc' ? 'ffhq-random' : pack;
 }
 
 /** Best measured f32 GEMM-like rate (GFLOP/s) per thread count: torch.mm (its BLAS), oneDNN convs, ORT's MatMul. */

@@ -16,9 +16,9 @@ const DEFAULT_GROUPS = ALL_GROUPS.filter((g) => g !== 'panel');
 // node-wasm-1: the engine's own import ('onnxruntime-web/webgpu', asyncify wasm), 1 thread, as Figma runs it;
 // node-wasm-1-plain: ORT's Node build (plain wasm) at 1 thread; node-wasm-all: ORT's Node build on every core.
 const ALL_BACKENDS = ['node-wasm-1', 'node-wasm-1-plain', 'node-wasm-all', 'chromium-wasm', 'chromium-webgpu'];
-const FULL_PACKS = ['ffhq-random', 'ffhq-random-fp16', 'ffhq-random-int8enc'];
+const FULL_PACKS = ['ffhq-random', 'ffhq-random-fp16', 'ffhq-random-fp32enc'];
 // Packs built from ffhq-random's checkpoints with other storage: PyTorch's reference is ffhq-random's.
-const SAME_WEIGHTS_AS = { 'ffhq-random-fp16': 'ffhq-random', 'ffhq-random-int8enc': 'ffhq-random' };
+const SAME_WEIGHTS_AS = { 'ffhq-random-fp16': 'ffhq-random', 'ffhq-random-fp32enc': 'ffhq-random' };
 const PRESET_COUNT = 2; // presets written into the bench packs (each costs one Δt of 158 prompts)
 const GOLDEN = join(ROOT, '..', 'shared', 'golden');
 // Debian's torch links the reference netlib BLAS (torch.mm ≈ 4 GFLOP/s). Its single-threaded OpenBLAS is loaded
@@ -158,7 +158,7 @@ async function preparePacks(packIds, options, nodeChildPlain) {
     log(`the full-size random-weight packs in ${options.work} (exported once per exporter version) …`);
     const args = ['-m', 'models.export.build_ffhq_random', '--work', options.work, '--verify-synthesis'];
     if (full.includes('ffhq-random-fp16')) args.push('--fp16-too');
-    if (full.includes('ffhq-random-int8enc')) args.push('--int8enc-too');
+    if (full.includes('ffhq-random-fp32enc')) args.push('--fp32enc-too');
     await runProcess(PYTHON, args, { timeoutMs, label: 'build_ffhq_random' });
   }
   for (const id of packIds) {

@@ -2,8 +2,9 @@
 
 1. identify every file in the folder by content (identify.py), load them (lenient where upstream is: the notes go
    into pack.json `provenance`);
-2. export each graph, writing it at once (float16, or weight-only int8 for the encoder and clipText, by default);
-   a state file in the pack folder records each finished graph's sha256, so an interrupted build resumes;
+2. export each graph, writing it at once (by default float16, weight-only int8 for clipText, and the encoder in int8
+   execution, `int8-qdq`, calibrated and checked here, weight-only int8 if its check fails); a state file in the
+   pack folder records each finished graph's sha256, so an interrupted build resumes;
 3. write what the folder supplied (fs3, S_mean_std, vocabulary) and compute what it did not with the pack's own
    graphs: `facetext pack stats` and `pack relevance` (dist/cli.js), the latter with the clipImage graph;
 4. leave clipImage out (unless --keep-clip-image; it is only needed to build relevance) and mapping (only `pack stats`
@@ -38,7 +39,11 @@ from .verify import verify_graphs
 
 CLI = REPO_ROOT / "dist" / "cli.js"
 PROFILES = ("full", "edit", "preset")  # full: every graph; edit: no clipImage, mapping; preset: also no clipText, vocab
-COMPACT_STORAGE = {"encoder": "int8", "clipText": "int8"}  # every other graph: float16 (bench/README.md, "Compact packs")
+# Every other graph: float16 (bench/README.md, "Compact packs"). The encoder computes in int8 (int8_exec.py): 1.70× torch
+# against 3.55× for float32 on wasm, 1 thread (bench/README.md, "int8 execution", run I).
+COMPACT_STORAGE = {"encoder": "int8-qdq", "clipText": "int8"}
+# What a default int8-qdq graph becomes when its render check fails (an explicit --int8-exec fails the build instead).
+INT8_EXEC_FALLBACK = "int8"
 DEFAULT_STORAGE = "float16"
 STATE_VERSION = 1
 
@@ -201,7 +206,7 @@ def build(options: BuildOptions, log=print) -> bool:
     source_files = [("generator", found.files["generator"]), ("encoder", found.files["encoder"]),
                     ("clip", found.files["clip"])] + [(f"mapper:{n}", p) for n, p in sorted(found.mappers.items())] \
         + [(role, found.files[role]) for role in ("relevance", "sStats") if role in found.files]
-    key = {"version": STATE_VERSION, "exporter": exporter_version(), "previews": previews, "storages": storages,
+    key = {"version": STATE_VERSION, "exporter": exporter_version(), "previews": previews, "storages": dict(storages),
            "sources": [[role, str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns] for role, p in source_files],
            "statsSamples": options.stats_samples, "relevanceImages": options.relevance_images,
            "relevanceResolution": options.relevance_resolution}
@@ -210,6 +215,10 @@ def build(options: BuildOptions, log=print) -> bool:
     if state.resumed:
         log(f"  resuming the build recorded in {state.path}")
 
+    # int8-qdq by default (not asked for): checked as soon as it is written, stored as INT8_EXEC_FALLBACK if it fails.
+    may_fall_back = {role for role, kind in storages.items() if kind == "int8-qdq" and role not in options.storage}
+    render_checks: dict = {}  # role → the int8-qdq render check already run while exporting
+    fallbacks: dict[str, str] = {}  # role → why it is stored as INT8_EXEC_FALLBACK (its failed check, worst figure)
     log(f"[3/6] exporting {len(specs)} graphs into {out}")
     for index, spec in enumerate(specs, 1):
         path, storage = out / spec.file, storages[spec.role]
@@ -227,7 +236,23 @@ def build(options: BuildOptions, log=print) -> bool:
                                       truncation=CALIBRATION_TRUNCATION, mirrored=True)
         data = export_graph(spec, storage=storage, calibration=calibration)
         _write_atomically(path, data)
-        state.mark(f"graph:{spec.role}", {"storage": storage, "sha256": hashlib.sha256(data).hexdigest()})
+        entry = {"storage": storage, "sha256": hashlib.sha256(data).hexdigest()}
+        if spec.role in may_fall_back:
+            check = render_checks[spec.role] = check_int8_encoder(path, spec, sources.generator.generator,
+                                                                  sources.generator.latent_avg)
+            if not check.ok:
+                worst = min(check.psnr_db)
+                fallbacks[spec.role] = (f"int8-qdq render check {worst:.2f} dB on its worst held-out face, under "
+                                        f"{check.minimum_db:.0f} dB")
+                log(f"{prefix}: {fallbacks[spec.role]}: stored as weight-only int8 instead (computes in float32; "
+                    f"--int8-exec {spec.role} would fail the build)")
+                del render_checks[spec.role]
+                storage = storages[spec.role] = INT8_EXEC_FALLBACK
+                data = export_graph(spec, storage=storage)
+                _write_atomically(path, data)
+                # A resumed build does not trust this entry (its storage is not the key's): it exports and checks again.
+                entry = {"storage": storage, "sha256": hashlib.sha256(data).hexdigest()}
+        state.mark(f"graph:{spec.role}", entry)
         log(f"{prefix}: {len(data) / 1e6:.1f} MB in {time.monotonic() - started:.1f} s")
         del data
 
@@ -319,6 +344,8 @@ def build(options: BuildOptions, log=print) -> bool:
                            f"at the encoder's input size and their mirror images; min/max ranges",
             "check": f"{HELD_OUT_FACES} other faces (seed {HELD_OUT_SEED}, truncation {HELD_OUT_TRUNCATION}): full-size render of the W+ vs float32 torch"}}
            if "int8-qdq" in {storages[role] for role in graphs} else {}),
+        **({"int8ExecutionFallback": {role: why for role, why in fallbacks.items() if role in graphs}}
+           if any(role in graphs for role in fallbacks) else {}),
         "computed": computed,
         "leniencies": notes,
     }
@@ -332,7 +359,8 @@ def build(options: BuildOptions, log=print) -> bool:
             ok = False
     present = [spec for spec in specs if spec.role in graphs]
     checks: list = verify_graphs(out, present, set(), {s.role: storages[s.role] for s in present})
-    checks += [check_int8_encoder(out / spec.file, spec, sources.generator.generator, sources.generator.latent_avg)
+    checks += [render_checks.get(spec.role) or check_int8_encoder(out / spec.file, spec, sources.generator.generator,
+                                                                  sources.generator.latent_avg)
                for spec in present if storages[spec.role] == "int8-qdq"]
     for check in checks:
         log("  " + check.line())

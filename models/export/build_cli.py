@@ -8,9 +8,10 @@ from pathlib import Path
 BUILD_EXAMPLE = """example (the folder holds the files models/README.md "Your own pack" lists, under any names):
   python3 -m models.export build ~/Downloads/styleclip --out models/packs/ffhq --id ffhq --description "FFHQ faces"
 
-storage (compute is float32 everywhere): by default the encoder and clipText store weight-only int8 per output
-channel, every other graph float16; --fp32 stores everything as float32; --fp16/--int8 ROLES override roles;
---int8-exec encoder runs e4e's convs in int8 (calibrated and checked on the generator's own random faces)."""
+storage: by default the encoder computes in int8 (int8-qdq: e4e's convs in int8, calibrated and checked on the
+generator's own random faces; stored as weight-only int8 instead, with a line saying why, if its check fails),
+clipText stores weight-only int8 per output channel and every other graph float16 (both compute in float32);
+--fp32 stores and computes everything in float32; --fp16/--int8/--int8-exec ROLES override roles."""
 
 
 def _roles(text: str) -> list[str]:
@@ -31,11 +32,15 @@ def parse_build_args(argv: list[str]) -> argparse.Namespace:
                         help="edit (default): no clipImage, no mapping (only pack stats and random faces use it); "
                              "preset: also no clipText/vocabulary, presets stored; full: every graph")
     parser.add_argument("--keep-clip-image", action="store_true", help="keep clipImage (relevance building)")
-    parser.add_argument("--fp32", action="store_true", help="store every graph's weights as float32")
+    parser.add_argument("--fp32", action="store_true", help="store every graph's weights as float32 (the encoder "
+                                                            "too: float32 compute everywhere)")
     parser.add_argument("--fp16", metavar="ROLES", help="comma list of roles stored as float16 (or 'all')")
-    parser.add_argument("--int8", metavar="ROLES", help="comma list of roles stored as weight-only int8 (or 'all')")
+    parser.add_argument("--int8", metavar="ROLES", help="comma list of roles stored as weight-only int8 (or 'all'); "
+                                                       "--int8 encoder keeps the encoder computing in float32")
     parser.add_argument("--int8-exec", metavar="ROLES",
-                        help="comma list of roles whose convs run in int8 (QDQ, calibrated): only 'encoder' so far")
+                        help="comma list of roles whose convs run in int8 (QDQ, calibrated): only 'encoder', which is "
+                             "the default; asking for it explicitly makes a failed render check fail the build "
+                             "instead of falling back to weight-only int8 (and overrides --fp32 for that role)")
     parser.add_argument("--preview", help="comma list of preview resolutions (default R/16, R/8, R/4 and R/2 within 16…256; the smallest is the α-drag exit)")
     parser.add_argument("--clip-vocab", type=Path, help="CLIP's bpe_simple_vocab_16e6.txt.gz when it is not in the folder")
     parser.add_argument("--licence", action="append", default=[], metavar="PART=TEXT")

@@ -66,7 +66,7 @@ def test_the_built_pack_is_compact_and_leaves_clip_image_out(built_pack):
     out, _ = built_pack
     pack = json.loads((out / "pack.json").read_text())
     assert "clipImage" not in pack["graphs"] and not (out / "clip-image.onnx").exists()
-    assert pack["provenance"]["storage"]["encoder"] == "int8" and pack["provenance"]["storage"]["clipText"] == "int8"
+    assert pack["provenance"]["storage"]["encoder"] == "int8-qdq" and pack["provenance"]["storage"]["clipText"] == "int8"
     assert pack["provenance"]["storage"]["synthesis"] == "float16"
     model = onnx.load(str(out / "clip-text.onnx"))
     dequantize = [n for n in model.graph.node if n.op_type == "DequantizeLinear"]
