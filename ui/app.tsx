@@ -234,9 +234,11 @@ function EngineStatusLabel({ state }: { state: PanelState }) {
       {engine.status === 'starting' && <span class="badge">Starting…</span>}
       {engine.status === 'ready' && (
         <>
-          <span class="badge" data-testid="backend-label" title={engine.fallbackReason ?? (engine.backend === 'webgpu' ? 'Running on the GPU (WebGPU)' : 'Running on the CPU (WebAssembly)')}>{engine.backend === 'webgpu' ? 'WebGPU' : 'WASM (CPU)'}</span>
+          <span class="badge" data-testid="backend-label" title={[engine.fallbackReason ?? (engine.backend === 'webgpu' ? 'Running on the GPU (WebGPU)' : 'Running on the CPU (WebAssembly)'), state.graphsNote].filter((line) => line !== null).join('\n')}>{engine.backend === 'webgpu' ? 'WebGPU' : 'WASM (CPU)'}</span>
           <span class="backend-id" data-testid="backend-id">{engine.backend}</span>
           {engine.fallbackReason !== null && <span class="backend-id" data-testid="fallback-reason">{engine.fallbackReason}</span>}
+          {/* The badge names the engine's backend, where previews and Apply render; a graph that runs elsewhere (the int8 face encoder on the CPU) is said beside it. */}
+          {state.graphsNote !== null && <span class="hint graphs-note" data-testid="graphs-note">{state.graphsNote}</span>}
         </>
       )}
       {engine.status === 'failed' && <span class="badge badge-error" title={engine.message}>Engine failed</span>}

@@ -11,6 +11,7 @@ import type {
   PreviewPhotoOptions, PreviewPhotoResult, ReconstructionOptions, SelectFaceOptions, SelectFaceResult,
 } from './worker/photo-api';
 import type { ProgressCallback } from '../contract/progress';
+import type { GraphPlacement } from './graph-backends-note';
 import type { Backend } from './worker/runtime/ort';
 import type { EngineWorker } from './worker/worker';
 
@@ -40,6 +41,8 @@ export interface PanelEngine {
   faceIdentity(options: FaceIdentityOptions): Promise<IdentityScore | null>;
   /** The original face vs its unedited render, once per face (null: nothing to score). */
   faceReconstruction(options: ReconstructionOptions): Promise<IdentityScore | null>;
+  /** The engine's backend now and where each graph opened so far runs (needs a loaded pack); absent in tests' fakes. */
+  graphPlacement?(): Promise<GraphPlacement>;
 }
 
 /** How the engine Worker was started: from a data: or blob: URL (inline panel), or a file URL (hosted panel). */
@@ -135,5 +138,9 @@ function panelEngine(remote: Remote<EngineWorker>, faceModels: StartEngineOption
     composePhoto: (options, onProgress) => remote.composePhoto(options, proxy(onProgress)),
     faceIdentity: (options) => remote.faceIdentity(options),
     faceReconstruction: (options) => remote.faceReconstruction(options),
+    async graphPlacement() {
+      const [backend, stats] = await Promise.all([remote.backend(), remote.stats()]);
+      return { backend, sessionBackends: stats.sessionBackends };
+    },
   };
 }

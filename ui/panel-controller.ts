@@ -9,6 +9,7 @@ import {
 } from './edit-form';
 import { decodeLatent, readLatentPick } from './latent-file';
 import type { EngineClient, PanelEngine } from './engine-client';
+import { graphBackendsNote } from './graph-backends-note';
 import type { ImageCodec } from './image-codec';
 import { canDraft, DEFAULT_PACK_URLS, normalisePackUrl, previewResolution } from './pack-source';
 import { describeError, messageOf } from './panel-errors';
@@ -86,7 +87,10 @@ export class PanelController {
         // A drag's draft frame is shown, but only the refined frame ends the preview (and is scored).
         const final = !superseded && request.draft !== true;
         this.dispatch({ type: 'preview-result', image: result.image, channelsKept: result.channelsKept, warnings: [...promptWarnings(this.state.form), ...result.warnings], final });
-        if (final) void this.measureIdentity();
+        if (final) {
+          void this.measureIdentity();
+          void this.refreshGraphsNote();
+        }
       },
       onError: (error) => this.dispatch({ type: 'preview-failed', error: describeError(error) }),
     });
@@ -338,7 +342,21 @@ export class PanelController {
       .catch((error: unknown) => {
         if (!job.cancelled) this.dispatch({ type: 'failed', error: describeError(error) });
       })
-      .finally(() => this.jobs.delete(job));
+      .finally(() => {
+        this.jobs.delete(job);
+        void this.refreshGraphsNote();
+      });
+  }
+
+  /** Re-reads where the pack's graphs run once a flow or preview may have opened some (the note by the backend badge). */
+  private async refreshGraphsNote(): Promise<void> {
+    const { engine } = this;
+    if (engine?.graphPlacement === undefined || this.state.pack === null) return;
+    try {
+      this.dispatch({ type: 'graphs-note', note: graphBackendsNote(await engine.graphPlacement()) });
+    } catch (error) {
+      this.dispatch({ type: 'graphs-note', note: `Where the graphs run is unknown: ${messageOf(error)}` });
+    }
   }
 
   private async ready(): Promise<PanelEngine> {

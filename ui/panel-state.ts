@@ -77,6 +77,8 @@ export interface PanelState {
   /** Whether Cancel (or Escape) can stop it: not once a result is being written, nor in a batch (its own Cancel). */
   cancellable: boolean;
   engine: EngineStatus;
+  /** The pack's graphs that run off the engine's backend, in words (graph-backends-note.ts); null when none do. */
+  graphsNote: string | null;
   command: CommandName | null;
   /** Edit with text from Quick Actions with a prompt: load, detect, edit and apply without interaction. */
   quickRun: boolean;
@@ -118,6 +120,7 @@ export const INITIAL_STATE: PanelState = {
   activity: null,
   cancellable: false,
   engine: { status: 'starting' },
+  graphsNote: null,
   command: null,
   quickRun: false,
   selection: null,
@@ -145,6 +148,7 @@ export const INITIAL_STATE: PanelState = {
 
 export type PanelAction =
   | { type: 'engine'; engine: EngineStatus }
+  | { type: 'graphs-note'; note: string | null }
   | { type: 'command'; command: CommandName; prompt: string | null; recipe: Recipe | null; selection: SelectionSummary; packUrl: string; error: string | null }
   | { type: 'selection'; selection: SelectionSummary }
   | { type: 'pack-url'; url: string }
@@ -190,6 +194,8 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
   switch (action.type) {
     case 'engine':
       return { ...state, engine: action.engine };
+    case 'graphs-note':
+      return action.note === state.graphsNote ? state : { ...state, graphsNote: action.note };
     case 'command': {
       const form = action.recipe !== null ? formFromRecipe(action.recipe) : action.prompt !== null ? formFromPrompt(action.prompt, presetsFor(state.pack?.presets)) : state.form;
       return {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SelectionSummary, ToPlugin, ToUi } from '../../plugin/protocol';
 import { createBridge, type BridgePort } from '../../ui/bridge';
 import type { EngineClient, PanelEngine } from '../../ui/engine-client';
+import type { GraphPlacement } from '../../ui/graph-backends-note';
 import type { ImageCodec } from '../../ui/image-codec';
 import { DEFAULT_PACK_URLS } from '../../ui/pack-source';
 import { activeRow, formProblem } from '../../ui/edit-form';
@@ -43,7 +44,7 @@ async function firstPreview(fixture: ReturnType<typeof setup>): Promise<ReturnTy
   return fixture;
 }
 
-function setup({ faces = [face(0)], missing = [] as string[], renderError = null as Error | null, pack = PACK, now = (): number => 0, scores = {} as IdentityFake } = {}) {
+function setup({ faces = [face(0)], missing = [] as string[], renderError = null as Error | null, pack = PACK, now = (): number => 0, scores = {} as IdentityFake, placement = undefined as (() => GraphPlacement) | undefined } = {}) {
   /** Set `hold.loadPack` / `hold.compose` to keep those calls waiting; `held` then releases or rejects them. */
   const hold = { loadPack: false, compose: false };
   const held: { loadPack?: { resolve: (pack: PackSummary) => void; reject: (error: Error) => void }; compose?: () => void } = {};
@@ -99,6 +100,12 @@ function setup({ faces = [face(0)], missing = [] as string[], renderError = null
       calls.push({ method: 'faceReconstruction', args: options });
       return scores.reconstruction ?? null;
     },
+    ...(placement !== undefined && {
+      async graphPlacement() {
+        calls.push({ method: 'graphPlacement', args: null });
+        return placement();
+      },
+    }),
   };
   const codec: ImageCodec = {
     decode: async () => image(8),
@@ -134,6 +141,32 @@ describe('PanelController', () => {
     expect(sent.map((m) => m.type)).toEqual(['UI_READY', 'REMEMBER_PACK_URL', 'REQUEST_TARGET']);
     expect(sent[1]).toEqual({ type: 'REMEMBER_PACK_URL', url: DEFAULT_PACK_URLS[1] });
     expect(controller.getState().pack?.id).toBe('golden-tiny');
+  });
+
+  it('says beside the badge which graphs run off the engine’s backend once they have opened, and nothing when all run on it', async () => {
+    // The engine as on WebGPU with an int8-qdq encoder: the encoder opens on wasm when a face is encoded.
+    const sessionBackends: GraphPlacement['sessionBackends'] = {};
+    const { sent, calls, emit, controller } = setup({ placement: () => ({ backend: 'webgpu', sessionBackends: { ...sessionBackends } }) });
+    emit(show());
+    await tick();
+    expect(controller.getState().graphsNote).toBeNull(); // the pack is loaded; no graph has opened yet
+    sessionBackends.encoder = 'wasm';
+    sessionBackends.affine = 'webgpu';
+    emit(targetImage((sent.at(-1) as { requestId: string }).requestId));
+    await tick();
+    expect(controller.getState().face?.faceKey).toBe('key-0');
+    expect(controller.getState().graphsNote).toBe('Face encoder: CPU (int8, faster there)');
+
+    const uniform = setup({ placement: () => ({ backend: 'webgpu', sessionBackends: { encoder: 'webgpu', affine: 'webgpu' } }) });
+    uniform.emit(show());
+    await tick();
+    uniform.emit(targetImage((uniform.sent.at(-1) as { requestId: string }).requestId));
+    await tick();
+    expect(uniform.controller.getState().face?.faceKey).toBe('key-0');
+    expect(uniform.calls.filter((c) => c.method === 'graphPlacement').length).toBeGreaterThan(0);
+    expect(uniform.controller.getState().graphsNote).toBeNull();
+    // Nothing is asked of the engine before a pack is loaded (its stats need one).
+    expect(calls.findIndex((c) => c.method === 'graphPlacement')).toBeGreaterThan(calls.findIndex((c) => c.method === 'loadPack'));
   });
 
   it('sends nothing but UI_READY when nothing is selected, and shows the selection message', async () => {
