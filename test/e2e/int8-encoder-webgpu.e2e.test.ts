@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packFromDirectory } from '../../cli/read-pack-dir';
+import { graphBackendsNote } from '../../ui/graph-backends-note';
 import { Engine } from '../../ui/worker/engine';
 import { goldenFaceRgba, REPO_ROOT, VOCAB_PATH } from '../helpers/golden';
 import { maxAbsDiff } from '../helpers/tolerance';
@@ -64,6 +65,8 @@ describe('the default int8-qdq encoder under a WebGPU engine', () => {
     expect(result.runtime).toEqual({ backend: 'webgpu', fallbackReason: null });
     expect(result.backendAtEnd).toBe('webgpu');
     expect(result.stats.sessionBackends).toEqual({ encoder: 'wasm', affine: 'webgpu' });
+    // What the panel says beside its WebGPU badge, from these same two reads (ui/engine-client.ts graphPlacement).
+    expect(graphBackendsNote({ backend: result.backendAtEnd, sessionBackends: result.stats.sessionBackends })).toBe('Face encoder: CPU (int8, faster there)');
     expect(errors).toEqual([]);
 
     const gpuEngineWPlus = Float32Array.from(result.wPlus);
